@@ -1,0 +1,104 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure.Core;
+using Azure.Identity;
+
+namespace BillingPowerShell.Engine.Auth
+{
+    /// <summary>Builds the Azure.Identity credential for a <see cref="ConnectOptions"/>.</summary>
+    public static class CredentialFactory
+    {
+        public static TokenCredential Create(ConnectOptions o, CloudEnvironment cloud)
+        {
+            switch (o.Kind)
+            {
+                case CredentialKind.AccessToken:
+                    return new StaticTokenCredential(Unprotect(o.AccessToken) ?? throw new ArgumentException("An access token is required.", nameof(o.AccessToken)));
+                case CredentialKind.ManagedIdentity:
+                    return string.IsNullOrEmpty(o.ClientId) ? new ManagedIdentityCredential() : new ManagedIdentityCredential(o.ClientId);
+                case CredentialKind.ServicePrincipalSecret:
+                    return new ClientSecretCredential(o.TenantId, o.ClientId, Unprotect(o.ClientSecret),
+                        new ClientSecretCredentialOptions { AuthorityHost = cloud.AuthorityHost });
+                case CredentialKind.ServicePrincipalCertificate:
+                    return new ClientCertificateCredential(o.TenantId, o.ClientId, LoadCertificate(o),
+                        new ClientCertificateCredentialOptions { AuthorityHost = cloud.AuthorityHost, SendCertificateChain = true });
+                case CredentialKind.Interactive:
+                    return new InteractiveBrowserCredential(new InteractiveBrowserCredentialOptions { TenantId = o.TenantId, AuthorityHost = cloud.AuthorityHost });
+                case CredentialKind.DeviceCode:
+                    return new DeviceCodeCredential(new DeviceCodeCredentialOptions
+                    {
+                        TenantId = o.TenantId,
+                        AuthorityHost = cloud.AuthorityHost,
+                        DeviceCodeCallback = (info, _) => { o.DeviceCodePrompt?.Invoke(info.Message); return Task.CompletedTask; },
+                    });
+                default:
+                    return new DefaultAzureCredential(new DefaultAzureCredentialOptions
+                    {
+                        TenantId = o.TenantId,
+                        AuthorityHost = cloud.AuthorityHost,
+                        ManagedIdentityClientId = o.ClientId,
+                        ExcludeInteractiveBrowserCredential = true,
+                    });
+            }
+        }
+
+        private static X509Certificate2 LoadCertificate(ConnectOptions o)
+        {
+            if (!string.IsNullOrEmpty(o.CertificatePath))
+                return new X509Certificate2(o.CertificatePath, Unprotect(o.CertificatePassword), X509KeyStorageFlags.DefaultKeySet);
+            using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
+            store.Open(OpenFlags.ReadOnly);
+            var found = store.Certificates.Find(X509FindType.FindByThumbprint, o.CertificateThumbprint ?? "", validOnly: false);
+            if (found.Count == 0) throw new ArgumentException($"No certificate with thumbprint {o.CertificateThumbprint} is in the current user's store.");
+            return found[0];
+        }
+
+        internal static string? Unprotect(SecureString? secure)
+        {
+            if (secure is null) return null;
+            var ptr = IntPtr.Zero;
+            try
+            {
+                ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+                return Marshal.PtrToStringUni(ptr);
+            }
+            finally
+            {
+                if (ptr != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+            }
+        }
+    }
+
+    /// <summary>A token obtained elsewhere (Get-AzAccessToken, az account get-access-token, a pipeline secret).</summary>
+    internal sealed class StaticTokenCredential : TokenCredential
+    {
+        private readonly AccessToken _token;
+        public StaticTokenCredential(string token) { _token = new AccessToken(token, ExpiryOf(token)); }
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => _token;
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) => new ValueTask<AccessToken>(_token);
+
+        // A JWT says when it expires; anything else is treated as good for an hour (Azure.Core refreshes nothing we cannot renew anyway).
+        private static DateTimeOffset ExpiryOf(string token)
+        {
+            try
+            {
+                var parts = token.Split('.');
+                if (parts.Length == 3)
+                {
+                    var payload = parts[1].Replace('-', '+').Replace('_', '/');
+                    payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
+                    using var doc = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(payload));
+                    if (doc.RootElement.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var seconds))
+                        return DateTimeOffset.FromUnixTimeSeconds(seconds);
+                }
+            }
+            catch (FormatException) { }
+            catch (System.Text.Json.JsonException) { }
+            return DateTimeOffset.UtcNow.AddHours(1);
+        }
+    }
+}

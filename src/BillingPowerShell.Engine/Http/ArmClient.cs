@@ -1,0 +1,293 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Identity;
+
+namespace BillingPowerShell.Engine.Http
+{
+    /// <summary>A JSON answer from Resource Manager: status, headers and the parsed body (null for 204 or empty).</summary>
+    public sealed class ArmResponse : IDisposable
+    {
+        internal ArmResponse(int status, ResponseHeaders headers, JsonDocument? body)
+        {
+            Status = status;
+            Headers = headers;
+            Body = body;
+        }
+
+        public int Status { get; }
+        public ResponseHeaders Headers { get; }
+        public JsonDocument? Body { get; }
+        public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
+        public void Dispose() => Body?.Dispose();
+    }
+
+    /// <summary>
+    /// The one way the engine talks to Resource Manager: Azure.Core's pipeline with the caller's TokenCredential, our retry
+    /// policy, and a guard that keeps the token on the configured host. Knows paging and long-running operations.
+    /// </summary>
+    public sealed class ArmClient
+    {
+        private readonly HttpPipeline _pipeline;
+        public ArmClientOptions Options { get; }
+        public Uri BaseUri => Options.ResourceManagerUrl;
+
+        public ArmClient(TokenCredential credential, ArmClientOptions options, HttpPipelineTransport? transport = null)
+        {
+            Options = options;
+            var clientOptions = new PipelineOptions();
+            if (transport is not null) clientOptions.Transport = transport;
+            clientOptions.Diagnostics.IsLoggingEnabled = false;      // our own redacted log replaces it
+            clientOptions.Diagnostics.IsDistributedTracingEnabled = false;
+            clientOptions.Diagnostics.IsTelemetryEnabled = false;    // we send our own User-Agent
+            clientOptions.Retry.NetworkTimeout = options.NetworkTimeout;
+            clientOptions.RetryPolicy = new ArmRetryPolicy(options.Retry);
+            _pipeline = HttpPipelineBuilder.Build(
+                clientOptions,
+                new HttpPipelinePolicy[] { new HostGuardPolicy(options.ResourceManagerUrl) },
+                new HttpPipelinePolicy[]
+                {
+                    new IdentityAndLogPolicy(options.UserAgent),
+                    new BearerTokenAuthenticationPolicy(credential, options.Scope),
+                },
+                new ResponseClassifier());
+        }
+
+        private sealed class PipelineOptions : ClientOptions { }
+
+        public Uri MakeUri(string pathAndQuery)
+        {
+            if (Uri.TryCreate(pathAndQuery, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal))
+                return absolute;
+            var root = BaseUri.AbsoluteUri.TrimEnd('/');
+            return new Uri(root + (pathAndQuery.StartsWith("/", StringComparison.Ordinal) ? "" : "/") + pathAndQuery);
+        }
+
+        /// <summary>Sends one request; non-2xx answers become <see cref="ArmException"/>.</summary>
+        public async Task<ArmResponse> SendAsync(RequestMethod method, Uri uri, object? jsonBody, CallContext context, CancellationToken cancellationToken)
+        {
+            if (!HostGuardPolicy.IsAllowed(BaseUri, uri))
+                throw new UnsafeRequestException(
+                    $"Refused to send the access token to '{uri.Scheme}://{uri.Authority}': only '{BaseUri.Scheme}://{BaseUri.Authority}' (the connected Resource Manager) over HTTPS is allowed.");
+            using var message = _pipeline.CreateMessage();
+            message.SetProperty(nameof(CallContext), context);
+            message.Request.Method = method;
+            message.Request.Uri.Reset(uri);
+            message.Request.Headers.SetValue("Accept", "application/json");
+            if (jsonBody is not null)
+            {
+                var bytes = jsonBody as byte[] ?? JsonSerializer.SerializeToUtf8Bytes(jsonBody, jsonBody.GetType());
+                message.Request.Content = RequestContent.Create(bytes);
+                message.Request.Headers.SetValue("Content-Type", "application/json");
+            }
+            else if (method == RequestMethod.Post)
+            {
+                message.Request.Headers.SetValue("Content-Length", "0");
+            }
+
+            try
+            {
+                await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 0)
+            {
+                throw new ArmException(0, "TransportFailure", $"Could not reach {BaseUri.Authority}: {Redactor.Redact(ex.Message)}");
+            }
+            catch (AuthenticationFailedException ex)
+            {
+                throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {Redactor.Redact(ex.Message)}");
+            }
+            catch (InvalidOperationException ex) when (ex.Message.IndexOf("Bearer token authentication is not permitted", StringComparison.Ordinal) >= 0)
+            {
+                throw new UnsafeRequestException("Refused to send the access token over a connection that is not HTTPS.");
+            }
+
+            var response = message.Response;
+            if (response.Status >= 400)
+                throw ErrorFrom(response);
+            var content = response.Content;
+            JsonDocument? body = null;
+            if (response.Status != 204 && content is not null && content.ToMemory().Length > 0)
+                body = ParseJson(response, content.ToMemory());
+            return new ArmResponse(response.Status, response.Headers, body);
+        }
+
+        public Task<ArmResponse> GetAsync(string pathAndQuery, CallContext context, CancellationToken cancellationToken) =>
+            SendAsync(RequestMethod.Get, MakeUri(pathAndQuery), null, context, cancellationToken);
+
+        /// <summary>
+        /// Follows nextLink page after page, yielding mapped items as each page arrives; only the current page is held.
+        /// </summary>
+        public async IAsyncEnumerable<T> ListAsync<T>(string pathAndQuery, Func<JsonElement, T?> map, CallContext context,
+            [EnumeratorCancellation] CancellationToken cancellationToken = default, Func<JsonElement, JsonElement?>? selectContainer = null)
+            where T : class
+        {
+            Uri? next = MakeUri(pathAndQuery);
+            var page = 0;
+            while (next is not null)
+            {
+                using var response = await SendAsync(RequestMethod.Get, next, null, context, cancellationToken).ConfigureAwait(false);
+                page++;
+                next = null;
+                if (response.Body is null) yield break; // 204: nothing
+                var container = selectContainer?.Invoke(response.Body.RootElement) ?? response.Body.RootElement;
+                var count = 0;
+                if (container.TryGetProperty("value", out var items) && items.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var item in items.EnumerateArray())
+                    {
+                        var mapped = map(item);
+                        if (mapped is not null) { count++; yield return mapped; }
+                    }
+                }
+                else if (container.ValueKind != JsonValueKind.Object || !container.TryGetProperty("value", out _))
+                {
+                    throw new ArmException(response.Status, "InvalidResponse", "The service answered a list request without a 'value' array.");
+                }
+                context.Verbose?.Invoke($"Page {page}: {count} item(s).");
+                if (container.TryGetProperty("nextLink", out var link) && link.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(link.GetString()))
+                    next = MakeUri(link.GetString()!);
+            }
+        }
+
+        /// <summary>
+        /// Starts a long-running operation and polls its Location (or Azure-AsyncOperation) until it is done, honouring
+        /// Retry-After, within <paramref name="timeout"/>. Returns the final JSON (null when the service says 204).
+        /// </summary>
+        public async Task<JsonDocument?> RunOperationAsync(RequestMethod method, string pathAndQuery, object? jsonBody, TimeSpan timeout,
+            CallContext context, CancellationToken cancellationToken, Action<string>? onPoll = null)
+        {
+            var deadline = DateTimeOffset.UtcNow + timeout;
+            var response = await SendAsync(method, MakeUri(pathAndQuery), jsonBody, context, cancellationToken).ConfigureAwait(false);
+            var polls = 0;
+            while (true)
+            {
+                var location = response.Header("Azure-AsyncOperation") ?? response.Header("Location");
+                if (response.Status != 202 && !(response.Status == 201 && location is not null))
+                {
+                    if (response.Body is not null && IsFailed(response.Body.RootElement, out var code, out var error))
+                    {
+                        response.Dispose();
+                        throw new LongRunningOperationException(code, $"The operation failed: {error}", timedOut: false, requestId: response.Header("x-ms-request-id"));
+                    }
+                    if (response.Body is not null && IsRunning(response.Body.RootElement) && location is not null)
+                    {
+                        // Some poll targets answer 200 with status InProgress; keep polling.
+                    }
+                    else
+                    {
+                        return response.Body;
+                    }
+                }
+                if (location is null)
+                {
+                    response.Dispose();
+                    throw new ArmException(response.Status, "InvalidResponse", "The service accepted the operation but gave no Location to poll.");
+                }
+                var pollUri = MakeUri(location);
+                var wait = RetryAfter.FromHeaders(response.Headers, DateTimeOffset.UtcNow) ?? Options.DefaultPollInterval;
+                response.Dispose();
+                var left = deadline - DateTimeOffset.UtcNow;
+                if (left <= TimeSpan.Zero || wait > left)
+                    throw new LongRunningOperationException("OperationTimedOut",
+                        $"The operation did not finish within {timeout.TotalSeconds:0} s ({polls} poll(s)); the service may still complete it later.", timedOut: true);
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                polls++;
+                onPoll?.Invoke($"Polling the operation ({polls})");
+                response = await SendAsync(RequestMethod.Get, pollUri, null, context, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static bool IsRunning(JsonElement root) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String
+            && (s.ValueEquals("InProgress") || s.ValueEquals("Running") || s.ValueEquals("NotStarted") || s.ValueEquals("Queued"));
+
+        private static bool IsFailed(JsonElement root, out string code, out string message)
+        {
+            code = "OperationFailed";
+            message = "no details were given";
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var s) || s.ValueKind != JsonValueKind.String)
+                return false;
+            if (!(s.ValueEquals("Failed") || s.ValueEquals("Canceled") || s.ValueEquals("Cancelled")))
+                return false;
+            if (root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object)
+            {
+                if (e.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String) code = c.GetString()!;
+                if (e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String) message = Redactor.Redact(m.GetString());
+            }
+            return true;
+        }
+
+        private static JsonDocument ParseJson(Response response, ReadOnlyMemory<byte> bytes)
+        {
+            try
+            {
+                return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
+            }
+            catch (JsonException ex)
+            {
+                response.Headers.TryGetValue("x-ms-request-id", out var rid);
+                throw new ArmException(response.Status, "InvalidResponse",
+                    $"The service answered with a body that is not valid JSON ({bytes.Length} bytes; {ex.Message}).", requestId: rid);
+            }
+        }
+
+        /// <summary>Turns an error answer (ARM JSON, or Storage XML from the blob host) into an exception.</summary>
+        internal static ArmException ErrorFrom(Response response)
+        {
+            response.Headers.TryGetValue("x-ms-request-id", out var requestId);
+            response.Headers.TryGetValue("x-ms-correlation-request-id", out var correlationId);
+            string? code = null, message = null, target = null;
+            var bytes = response.Content?.ToMemory() ?? ReadOnlyMemory<byte>.Empty;
+            if (bytes.Length > 0)
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(bytes);
+                    var root = doc.RootElement;
+                    var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e : root;
+                    if (error.ValueKind == JsonValueKind.Object)
+                    {
+                        code = Text(error, "code");
+                        message = Text(error, "message");
+                        target = Text(error, "target");
+                    }
+                }
+                catch (JsonException)
+                {
+                    var text = Encoding.UTF8.GetString(bytes.ToArray(), 0, Math.Min(bytes.Length, 4096));
+                    code = Between(text, "<Code>", "</Code>");
+                    message = Between(text, "<Message>", "</Message>");
+                }
+            }
+            message ??= string.IsNullOrEmpty(response.ReasonPhrase) ? $"HTTP {response.Status}" : response.ReasonPhrase;
+            return new ArmException(response.Status, code, Redactor.Redact(message), target, requestId, correlationId);
+        }
+
+        private static string? Text(JsonElement e, string name)
+        {
+            foreach (var p in e.EnumerateObject())
+                if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                    return p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetRawText();
+            return null;
+        }
+
+        private static string? Between(string text, string start, string end)
+        {
+            var i = text.IndexOf(start, StringComparison.Ordinal);
+            if (i < 0) return null;
+            i += start.Length;
+            var j = text.IndexOf(end, i, StringComparison.Ordinal);
+            return j < 0 ? null : text.Substring(i, j - i).Trim();
+        }
+    }
+}
