@@ -1,0 +1,199 @@
+# Shared helpers for build.ps1, the Demo, the Pester tests and the benchmarks:
+# the repository's paths and module version, the pwsh command line for child processes, and the billing emulator's
+# life cycle (start, wait for EMULATOR READY, admin calls, stop).
+#
+# Trusting the emulator's certificate (Linux): .NET reads SSL_CERT_FILE from the *native* process environment the
+# first time it builds a certificate chain. Setting $env:SSL_CERT_FILE inside a running pwsh does not reach the native
+# environment, so it is too late there; a child process started afterwards does get it. Hence:
+#   * whoever starts a PowerShell process that will talk to the emulator sets SSL_CERT_FILE to the path where the
+#     emulator will write its PEM before starting that process (build.ps1 does this for every Pester file, the Demo
+#     and the benchmarks), and passes the same folder as --cert-dir;
+#   * Start-BillingEmulator therefore takes -CertDirectory and, by default, uses the folder of $env:SSL_CERT_FILE
+#     when that variable names an emulator.pem.
+# Certificate validation is never disabled; admin calls below go through the same trust.
+
+Set-StrictMode -Version 3.0
+
+$script:RepoRoot = Split-Path -Parent $PSScriptRoot
+
+function Get-RepoRoot {
+    [CmdletBinding()] [OutputType([string])] param()
+    $script:RepoRoot
+}
+
+function Get-ModuleVersion {
+    <# The module version, from Directory.Build.props <ModuleVersion> (the one place it lives). #>
+    [CmdletBinding()] [OutputType([string])]
+    param([string] $RepoRoot = $script:RepoRoot)
+    $props = [xml](Get-Content -Raw -LiteralPath (Join-Path $RepoRoot 'Directory.Build.props'))
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_.ModuleVersion } | Where-Object { $_ })[0]
+    if (-not $version) { throw "No <ModuleVersion> in Directory.Build.props." }
+    $version.Trim()
+}
+
+function Get-BuiltModulePath {
+    <# The built module's manifest: out/BillingPowerShell/<version>/BillingPowerShell.psd1 #>
+    [CmdletBinding()] [OutputType([string])]
+    param([string] $RepoRoot = $script:RepoRoot)
+    Join-Path $RepoRoot "out/BillingPowerShell/$(Get-ModuleVersion -RepoRoot $RepoRoot)/BillingPowerShell.psd1"
+}
+
+function Get-PwshCommand {
+    <#
+    The command line that starts a fresh pwsh like the current one: an array whose first element is the executable
+    and the rest its leading arguments. Under `dotnet pwsh` (the dotnet tool), that is `dotnet <PSHOME>/pwsh.dll`.
+    #>
+    [CmdletBinding()] [OutputType([string[]])]
+    param()
+    $process = [Environment]::ProcessPath
+    if ($process -and [IO.Path]::GetFileNameWithoutExtension($process) -eq 'pwsh') { return , @($process) }
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if ($process -and (Test-Path -LiteralPath $dll)) { return , @($process, $dll) }
+    , @('pwsh')
+}
+
+function Invoke-Pwsh {
+    <# Runs a fresh `pwsh -NoProfile -NonInteractive` with the given arguments; output goes to the caller's streams. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromRemainingArguments)] [string[]] $ArgumentList)
+    $cmd = Get-PwshCommand
+    $rest = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $ArgumentList
+    & $cmd[0] @rest
+}
+
+function New-EmulatorToken {
+    <# A random bearer token for one emulator run. #>
+    [CmdletBinding()] [OutputType([string])]
+    param()
+    $bytes = [byte[]]::new(32)
+    [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($bytes)
+    'emu-' + [Convert]::ToBase64String($bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+}
+
+function Start-BillingEmulator {
+    <#
+    Starts out/emulator/BillingPowerShell.Emulator.dll, waits for its ready file, and returns
+    { ArmUrl, BlobUrl, CertPath, Token, ReaderToken, ProcessId, Process, WorkDirectory, LogPath }.
+    #>
+    [CmdletBinding()]
+    param(
+        [string] $EmulatorPath = (Join-Path $script:RepoRoot 'out/emulator/BillingPowerShell.Emulator.dll'),
+        [string] $Token = (New-EmulatorToken),
+        [string] $ReaderToken = (New-EmulatorToken),
+        [int] $Seed = 42,
+        [string] $Size = 'small',
+        [double] $TimeScale = 0.01,
+        # Where the emulator writes emulator.pem. Default: the folder of $env:SSL_CERT_FILE when it names an
+        # emulator.pem (see the note at the top of this file), else a new folder under the work directory.
+        [string] $CertDirectory,
+        [string[]] $ExtraArgument = @(),
+        [int] $TimeoutSeconds = 60
+    )
+    if (-not (Test-Path -LiteralPath $EmulatorPath)) {
+        throw "The emulator is not built: $EmulatorPath is missing. Run ./build.ps1 Build first."
+    }
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("billing-emulator-" + [Guid]::NewGuid().ToString('n').Substring(0, 12))
+    $null = New-Item -ItemType Directory -Path $work -Force
+    if (-not $CertDirectory) {
+        if ($env:SSL_CERT_FILE -and (Split-Path -Leaf $env:SSL_CERT_FILE) -eq 'emulator.pem') {
+            $CertDirectory = Split-Path -Parent $env:SSL_CERT_FILE
+        }
+        else {
+            $CertDirectory = Join-Path $work 'cert'
+        }
+    }
+    $null = New-Item -ItemType Directory -Path $CertDirectory -Force
+    $readyFile = Join-Path $work 'ready.json'
+    $logPath = Join-Path $work 'emulator.out.txt'
+
+    $arguments = @(
+        $EmulatorPath, '--port', '0', '--blob-port', '0', '--seed', "$Seed", '--size', $Size,
+        '--token', $Token, '--reader-token', $ReaderToken,
+        '--time-scale', $TimeScale.ToString([Globalization.CultureInfo]::InvariantCulture),
+        '--cert-dir', $CertDirectory, '--ready-file', $readyFile
+    ) + $ExtraArgument
+    $dotnet = if ([Environment]::ProcessPath -and [IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { 'dotnet' }
+    # Tokens are on the emulator's command line only (never printed by us); the quoting is for spaces in paths.
+    $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
+    $process = Start-Process -FilePath $dotnet -ArgumentList $quoted -PassThru `
+        -RedirectStandardOutput $logPath -RedirectStandardError (Join-Path $work 'emulator.err.txt')
+
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    $ready = $null
+    while (-not $ready) {
+        if (Test-Path -LiteralPath $readyFile) {
+            try { $ready = Get-Content -Raw -LiteralPath $readyFile | ConvertFrom-Json } catch { $ready = $null }
+        }
+        if (-not $ready -and (Test-Path -LiteralPath $logPath)) {
+            $line = Select-String -LiteralPath $logPath -Pattern '^EMULATOR READY (\{.*\})\s*$' | Select-Object -First 1
+            if ($line) { $ready = $line.Matches[0].Groups[1].Value | ConvertFrom-Json }
+        }
+        if ($ready) { break }
+        if ($process.HasExited) {
+            $err = Get-Content -Raw -LiteralPath (Join-Path $work 'emulator.err.txt') -ErrorAction Ignore
+            throw "The emulator exited (code $($process.ExitCode)) before it was ready. $err"
+        }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            Stop-Process -Id $process.Id -Force -ErrorAction Ignore
+            throw "The emulator was not ready within $TimeoutSeconds s (log: $logPath)."
+        }
+        Start-Sleep -Milliseconds 100
+    }
+
+    [pscustomobject]@{
+        PSTypeName    = 'BillingPowerShell.Tools.Emulator'
+        ArmUrl        = [string]$ready.armUrl
+        BlobUrl       = [string]$ready.blobUrl
+        CertPath      = [string]$ready.certPath
+        Token         = $Token
+        ReaderToken   = $ReaderToken
+        ProcessId     = $process.Id
+        Process       = $process
+        WorkDirectory = $work
+        LogPath       = $logPath
+    }
+}
+
+function Stop-BillingEmulator {
+    <# Stops the emulator started by Start-BillingEmulator (by its process id only) and removes its work folder. #>
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline)] $Emulator)
+    process {
+        if (-not $Emulator) { return }
+        $process = $Emulator.Process
+        if ($process -and -not $process.HasExited) {
+            try { $process.Kill($true) } catch { Stop-Process -Id $Emulator.ProcessId -Force -ErrorAction Ignore }
+            $null = $process.WaitForExit(10000)
+        }
+        if ($Emulator.WorkDirectory -and (Test-Path -LiteralPath $Emulator.WorkDirectory)) {
+            Remove-Item -LiteralPath $Emulator.WorkDirectory -Recurse -Force -ErrorAction Ignore
+        }
+    }
+}
+
+function Invoke-EmulatorAdmin {
+    <#
+    Calls an admin endpoint (/_emulator/...). The process must trust the emulator's certificate (SSL_CERT_FILE set
+    before it started); certificate validation is never skipped.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Emulator,
+        [Parameter(Mandatory)] [string] $Path,
+        [ValidateSet('Get', 'Post')] [string] $Method = 'Get',
+        $Body
+    )
+    $params = @{
+        Uri     = $Emulator.ArmUrl.TrimEnd('/') + '/_emulator/' + $Path.TrimStart('/')
+        Method  = $Method
+        Headers = @{ 'x-emulator-admin' = 'true' }
+    }
+    if ($PSBoundParameters.ContainsKey('Body')) {
+        $params.Body = if ($Body -is [string]) { $Body } else { $Body | ConvertTo-Json -Depth 10 -Compress }
+        $params.ContentType = 'application/json'
+    }
+    Invoke-RestMethod @params
+}
+
+Export-ModuleMember -Function Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, Invoke-Pwsh,
+    New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin
