@@ -1,0 +1,115 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Management.Automation;
+using BillingPowerShell.Engine.Billing;
+using BillingPowerShell.Engine.Http;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>A cmdlet that calls the billing service: the shared client, a call context wired to the sink, and errors.</summary>
+    public abstract class BillingApiCmdlet : BillingCmdlet
+    {
+        internal BillingClient Client => BillingSession.Current;
+
+        /// <summary>A call context whose diagnostics go to this cmdlet's Verbose/Debug/Warning streams (already redacted).</summary>
+        internal CallContext NewCall(ICmdletSink sink) => new CallContext(MyInvocation.MyCommand.Name)
+        {
+            Debug = sink.WriteDebug,
+            Verbose = sink.WriteVerbose,
+            Warning = sink.WriteWarning,
+        };
+
+        /// <summary>Turns an engine failure into a PowerShell error with a stable id, the right category and the target.</summary>
+        internal static ErrorRecord ErrorFor(Exception ex, object? target, string? what = null)
+        {
+            var prefix = what is null ? "" : what + ": ";
+            switch (ex)
+            {
+                case UnsafeRequestException u:
+                    return Record(u, "UnsafeRequestRefused", ErrorCategory.SecurityError, target, prefix + u.Message);
+                case LongRunningOperationException l when l.TimedOut:
+                    return Record(l, "OperationTimedOut", ErrorCategory.OperationTimeout, target, prefix + l.Message);
+                case LongRunningOperationException l:
+                    return Record(l, "OperationFailed", ErrorCategory.InvalidResult, target, prefix + l.Describe());
+                case BlobAccessException b:
+                    return Record(b, "DownloadRefused", ErrorCategory.ResourceUnavailable, target, prefix + b.Describe());
+                case ArmException a when a.Status == 401 || a.Code == "CredentialUnavailable":
+                    return Record(a, "AuthenticationFailed", ErrorCategory.AuthenticationError, target,
+                        prefix + a.Message + ". Sign in with Connect-BillingAccount (for example -DeviceCode at a prompt, -Identity in an Azure Automation runbook, -ServicePrincipal in a pipeline, or -AccessToken with a token for "
+                        + BillingSession.Current.Context.ResourceManagerUrl.GetLeftPart(UriPartial.Authority) + ").");
+                case ArmException a when a.Status == 403:
+                    return Record(a, "BillingPermissionDenied", ErrorCategory.PermissionDenied, target,
+                        prefix + a.Describe() + ". Reading billing data needs a billing role on the billing scope: Billing account reader (or Billing profile reader / Invoice manager for invoices) on a Microsoft Customer Agreement, Enterprise administrator (read-only) on an Enterprise Agreement, or Account administrator (or Billing reader) on a pay-as-you-go subscription.");
+                case ArmException a when a.Status == 404:
+                    return Record(a, "BillingObjectNotFound", ErrorCategory.ObjectNotFound, target, prefix + a.Describe());
+                case ArmException a when a.Status == 429:
+                    return Record(a, "Throttled", ErrorCategory.LimitsExceeded, target, prefix + "The service kept throttling the requests: " + a.Describe());
+                case ArmException a when a.Status == 0:
+                    return Record(a, "ServiceUnreachable", ErrorCategory.ConnectionError, target, prefix + a.Message);
+                case ArmException a when a.Code == "InvalidResponse":
+                    return Record(a, "InvalidServiceResponse", ErrorCategory.InvalidResult, target, prefix + a.Describe());
+                case ArmException a when a.Status == 400 || a.Status == 422:
+                    return Record(a, "BillingRequestRejected", ErrorCategory.InvalidArgument, target, prefix + a.Describe());
+                case ArmException a:
+                    return Record(a, "BillingApiError", ErrorCategory.NotSpecified, target, prefix + a.Describe());
+                case UnauthorizedAccessException io:
+                    return Record(io, "FileAccessDenied", ErrorCategory.PermissionDenied, target, prefix + io.Message);
+                case IOException io:
+                    return Record(io, "FileWriteFailed", ErrorCategory.WriteError, target, prefix + io.Message);
+                case ArgumentException arg:
+                    return Record(arg, "InvalidArgument", ErrorCategory.InvalidArgument, target, prefix + arg.Message);
+                default:
+                    return Record(ex, "UnexpectedError", ErrorCategory.NotSpecified, target, prefix + Redactor.Redact(ex.Message));
+            }
+        }
+
+        private static ErrorRecord Record(Exception ex, string id, ErrorCategory category, object? target, string message)
+        {
+            // The record's exception carries our redacted message only: no inner exception whose text could hold a secret.
+            var safe = ex is ArmException a ? new BillingException(Redactor.Redact(message), a) : new BillingException(Redactor.Redact(message), null);
+            return new ErrorRecord(safe, id, category, target);
+        }
+
+        /// <summary>
+        /// Runs the work through the pump; a failure that escapes it (the whole command cannot go on) becomes a
+        /// terminating error with a stable id. PowerShell's own exceptions (stop, -ErrorAction Stop) pass through.
+        /// </summary>
+        internal void Run(Func<ICmdletSink, CancellationToken, Task> work, object? target = null, string? what = null)
+        {
+            try
+            {
+                RunAsync(work);
+            }
+            catch (Exception ex) when (ex is not RuntimeException && ex is not OperationCanceledException)
+            {
+                Fail(ex, target, what);
+            }
+        }
+
+        /// <summary>Writes an error that stops the command (cannot go on), from the pipeline thread.</summary>
+        internal void Fail(Exception ex, object? target, string? what = null) => ThrowTerminatingError(ErrorFor(ex, target, what));
+
+        /// <summary>For argument problems found before any request is made.</summary>
+        internal void FailArgument(string id, string message, object? target, ErrorCategory category = ErrorCategory.InvalidArgument) =>
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), id, category, target));
+    }
+
+    /// <summary>The exception type of every error record the module writes: the message, and the service's ids.</summary>
+    public sealed class BillingException : Exception
+    {
+        internal BillingException(string message, ArmException? source) : base(message)
+        {
+            Status = source?.Status;
+            Code = source?.Code;
+            RequestId = source?.RequestId;
+            CorrelationId = source?.CorrelationId;
+        }
+
+        public int? Status { get; }
+        public string? Code { get; }
+        public string? RequestId { get; }
+        public string? CorrelationId { get; }
+    }
+}

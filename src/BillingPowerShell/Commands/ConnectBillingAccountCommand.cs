@@ -1,0 +1,135 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using BillingPowerShell.Engine.Auth;
+using BillingPowerShell.Engine.Billing;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>Signs in for billing: picks the credential, checks it with one cheap call, and keeps the connection for the session.</summary>
+    [Cmdlet(VerbsCommunications.Connect, "BillingAccount", DefaultParameterSetName = DefaultSet)]
+    [OutputType(typeof(BillingContext))]
+    public sealed class ConnectBillingAccountCommand : BillingApiCmdlet
+    {
+        private const string DefaultSet = "Default";
+        private const string InteractiveSet = "Interactive";
+        private const string DeviceCodeSet = "DeviceCode";
+        private const string IdentitySet = "ManagedIdentity";
+        private const string SecretSet = "ServicePrincipalSecret";
+        private const string CertificatePathSet = "ServicePrincipalCertificatePath";
+        private const string CertificateThumbprintSet = "ServicePrincipalCertificateThumbprint";
+        private const string AccessTokenSet = "AccessToken";
+
+        [Parameter(Mandatory = true, ParameterSetName = InteractiveSet)]
+        public SwitchParameter Interactive { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = DeviceCodeSet)]
+        public SwitchParameter DeviceCode { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = IdentitySet)]
+        [Alias("ManagedIdentity")]
+        public SwitchParameter Identity { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = SecretSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificateThumbprintSet)]
+        public SwitchParameter ServicePrincipal { get; set; }
+
+        [Parameter(ParameterSetName = IdentitySet)]
+        [Parameter(ParameterSetName = DefaultSet)]
+        [Parameter(Mandatory = true, ParameterSetName = SecretSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificateThumbprintSet)]
+        [ValidateNotNullOrEmpty]
+        [Alias("ApplicationId")]
+        public string? ClientId { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = SecretSet)]
+        [ValidateNotNull]
+        public SecureString? ClientSecret { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? CertificatePath { get; set; }
+
+        [Parameter(ParameterSetName = CertificatePathSet)]
+        public SecureString? CertificatePassword { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = CertificateThumbprintSet)]
+        [ValidatePattern("^[0-9A-Fa-f]{40}$")]
+        public string? CertificateThumbprint { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]
+        [ValidateNotNull]
+        public SecureString? AccessToken { get; set; }
+
+        [Parameter]
+        [ValidateSet("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")]
+        public string Environment { get; set; } = "AzureCloud";
+
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? ResourceManagerUrl { get; set; }
+
+        [Parameter(ParameterSetName = DefaultSet)]
+        [Parameter(ParameterSetName = InteractiveSet)]
+        [Parameter(ParameterSetName = DeviceCodeSet)]
+        [Parameter(ParameterSetName = AccessTokenSet)]
+        [Parameter(Mandatory = true, ParameterSetName = SecretSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificatePathSet)]
+        [Parameter(Mandatory = true, ParameterSetName = CertificateThumbprintSet)]
+        [ValidateNotNullOrEmpty]
+        [Alias("Tenant")]
+        public string? TenantId { get; set; }
+
+        protected override void EndProcessing()
+        {
+            if (ResourceManagerUrl is Uri url && (!url.IsAbsoluteUri || url.Scheme != Uri.UriSchemeHttps))
+                FailArgument("ResourceManagerUrlNotHttps",
+                    $"The Resource Manager URL '{url}' is not an absolute HTTPS URL. The access token is only ever sent over HTTPS.", url, ErrorCategory.SecurityError);
+
+            var options = new ConnectOptions
+            {
+                Kind = ParameterSetName switch
+                {
+                    InteractiveSet => CredentialKind.Interactive,
+                    DeviceCodeSet => CredentialKind.DeviceCode,
+                    IdentitySet => CredentialKind.ManagedIdentity,
+                    SecretSet => CredentialKind.ServicePrincipalSecret,
+                    CertificatePathSet or CertificateThumbprintSet => CredentialKind.ServicePrincipalCertificate,
+                    AccessTokenSet => CredentialKind.AccessToken,
+                    _ => CredentialKind.Default,
+                },
+                Environment = Environment,
+                ResourceManagerUrl = ResourceManagerUrl,
+                TenantId = TenantId,
+                ClientId = ClientId,
+                ClientSecret = ClientSecret,
+                CertificatePath = CertificatePath is null ? null : GetUnresolvedProviderPathFromPSPath(CertificatePath),
+                CertificatePassword = CertificatePassword,
+                CertificateThumbprint = CertificateThumbprint,
+                AccessToken = AccessToken,
+            };
+
+            BillingClient client;
+            try
+            {
+                client = BillingClient.Create(options);
+            }
+            catch (Exception ex)
+            {
+                Fail(ex, ResourceManagerUrl ?? (object)Environment, "Could not connect");
+                return;
+            }
+
+            Run(async (sink, token) =>
+            {
+                options.DeviceCodePrompt = sink.WriteWarning;
+                sink.WriteVerbose($"Checking the connection to {client.Context.ResourceManagerUrl} ({options.Kind}).");
+                await client.VerifyAsync(NewCall(sink), token).ConfigureAwait(false);
+                BillingSession.Set(client);
+                sink.WriteObject(client.Context);
+            }, ResourceManagerUrl ?? (object)Environment, "Could not connect");
+        }
+    }
+}

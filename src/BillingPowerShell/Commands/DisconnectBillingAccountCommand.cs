@@ -1,0 +1,17 @@
+using System.Management.Automation;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>Forgets the connection; later commands use the default credential chain again.</summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "BillingAccount")]
+    [OutputType(typeof(void))]
+    public sealed class DisconnectBillingAccountCommand : BillingApiCmdlet
+    {
+        protected override void EndProcessing()
+        {
+            if (!BillingSession.IsConnected)
+                WriteVerbose("Not connected; nothing to forget.");
+            BillingSession.Clear();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System;
+using System.Management.Automation;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>Name filters shared by the Get- cmdlets: exact (case-insensitive) or wildcard, on name or display name.</summary>
+    internal static class Filters
+    {
+        public static bool Matches(string[]? patterns, string name, string? displayName = null)
+        {
+            if (patterns is null || patterns.Length == 0) return true;
+            foreach (var p in patterns)
+            {
+                var w = new WildcardPattern(p, WildcardOptions.IgnoreCase);
+                if (w.IsMatch(name) || (displayName is not null && w.IsMatch(displayName))) return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>What each agreement type supports.</summary>
+    internal static class AgreementTypes
+    {
+        public const string PayAsYouGo = "MicrosoftOnlineServicesProgram";
+        public const string Enterprise = "EnterpriseAgreement";
+        public const string Customer = "MicrosoftCustomerAgreement";
+        public const string Partner = "MicrosoftPartnerAgreement";
+
+        public static bool HasBillingProfiles(string? agreement) =>
+            string.Equals(agreement, Customer, StringComparison.OrdinalIgnoreCase) || string.Equals(agreement, Partner, StringComparison.OrdinalIgnoreCase);
+
+        public static bool IsPayAsYouGo(string? agreement) => string.Equals(agreement, PayAsYouGo, StringComparison.OrdinalIgnoreCase);
+        public static bool IsEnterprise(string? agreement) => string.Equals(agreement, Enterprise, StringComparison.OrdinalIgnoreCase);
+    }
+}

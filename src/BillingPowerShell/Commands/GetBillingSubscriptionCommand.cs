@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using BillingPowerShell.Engine.Http;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>Lists subscriptions as billing sees them: of every account, of one account, or of one billing profile.</summary>
+    [Cmdlet(VerbsCommon.Get, "BillingSubscription")]
+    [OutputType(typeof(BillingSubscription))]
+    public sealed class GetBillingSubscriptionCommand : BillingApiCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string? BillingAccountName { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string? BillingProfileName { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidatePattern(Patterns.Guid)]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string[]? SubscriptionId { get; set; }
+
+        // Objects from the pipeline may name the same subscription twice (an account and its profiles): emit it once.
+        private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, string?> _agreements = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+        protected override void ProcessRecord()
+        {
+            if (BillingProfileName is not null && BillingAccountName is null)
+                FailArgument("BillingAccountNameRequired", "-BillingProfileName needs -BillingAccountName: a billing profile is named within its account.", BillingProfileName);
+
+            Run(async (sink, token) =>
+            {
+                var call = NewCall(sink);
+                if (BillingAccountName is null)
+                {
+                    await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                        await ListAsync(sink, call, account.Name, account.AgreementType, token).ConfigureAwait(false);
+                    ReportMissing(sink);
+                    return;
+                }
+                var agreement = await AgreementOfAsync(sink, call, BillingAccountName, token).ConfigureAwait(false);
+                if (SubscriptionId is { Length: > 0 } && BillingProfileName is null)
+                {
+                    foreach (var id in SubscriptionId)
+                    {
+                        try { Emit(sink, await Client.GetSubscriptionAsync(BillingAccountName, id, agreement, call, token).ConfigureAwait(false)); }
+                        catch (ArmException ex) { sink.WriteError(ErrorFor(ex, id, $"Subscription '{id}' of billing account '{BillingAccountName}'")); }
+                    }
+                    return;
+                }
+                await ListAsync(sink, call, BillingAccountName, agreement, token).ConfigureAwait(false);
+            }, BillingAccountName);
+        }
+
+        private async Task ListAsync(ICmdletSink sink, CallContext call, string account, string? agreement, CancellationToken token)
+        {
+            try
+            {
+                await foreach (var s in Client.ListSubscriptionsAsync(account, BillingProfileName, agreement, call, token).WithCancellation(token).ConfigureAwait(false))
+                {
+                    if (SubscriptionId is { Length: > 0 } && Array.IndexOf(Lower(SubscriptionId), s.SubscriptionId) < 0) continue;
+                    Emit(sink, s);
+                }
+            }
+            catch (ArmException ex)
+            {
+                sink.WriteError(ErrorFor(ex, account, $"Subscriptions of billing account '{account}'"));
+            }
+        }
+
+        private void Emit(ICmdletSink sink, BillingSubscription s)
+        {
+            if (!_seen.Add(s.SubscriptionId + "|" + s.BillingAccountName)) return;
+            BillingNameCompleter.Remember(s);
+            sink.WriteObject(s);
+        }
+
+        private void ReportMissing(ICmdletSink sink)
+        {
+            if (SubscriptionId is null) return;
+            foreach (var id in SubscriptionId)
+            {
+                var found = false;
+                foreach (var key in _seen) if (key.StartsWith(id + "|", StringComparison.OrdinalIgnoreCase)) { found = true; break; }
+                if (!found)
+                    sink.WriteError(new ErrorRecord(new ItemNotFoundException($"No billing account you can read has the subscription '{id}'."),
+                        "SubscriptionNotFound", ErrorCategory.ObjectNotFound, id));
+            }
+        }
+
+        private async Task<string?> AgreementOfAsync(ICmdletSink sink, CallContext call, string account, CancellationToken token)
+        {
+            if (_agreements.TryGetValue(account, out var known)) return known;
+            string? agreement = null;
+            try { agreement = (await Client.GetAccountAsync(account, call, token).ConfigureAwait(false)).AgreementType; }
+            catch (ArmException ex) when (ex.Status == 404) { throw; }
+            catch (ArmException ex) { sink.WriteVerbose($"Could not read billing account '{account}' ({ex.Message}); its agreement type is unknown."); }
+            _agreements[account] = agreement;
+            return agreement;
+        }
+
+        private static string[] Lower(string[] ids) => Array.ConvertAll(ids, i => i.ToLowerInvariant());
+    }
+
+    internal static class Patterns
+    {
+        public const string Guid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    }
+}
