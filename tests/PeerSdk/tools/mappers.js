@@ -9,7 +9,11 @@ const pkgs = {
   costmanagement: "@azure/arm-costmanagement/dist/commonjs/models/mappers.js",
 };
 function load(which) {
-  if (which === "costmanagement") return require(pkgs[which]);
+  if (which === "costmanagement") {
+    // not in the package's "exports": load by file path
+    const dir = path.dirname(require.resolve("@azure/arm-costmanagement/package.json"));
+    return require(path.join(dir, "dist/commonjs/models/mappers.js"));
+  }
   // arm-billing / arm-consumption ship one bundled file; mappers are not exported, so read them from the source tree.
   const dir = path.dirname(require.resolve(`@azure/arm-${which}/package.json`));
   const src = require("fs").readFileSync(path.join(dir, "dist/index.js"), "utf8");
