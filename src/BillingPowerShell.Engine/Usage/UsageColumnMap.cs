@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+
+namespace BillingPowerShell.Engine.Usage
+{
+    /// <summary>The typed fields of <see cref="UsageRecord"/>, in Normalized column order.</summary>
+    public enum UsageField
+    {
+        Date, BillingAccountId, BillingProfileId, InvoiceSectionName, SubscriptionId, SubscriptionName,
+        ResourceGroup, ResourceId, ResourceName, ResourceLocation, MeterId, MeterCategory, MeterSubCategory,
+        MeterName, MeterRegion, ServiceFamily, Product, Quantity, UnitOfMeasure, EffectivePrice, UnitPrice, Cost,
+        Currency, ChargeType, PricingModel, Frequency, ReservationId, ReservationName, BenefitName, InvoiceId,
+        CostCenter, PublisherType, PublisherName, Tags, AdditionalInfo, SourceFormat,
+    }
+
+    /// <summary>
+    /// THE mapping table: for each <see cref="UsageField"/>, the source column names in priority order (first present
+    /// wins, case-insensitive). Covers EA 2021-10-01/2023-12-01 and portal variants, MCA 2023-12-01, pay-as-you-go
+    /// 2019-11-01, the legacy portal "Daily usage" section, Consumption usageDetails JSON (legacy and modern kinds,
+    /// nested objects flattened as <c>meterDetails.meterName</c>) and our own Normalized export.
+    /// </summary>
+    public static class UsageColumnMap
+    {
+        public const int FieldCount = (int)UsageField.SourceFormat + 1;
+
+        private static readonly string[][] Table = Build();
+
+        private static string[][] Build()
+        {
+            var t = new string[FieldCount][];
+            void M(UsageField f, params string[] names) => t[(int)f] = names;
+            M(UsageField.Date, "Date", "UsageDateTime", "Usage Date", "UsageDate", "UsageStart");
+            M(UsageField.BillingAccountId, "BillingAccountId");
+            M(UsageField.BillingProfileId, "BillingProfileId");
+            M(UsageField.InvoiceSectionName, "InvoiceSectionName", "InvoiceSection");
+            // SubscriptionGuid is preferred when both exist (EA Reporting API: subscriptionId is numeric there).
+            M(UsageField.SubscriptionId, "SubscriptionGuid", "SubscriptionId", "Subscription Id", "Subscription Guid");
+            M(UsageField.SubscriptionName, "SubscriptionName", "Subscription Name");
+            M(UsageField.ResourceGroup, "ResourceGroup", "resourceGroupName", "Resource Group");
+            M(UsageField.ResourceId, "ResourceId", "InstanceId", "Instance ID", "instanceName");
+            M(UsageField.ResourceName, "ResourceName", "Resource Name");
+            M(UsageField.ResourceLocation, "ResourceLocation", "Resource Location", "Location", "resourceLocationNormalized");
+            M(UsageField.MeterId, "MeterId", "Meter ID", "ResourceGuid");
+            M(UsageField.MeterCategory, "MeterCategory", "Meter Category", "meterDetails.meterCategory");
+            M(UsageField.MeterSubCategory, "MeterSubCategory", "Meter Sub-Category", "Meter SubCategory", "meterDetails.meterSubCategory");
+            M(UsageField.MeterName, "MeterName", "Meter Name", "meterDetails.meterName");
+            M(UsageField.MeterRegion, "MeterRegion", "Meter Region", "meterDetails.meterLocation");
+            M(UsageField.ServiceFamily, "ServiceFamily", "meterDetails.serviceFamily");
+            M(UsageField.Product, "ProductName", "Product");
+            M(UsageField.Quantity, "Quantity", "UsageQuantity", "Consumed Quantity", "ConsumedQuantity");
+            M(UsageField.UnitOfMeasure, "UnitOfMeasure", "Unit Of Measure", "Unit", "meterDetails.unitOfMeasure");
+            M(UsageField.EffectivePrice, "EffectivePrice", "ResourceRate", "Rate");
+            M(UsageField.UnitPrice, "UnitPrice");
+            M(UsageField.Cost, "CostInBillingCurrency", "Cost", "PreTaxCost");
+            M(UsageField.Currency, "BillingCurrencyCode", "BillingCurrency", "Currency");
+            M(UsageField.ChargeType, "ChargeType");
+            M(UsageField.PricingModel, "PricingModel");
+            M(UsageField.Frequency, "Frequency");
+            M(UsageField.ReservationId, "ReservationId");
+            M(UsageField.ReservationName, "ReservationName");
+            M(UsageField.BenefitName, "BenefitName");
+            M(UsageField.InvoiceId, "InvoiceId");
+            M(UsageField.CostCenter, "CostCenter");
+            M(UsageField.PublisherType, "PublisherType");
+            M(UsageField.PublisherName, "PublisherName");
+            M(UsageField.Tags, "Tags");
+            M(UsageField.AdditionalInfo, "AdditionalInfo", "Additional Info");
+            M(UsageField.SourceFormat, "SourceFormat"); // only our Normalized export has it
+            return t;
+        }
+
+        /// <summary>Source column names for a field, in priority order.</summary>
+        public static IReadOnlyList<string> SourceNames(UsageField field) => Table[(int)field];
+
+        /// <summary>The Normalized header: the field names in enum order.</summary>
+        public static IReadOnlyList<string> NormalizedHeader { get; } = Enum.GetNames(typeof(UsageField));
+
+        internal static bool IsDecimal(UsageField f) =>
+            f == UsageField.Quantity || f == UsageField.EffectivePrice || f == UsageField.UnitPrice || f == UsageField.Cost;
+
+        internal static bool IsText(UsageField f) =>
+            f != UsageField.Date && !IsDecimal(f) && f != UsageField.Tags && f != UsageField.SourceFormat;
+
+        /// <summary>Resolves, for a header, the column index of every field (-1 when absent).</summary>
+        internal static int[] Resolve(Dictionary<string, int> index)
+        {
+            var cols = new int[FieldCount];
+            for (int f = 0; f < FieldCount; f++)
+            {
+                cols[f] = -1;
+                foreach (var name in Table[f])
+                {
+                    if (index.TryGetValue(name, out int c)) { cols[f] = c; break; }
+                }
+            }
+            return cols;
+        }
+    }
+
+    /// <summary>Per-file (per-header) shared state of every record read from it.</summary>
+    internal sealed class UsageColumnLayout
+    {
+        public readonly string[] Names;
+        public readonly Dictionary<string, int> Index;
+        public readonly int[] FieldColumn;
+        public readonly UsageFileFormat Format;
+        public readonly bool UnescapeFormulas;
+
+        public UsageColumnLayout(string[] names, UsageFileFormat format)
+        {
+            Names = names;
+            Index = new Dictionary<string, int>(names.Length, StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < names.Length; i++)
+            {
+                var key = names[i].Trim();
+                if (!Index.ContainsKey(key)) Index.Add(key, i);
+            }
+            FieldColumn = UsageColumnMap.Resolve(Index);
+            Format = format;
+            UnescapeFormulas = format == UsageFileFormat.Normalized;
+        }
+
+        public int ColumnCount => Names.Length;
+        public int Col(UsageField f) => FieldColumn[(int)f];
+    }
+}

@@ -1,0 +1,566 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace BillingPowerShell.Engine.Usage
+{
+    public sealed class UsageCsvReaderOptions
+    {
+        /// <summary>Longest row accepted, in characters; a longer row is a bad row (skipped to the next line).</summary>
+        public int MaxLineLength { get; set; } = 1024 * 1024;
+
+        /// <summary>After this many bad rows the input is treated as not a usage file (UsageFormatException).</summary>
+        public int MaxErrors { get; set; } = 1000;
+
+        /// <summary>Called, on the reading thread, for every bad row. Reading goes on afterwards.</summary>
+        public Action<UsageRowError>? OnError { get; set; }
+
+        /// <summary>Also validate Quantity, EffectivePrice and UnitPrice when reading (slower). Date and Cost always are.</summary>
+        public bool ValidateAllNumbers { get; set; }
+
+        /// <summary>Name used in errors (the path when opened from a path).</summary>
+        public string? SourceName { get; set; }
+    }
+
+    /// <summary>
+    /// Streams <see cref="UsageRecord"/>s from a usage CSV (any recognised format; <c>.csv</c> or gzip, sniffed from
+    /// the bytes) at constant memory. RFC 4180 quoting; comma (or, when the header has none, semicolon or tab).
+    /// Validation: Date (required) and Cost (when present) are parsed while reading, so a bad value there is a bad row
+    /// reported through <see cref="UsageCsvReaderOptions.OnError"/>. Other numbers are parsed when first read; text
+    /// that is not a number then reads as null (the raw text stays in SourceColumns). Whole-input problems (unknown
+    /// header, binary data, corrupt gzip, too many bad rows) throw <see cref="UsageFormatException"/>.
+    /// Not thread-safe; records are independent of the reader and may be kept.
+    /// </summary>
+    public sealed class UsageCsvReader : IDisposable
+    {
+        private const int InitialBuffer = 1 << 16;
+
+        private readonly CharSource _src;
+        private readonly UsageCsvReaderOptions _opt;
+        private readonly string? _name;
+        private char[] _buf = new char[InitialBuffer];
+        private int _pos, _len;
+        private bool _eof;
+        private int[] _scratch = new int[128];
+        private long _line = 1;
+        private State _state = State.Header;
+        private UsageColumnLayout? _layout;
+        private char _delim = ',';
+        private bool _delimChosen, _legacy, _skipping;
+
+        private enum State { Header, LegacySkip, Rows, Done }
+        private enum Step { Record, Continue, NeedMore, End }
+
+        public UsageCsvReader(Stream stream, UsageCsvReaderOptions? options = null, bool leaveOpen = false)
+            : this(new StreamCharSource(stream, leaveOpen, options?.SourceName), options) { }
+
+        public UsageCsvReader(TextReader reader, UsageCsvReaderOptions? options = null, bool leaveOpen = false)
+            : this(new TextCharSource(reader ?? throw new ArgumentNullException(nameof(reader)), leaveOpen), options) { }
+
+        private UsageCsvReader(CharSource src, UsageCsvReaderOptions? options)
+        {
+            _src = src;
+            _opt = options ?? new UsageCsvReaderOptions();
+            if (_opt.MaxLineLength < 16) throw new ArgumentOutOfRangeException(nameof(options), "MaxLineLength must be at least 16.");
+            _name = _opt.SourceName;
+        }
+
+        /// <summary>Continues a file whose header is already known (later chunks of a Native export).</summary>
+        internal UsageCsvReader(Stream stream, UsageCsvReaderOptions? options, UsageColumnLayout layout, char delimiter, bool leaveOpen)
+            : this(new StreamCharSource(stream, leaveOpen, options?.SourceName), options)
+        {
+            _layout = layout;
+            _delim = delimiter;
+            _delimChosen = true;
+            _state = State.Rows;
+            _line = 2;
+        }
+
+        /// <summary>Opens a file (plain or gzip-compressed, whatever its extension).</summary>
+        public static UsageCsvReader Open(string path, UsageCsvReaderOptions? options = null)
+        {
+            if (path == null) throw new ArgumentNullException(nameof(path));
+            var opt = options ?? new UsageCsvReaderOptions();
+            if (opt.SourceName == null) opt.SourceName = path;
+            var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            return new UsageCsvReader(fs, opt, leaveOpen: false);
+        }
+
+        /// <summary>Reads only as far as the header and returns the format (throws UsageFormatException if unknown).</summary>
+        public static UsageFileFormat DetectFormat(string path)
+        {
+            using var r = Open(path);
+            return r.ReadHeader();
+        }
+
+        /// <summary>The recognised format (Unknown until the header has been read).</summary>
+        public UsageFileFormat Format => _layout?.Format ?? UsageFileFormat.Unknown;
+
+        /// <summary>The header's column names as delivered (null until read).</summary>
+        public IReadOnlyList<string>? Header => _layout?.Names;
+
+        internal UsageColumnLayout? Layout => _layout;
+        internal char Delimiter => _delim;
+
+        /// <summary>Good records returned so far.</summary>
+        public long RowCount { get; private set; }
+
+        /// <summary>Bad rows reported so far.</summary>
+        public long ErrorCount { get; private set; }
+
+        /// <summary>Physical line number where the next row starts.</summary>
+        public long LineNumber => _line;
+
+        /// <summary>Reads up to and including the header; returns the format. Idempotent.</summary>
+        public UsageFileFormat ReadHeader()
+        {
+            while (_state == State.Header || _state == State.LegacySkip)
+            {
+                var s = Next(out _);
+                if (s == Step.NeedMore) Fill();
+            }
+            return Format;
+        }
+
+        public async Task<UsageFileFormat> ReadHeaderAsync(CancellationToken cancellationToken = default)
+        {
+            while (_state == State.Header || _state == State.LegacySkip)
+            {
+                var s = Next(out _);
+                if (s == Step.NeedMore) await FillAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return Format;
+        }
+
+        /// <summary>The next good record, or null at the end.</summary>
+        public UsageRecord? Read()
+        {
+            while (true)
+            {
+                switch (Next(out var rec))
+                {
+                    case Step.Record: return rec;
+                    case Step.End: return null;
+                    case Step.NeedMore: Fill(); break;
+                }
+            }
+        }
+
+        public async Task<UsageRecord?> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
+                switch (Next(out var rec))
+                {
+                    case Step.Record: return rec;
+                    case Step.End: return null;
+                    case Step.NeedMore: await FillAsync(cancellationToken).ConfigureAwait(false); break;
+                }
+            }
+        }
+
+        public IEnumerable<UsageRecord> ReadAll(CancellationToken cancellationToken = default)
+        {
+            int n = 0;
+            UsageRecord? r;
+            while ((r = Read()) != null)
+            {
+                if ((++n & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                yield return r;
+            }
+        }
+
+        public async IAsyncEnumerable<UsageRecord> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            UsageRecord? r;
+            while ((r = await ReadAsync(cancellationToken).ConfigureAwait(false)) != null)
+            {
+                yield return r;
+            }
+        }
+
+        public void Dispose() => _src.Dispose();
+
+        // ---- buffer ------------------------------------------------------------------------------------------------
+
+        private int MaxBuffer => Math.Max(InitialBuffer, _opt.MaxLineLength + 16);
+
+        private void PrepareFill()
+        {
+            if (_pos > 0)
+            {
+                Array.Copy(_buf, _pos, _buf, 0, _len - _pos);
+                _len -= _pos;
+                _pos = 0;
+            }
+            if (_buf.Length - _len < 16)
+            {
+                var nb = new char[Math.Min(Math.Max(_buf.Length * 2, 32), MaxBuffer)];
+                if (nb.Length - _len < 2) throw new InvalidOperationException("buffer cannot grow");
+                Array.Copy(_buf, nb, _len);
+                _buf = nb;
+            }
+        }
+
+        private void Fill()
+        {
+            PrepareFill();
+            int n = _src.Read(_buf, _len, _buf.Length - _len);
+            if (n == 0) _eof = true;
+            else _len += n;
+        }
+
+        private async Task FillAsync(CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            PrepareFill();
+            int n = await _src.ReadAsync(_buf, _len, _buf.Length - _len, ct).ConfigureAwait(false);
+            if (n == 0) _eof = true;
+            else _len += n;
+        }
+
+        // ---- parsing -----------------------------------------------------------------------------------------------
+
+        private Step Next(out UsageRecord? record)
+        {
+            record = null;
+            if (_state == State.Done) return Step.End;
+            if (_skipping)
+            {
+                int k = Array.IndexOf(_buf, '\n', _pos, _len - _pos);
+                if (k < 0)
+                {
+                    _pos = _len;
+                    if (!_eof) return Step.NeedMore;
+                    _skipping = false;
+                    return Step.Continue;
+                }
+                _pos = k + 1;
+                _line++;
+                _skipping = false;
+                return Step.Continue;
+            }
+
+            var scan = ScanRow(out int rowEnd, out int next, out int fields, out int newlines, out string? rowError);
+            if (scan == Step.NeedMore)
+            {
+                if (_len - _pos >= _opt.MaxLineLength)
+                {
+                    long at = _line;
+                    _line += CountNewlines(_pos, _len);
+                    _pos = _len;
+                    _skipping = true;
+                    if (_state != State.Rows)
+                        throw new UsageFormatException($"the first line is longer than {_opt.MaxLineLength} characters: not a usage CSV file", _name, at);
+                    Report(at, $"row longer than {_opt.MaxLineLength} characters (unbalanced quote?); skipped to the next line");
+                    return Step.Continue;
+                }
+                return Step.NeedMore;
+            }
+            if (scan == Step.End)
+            {
+                if (_state == State.Header) throw new UsageFormatException("the file is empty: no header row", _name);
+                if (_state == State.LegacySkip)
+                    throw new UsageFormatException("legacy portal usage file without a 'Daily usage' section header", _name);
+                _state = State.Done;
+                return Step.End;
+            }
+
+            int rowStart = _pos;
+            long rowLine = _line;
+            int len = rowEnd - rowStart;
+            _pos = next;
+            _line += newlines;
+
+            switch (_state)
+            {
+                case State.Header:
+                {
+                    if (len == 0) return Step.Continue; // leading blank line
+                    if (!_delimChosen)
+                    {
+                        _delimChosen = true;
+                        if (fields == 1)
+                        {
+                            var span = new ReadOnlySpan<char>(_buf, rowStart, len);
+                            char alt = span.IndexOf(';') >= 0 ? ';' : span.IndexOf('\t') >= 0 ? '\t' : '\0';
+                            if (alt != '\0')
+                            {
+                                _delim = alt;
+                                _pos = rowStart;
+                                _line = rowLine;
+                                return Step.Continue; // rescan with the other delimiter
+                            }
+                        }
+                    }
+                    var names = Fields(rowStart, fields);
+                    CheckHeaderText(names, rowError, rowLine);
+                    var format = UsageFormatDetector.Detect(names);
+                    if (format == UsageFileFormat.Unknown)
+                    {
+                        if (IsSectionTitle(names) || UsageFormatDetector.IsLegacyStatementHeader(names))
+                        {
+                            _state = State.LegacySkip;
+                            _legacy = true;
+                            return Step.Continue;
+                        }
+                        throw new UsageFormatException(
+                            "unrecognised header (" + Preview(names) + "). Recognised formats: " + UsageFormatDetector.RecognisedFormatsText,
+                            _name, rowLine);
+                    }
+                    _legacy = format == UsageFileFormat.LegacyPortalDailyUsage;
+                    _layout = new UsageColumnLayout(names, format);
+                    _state = State.Rows;
+                    return Step.Continue;
+                }
+                case State.LegacySkip:
+                {
+                    if (len == 0 || rowError != null) return Step.Continue;
+                    var names = Fields(rowStart, fields);
+                    if (UsageFormatDetector.Detect(names) == UsageFileFormat.LegacyPortalDailyUsage)
+                    {
+                        CheckHeaderText(names, null, rowLine);
+                        _layout = new UsageColumnLayout(names, UsageFileFormat.LegacyPortalDailyUsage);
+                        _state = State.Rows;
+                    }
+                    return Step.Continue;
+                }
+                default:
+                {
+                    var layout = _layout!;
+                    if (len == 0)
+                    {
+                        if (_legacy) { _state = State.Done; return Step.End; } // end of the Daily usage section
+                        return Step.Continue;
+                    }
+                    if (_legacy && IsSectionTitle(rowStart, fields)) { _state = State.Done; return Step.End; }
+                    if (rowError != null) { Report(rowLine, rowError); return Step.Continue; }
+                    if (fields != layout.ColumnCount)
+                    {
+                        Report(rowLine, $"expected {layout.ColumnCount} fields, found {fields}");
+                        return Step.Continue;
+                    }
+                    int bad = new ReadOnlySpan<char>(_buf, rowStart, len).IndexOfAny('\0', '\uFFFD');
+                    if (bad >= 0 && (_buf[rowStart + bad] == '\0' || _src.InvalidSequences > 0))
+                    {
+                        Report(rowLine, _buf[rowStart + bad] == '\0'
+                            ? "NUL character in the row (binary data)"
+                            : "invalid byte sequence for the file's encoding (UTF-8 expected)");
+                        return Step.Continue;
+                    }
+                    var offsets = new int[fields + 1];
+                    Array.Copy(_scratch, offsets, fields + 1);
+                    var rec = new UsageRecord(layout, new string(_buf, rowStart, len), offsets);
+                    if (!Validate(rec, rowLine)) return Step.Continue;
+                    RowCount++;
+                    record = rec;
+                    return Step.Record;
+                }
+            }
+        }
+
+        private bool Validate(UsageRecord rec, long line)
+        {
+            if (!rec.TryGetDate(out _, out var rawDate))
+            {
+                Report(line, string.IsNullOrWhiteSpace(rawDate)
+                    ? $"missing date in column '{ColName(rec, UsageField.Date)}'"
+                    : $"invalid date '{Clip(rawDate!)}' in column '{ColName(rec, UsageField.Date)}' (expected yyyy-MM-dd or MM/dd/yyyy)");
+                return false;
+            }
+            if (!rec.TryGetDecimal(UsageField.Cost, out var cost, out _))
+            {
+                Report(line, $"invalid number '{Clip(rec.RawField(UsageField.Cost) ?? string.Empty)}' in column '{ColName(rec, UsageField.Cost)}'");
+                return false;
+            }
+            rec.CacheCost(cost);
+            if (_opt.ValidateAllNumbers)
+            {
+                foreach (var f in new[] { UsageField.Quantity, UsageField.EffectivePrice, UsageField.UnitPrice })
+                {
+                    if (!rec.TryGetDecimal(f, out _, out _))
+                    {
+                        Report(line, $"invalid number '{Clip(rec.RawField(f) ?? string.Empty)}' in column '{ColName(rec, f)}'");
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
+        private static string ColName(UsageRecord rec, UsageField f)
+        {
+            int c = rec.Layout.Col(f);
+            return c < 0 ? f.ToString() : rec.Layout.Names[c];
+        }
+
+        private static string Clip(string s) => s.Length <= 40 ? s : s.Substring(0, 40) + "…";
+
+        private void Report(long line, string reason)
+        {
+            ErrorCount++;
+            _opt.OnError?.Invoke(new UsageRowError(_name, line, reason));
+            if (ErrorCount > _opt.MaxErrors)
+                throw new UsageFormatException($"more than {_opt.MaxErrors} bad rows: giving up (is this a usage file?)", _name, line);
+        }
+
+        private void CheckHeaderText(string[] names, string? rowError, long line)
+        {
+            if (names.Length > 0 && names[0].Length > 0 && names[0][0] == '\uFEFF') names[0] = names[0].Substring(1);
+            foreach (var n in names)
+            {
+                foreach (char c in n)
+                {
+                    if (c == '\0' || (c < 0x20 && c != '\t') || (c == '\uFFFD' && _src.InvalidSequences > 0))
+                        throw new UsageFormatException("the header is not text: binary data or an encoding other than UTF-8/UTF-16", _name, line);
+                }
+            }
+            if (rowError != null) throw new UsageFormatException("malformed header: " + rowError, _name, line);
+        }
+
+        private static string Preview(string[] names)
+        {
+            var p = string.Join(",", names.Take(6).Select(n => n.Length > 30 ? n.Substring(0, 30) + "…" : n));
+            return names.Length > 6 ? p + ",…" : p;
+        }
+
+        private bool IsSectionTitle(int rowStart, int fields)
+        {
+            for (int f = 1; f < fields; f++)
+            {
+                if (_scratch[f + 1] - _scratch[f] > 1) return false;
+            }
+            int len = _scratch[1] - 1;
+            return len > 0 && len < 40 && UsageFormatDetector.IsLegacySectionTitle(new string(_buf, rowStart, len).Trim('"'));
+        }
+
+        private static bool IsSectionTitle(string[] names) =>
+            names.Length > 0 && UsageFormatDetector.IsLegacySectionTitle(names[0]) && names.Skip(1).All(n => n.Trim().Length == 0);
+
+        private string[] Fields(int rowStart, int fields)
+        {
+            var names = new string[fields];
+            for (int i = 0; i < fields; i++)
+            {
+                int s = rowStart + _scratch[i], e = rowStart + _scratch[i + 1] - 1;
+                names[i] = Unquote(s, e);
+            }
+            return names;
+        }
+
+        private string Unquote(int s, int e)
+        {
+            if (e <= s) return string.Empty;
+            if (_buf[s] != '"') return new string(_buf, s, e - s);
+            int cs = s + 1, ce = e - 1;
+            if (ce > cs && _buf[ce] != '"') ce = e; // unterminated: keep what there is
+            var sb = new System.Text.StringBuilder(Math.Max(0, ce - cs));
+            for (int i = cs; i < ce; i++)
+            {
+                sb.Append(_buf[i]);
+                if (_buf[i] == '"' && i + 1 < ce && _buf[i + 1] == '"') i++;
+            }
+            return sb.ToString();
+        }
+
+        private int CountNewlines(int from, int to)
+        {
+            int n = 0;
+            while (from < to)
+            {
+                int k = Array.IndexOf(_buf, '\n', from, to - from);
+                if (k < 0) break;
+                n++;
+                from = k + 1;
+            }
+            return n;
+        }
+
+        /// <summary>
+        /// Finds one row starting at _pos. Fills _scratch with field starts relative to the row start (and one past
+        /// the end). NeedMore when the row may continue beyond the buffer; End when nothing is left.
+        /// </summary>
+        private Step ScanRow(out int rowEnd, out int next, out int fields, out int newlines, out string? error)
+        {
+            int start = _pos, i = start, f = 0;
+            char d = _delim;
+            char[] buf = _buf;
+            rowEnd = next = fields = newlines = 0;
+            error = null;
+            _scratch[0] = 0;
+            while (true)
+            {
+                if (i >= _len)
+                {
+                    if (!_eof) return Step.NeedMore;
+                    if (i == start) return Step.End;
+                    return EndRow(i, i, ref f, start, out rowEnd, out next, out fields);
+                }
+                if (buf[i] == '"')
+                {
+                    int j = i + 1;
+                    while (true)
+                    {
+                        int q = Array.IndexOf(buf, '"', j, _len - j);
+                        if (q < 0)
+                        {
+                            if (!_eof) return Step.NeedMore;
+                            newlines += CountNewlines(j, _len);
+                            error = "unbalanced quote: a quoted field is still open at the end of the file";
+                            return EndRow(_len, _len, ref f, start, out rowEnd, out next, out fields);
+                        }
+                        if (q + 1 >= _len && !_eof) return Step.NeedMore;
+                        if (q + 1 < _len && buf[q + 1] == '"') { newlines += CountNewlines(j, q); j = q + 2; continue; }
+                        newlines += CountNewlines(j, q);
+                        i = q + 1;
+                        break;
+                    }
+                    if (i < _len)
+                    {
+                        char t = buf[i];
+                        if (t != d && t != '\n' && t != '\r') error ??= "unexpected character after a closing quote";
+                    }
+                }
+                int k = new ReadOnlySpan<char>(buf, i, _len - i).IndexOfAny(d, '\n', '\r');
+                if (k < 0)
+                {
+                    if (!_eof) return Step.NeedMore;
+                    return EndRow(_len, _len, ref f, start, out rowEnd, out next, out fields);
+                }
+                k += i;
+                if (buf[k] == d)
+                {
+                    f++;
+                    if (f + 1 >= _scratch.Length) Array.Resize(ref _scratch, _scratch.Length * 2);
+                    _scratch[f] = k + 1 - start;
+                    i = k + 1;
+                    continue;
+                }
+                int nx;
+                if (buf[k] == '\r')
+                {
+                    if (k + 1 >= _len && !_eof) return Step.NeedMore;
+                    nx = k + 1 < _len && buf[k + 1] == '\n' ? k + 2 : k + 1;
+                }
+                else nx = k + 1;
+                newlines++;
+                return EndRow(k, nx, ref f, start, out rowEnd, out next, out fields);
+            }
+        }
+
+        private Step EndRow(int end, int nx, ref int f, int start, out int rowEnd, out int next, out int fields)
+        {
+            f++;
+            if (f >= _scratch.Length) Array.Resize(ref _scratch, _scratch.Length * 2);
+            _scratch[f] = end - start + 1;
+            rowEnd = end;
+            next = nx;
+            fields = f;
+            return Step.Record;
+        }
+    }
+}

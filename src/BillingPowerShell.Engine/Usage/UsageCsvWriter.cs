@@ -1,0 +1,403 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace BillingPowerShell.Engine.Usage
+{
+    public enum UsageCsvSchema
+    {
+        /// <summary>The columns exactly as Azure delivered them; chunks merged under one header.</summary>
+        Native,
+        /// <summary>The UsageRecord columns, the same for every agreement type.</summary>
+        Normalized,
+    }
+
+    public sealed class UsageCsvWriterOptions
+    {
+        /// <summary>Replace an existing file at the path (-Force). Otherwise an existing file is an error.</summary>
+        public bool Overwrite { get; set; }
+
+        /// <summary>Normalized: prefix text starting with = + - @ tab CR with an apostrophe. On by default.</summary>
+        public bool EscapeFormulas { get; set; } = true;
+
+        /// <summary>Native: parse the rows while copying to compute the summary (row count, dates, cost). On by default.</summary>
+        public bool NativeSummary { get; set; } = true;
+
+        /// <summary>Reader options used to parse Native chunks for the summary (bad rows are still copied).</summary>
+        public UsageCsvReaderOptions? ReaderOptions { get; set; }
+
+        /// <summary>Compress with gzip. Default: when the path ends with <c>.gz</c>.</summary>
+        public bool? Gzip { get; set; }
+    }
+
+    /// <summary>What was written: the final path, rows, first and last usage day, total cost per currency.</summary>
+    public sealed class UsageExportSummary
+    {
+        public string Path { get; internal set; } = string.Empty;
+        public UsageCsvSchema Schema { get; internal set; }
+        public long RowCount { get; internal set; }
+        /// <summary>Native only: rows that could not be parsed for the summary (copied anyway).</summary>
+        public long BadRowCount { get; internal set; }
+        public DateTime? StartDate { get; internal set; }
+        public DateTime? EndDate { get; internal set; }
+        /// <summary>Total cost per currency code (empty key when the source has no currency).</summary>
+        public Dictionary<string, decimal> CostByCurrency { get; } = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
+        public int ChunkCount { get; internal set; }
+        public long Bytes { get; internal set; }
+
+        internal void Add(UsageRecord r)
+        {
+            RowCount++;
+            var d = r.Date;
+            if (StartDate == null || d < StartDate) StartDate = d;
+            if (EndDate == null || d > EndDate) EndDate = d;
+            var c = r.Cost;
+            if (c.HasValue)
+            {
+                var cur = r.Currency;
+                CostByCurrency.TryGetValue(cur, out var t);
+                CostByCurrency[cur] = t + c.Value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a usage CSV (<c>.csv</c> or <c>.csv.gz</c>) through a temporary file in the target folder, renamed into
+    /// place by <see cref="Complete"/>. Disposing without Complete (failure, cancel, Ctrl+C) deletes the temporary
+    /// file and leaves nothing at the path. Native: <see cref="WriteNativeChunkAsync"/> per blob. Normalized:
+    /// <see cref="Write"/> per record.
+    /// </summary>
+    public sealed class UsageCsvWriter : IDisposable
+    {
+        private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
+        private readonly string _path;
+        private readonly string _tempPath;
+        private readonly UsageCsvWriterOptions _opt;
+        private FileStream? _file;
+        private Stream? _out;          // file or gzip over it
+        private StreamWriter? _text;   // Normalized
+        private bool _completed, _disposed;
+        private readonly UsageExportSummary _summary = new UsageExportSummary();
+        // Native state
+        private string? _nativeHeader;
+        private byte[] _nativeNewline = { (byte)'\r', (byte)'\n' };
+        private UsageColumnLayout? _nativeLayout;
+        private char _nativeDelim = ',';
+        private byte _lastByte = (byte)'\n';
+        private readonly StringBuilder _field = new StringBuilder(256);
+
+        private UsageCsvWriter(string path, UsageCsvSchema schema, UsageCsvWriterOptions opt)
+        {
+            _opt = opt;
+            _path = System.IO.Path.GetFullPath(path);
+            var dir = System.IO.Path.GetDirectoryName(_path);
+            if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
+                throw new DirectoryNotFoundException("The folder of '" + path + "' does not exist.");
+            if (!opt.Overwrite && File.Exists(_path))
+                throw new IOException("The file '" + _path + "' already exists.");
+            _tempPath = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(_path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            _summary.Schema = schema;
+            _summary.Path = _path;
+            _file = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            bool gz = opt.Gzip ?? _path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+            _out = gz ? new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true) : (Stream)_file;
+            if (schema == UsageCsvSchema.Normalized)
+            {
+                _text = new StreamWriter(_out, new UTF8Encoding(true), 1 << 16, leaveOpen: true) { NewLine = "\r\n" };
+                WriteNormalizedHeader();
+            }
+        }
+
+        public static UsageCsvWriter Create(string path, UsageCsvSchema schema, UsageCsvWriterOptions? options = null) =>
+            new UsageCsvWriter(path ?? throw new ArgumentNullException(nameof(path)), schema, options ?? new UsageCsvWriterOptions());
+
+        public UsageCsvSchema Schema => _summary.Schema;
+
+        /// <summary>The summary so far (final after Complete).</summary>
+        public UsageExportSummary Summary => _summary;
+
+        // ---- Normalized ----------------------------------------------------------------------------------------------
+
+        private void WriteNormalizedHeader()
+        {
+            var h = UsageColumnMap.NormalizedHeader;
+            for (int i = 0; i < h.Count; i++)
+            {
+                if (i > 0) _text!.Write(',');
+                _text!.Write(h[i]);
+            }
+            _text!.Write("\r\n");
+        }
+
+        /// <summary>Writes one record in the Normalized schema.</summary>
+        public void Write(UsageRecord record)
+        {
+            if (record == null) throw new ArgumentNullException(nameof(record));
+            ThrowIfDone();
+            var w = _text ?? throw new InvalidOperationException("Write(UsageRecord) is for the Normalized schema; use WriteNativeChunkAsync for Native.");
+            for (int f = 0; f < UsageColumnMap.FieldCount; f++)
+            {
+                if (f > 0) w.Write(',');
+                var field = (UsageField)f;
+                switch (field)
+                {
+                    case UsageField.Date: w.Write(record.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
+                    case UsageField.Quantity: WriteDec(w, record.Quantity); break;
+                    case UsageField.EffectivePrice: WriteDec(w, record.EffectivePrice); break;
+                    case UsageField.UnitPrice: WriteDec(w, record.UnitPrice); break;
+                    case UsageField.Cost: WriteDec(w, record.Cost); break;
+                    case UsageField.Tags: WriteText(w, UsageValueParser.FormatTags(record.Tags), false); break;
+                    case UsageField.SourceFormat: w.Write(record.SourceFormat.ToString()); break;
+                    default: WriteText(w, TextOf(record, field), _opt.EscapeFormulas); break;
+                }
+            }
+            w.Write("\r\n");
+            _summary.Add(record);
+        }
+
+        internal static string TextOf(UsageRecord r, UsageField f) => f switch
+        {
+            UsageField.BillingAccountId => r.BillingAccountId,
+            UsageField.BillingProfileId => r.BillingProfileId,
+            UsageField.InvoiceSectionName => r.InvoiceSectionName,
+            UsageField.SubscriptionId => r.SubscriptionId,
+            UsageField.SubscriptionName => r.SubscriptionName,
+            UsageField.ResourceGroup => r.ResourceGroup,
+            UsageField.ResourceId => r.ResourceId,
+            UsageField.ResourceName => r.ResourceName,
+            UsageField.ResourceLocation => r.ResourceLocation,
+            UsageField.MeterId => r.MeterId,
+            UsageField.MeterCategory => r.MeterCategory,
+            UsageField.MeterSubCategory => r.MeterSubCategory,
+            UsageField.MeterName => r.MeterName,
+            UsageField.MeterRegion => r.MeterRegion,
+            UsageField.ServiceFamily => r.ServiceFamily,
+            UsageField.Product => r.Product,
+            UsageField.UnitOfMeasure => r.UnitOfMeasure,
+            UsageField.Currency => r.Currency,
+            UsageField.ChargeType => r.ChargeType,
+            UsageField.PricingModel => r.PricingModel,
+            UsageField.Frequency => r.Frequency,
+            UsageField.ReservationId => r.ReservationId,
+            UsageField.ReservationName => r.ReservationName,
+            UsageField.BenefitName => r.BenefitName,
+            UsageField.InvoiceId => r.InvoiceId,
+            UsageField.CostCenter => r.CostCenter,
+            UsageField.PublisherType => r.PublisherType,
+            UsageField.PublisherName => r.PublisherName,
+            UsageField.AdditionalInfo => r.AdditionalInfo,
+            _ => throw new ArgumentOutOfRangeException(nameof(f)),
+        };
+
+        private static void WriteDec(StreamWriter w, decimal? d)
+        {
+            if (d.HasValue) w.Write(d.Value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        private void WriteText(StreamWriter w, string s, bool escape)
+        {
+            if (s.Length == 0) return;
+            if (escape && UsageValueParser.NeedsFormulaEscape(s)) s = "'" + s;
+            bool quote = s.IndexOfAny(QuoteTriggers) >= 0 || char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[s.Length - 1]);
+            if (!quote) { w.Write(s); return; }
+            _field.Clear().Append('"');
+            foreach (char c in s)
+            {
+                if (c == '"') _field.Append('"');
+                _field.Append(c);
+            }
+            _field.Append('"');
+            w.Write(_field.ToString());
+        }
+
+        private static readonly char[] QuoteTriggers = { ',', '"', '\r', '\n' };
+
+        // ---- Native --------------------------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Appends one blob of a cost details report. The first chunk is copied byte for byte (BOM and header
+        /// included); later chunks must carry the same header, whose BOM and header line are dropped. With
+        /// <see cref="UsageCsvWriterOptions.NativeSummary"/> the rows are parsed on the way through for the summary.
+        /// </summary>
+        public async Task WriteNativeChunkAsync(Stream chunk, CancellationToken cancellationToken = default)
+        {
+            if (chunk == null) throw new ArgumentNullException(nameof(chunk));
+            ThrowIfDone();
+            if (_text != null) throw new InvalidOperationException("WriteNativeChunkAsync is for the Native schema.");
+            int chunkNo = ++_summary.ChunkCount;
+            var buf = new byte[1 << 16];
+            int len = 0, headerEnd = -1;
+            bool inQuotes = false;
+            int maxHeader = (_opt.ReaderOptions?.MaxLineLength ?? 1024 * 1024) * 3;
+            // Find the end of the header line (a quoted header may in theory contain a newline).
+            while (headerEnd < 0)
+            {
+                if (len == buf.Length)
+                {
+                    if (buf.Length >= maxHeader) throw new UsageFormatException($"chunk {chunkNo}: header line too long", _path);
+                    Array.Resize(ref buf, buf.Length * 2);
+                }
+                int n = await chunk.ReadAsync(buf, len, buf.Length - len, cancellationToken).ConfigureAwait(false);
+                int scanFrom = len;
+                len += n;
+                for (int i = scanFrom; i < len; i++)
+                {
+                    if (buf[i] == (byte)'"') inQuotes = !inQuotes;
+                    else if (buf[i] == (byte)'\n' && !inQuotes) { headerEnd = i + 1; break; }
+                }
+                if (n == 0) { if (headerEnd < 0) headerEnd = len; break; }
+            }
+            int bom = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
+            if (headerEnd == 0 || headerEnd - bom == 0)
+            {
+                if (len == 0 && chunkNo > 1) return; // an empty blob adds nothing
+                throw new UsageFormatException($"chunk {chunkNo} is empty: no header", _path);
+            }
+            string header = Encoding.UTF8.GetString(buf, bom, headerEnd - bom).TrimEnd('\r', '\n');
+            if (chunkNo == 1)
+            {
+                using (var hr = new UsageCsvReader(new StringReader(header + "\n"), new UsageCsvReaderOptions { SourceName = _path }))
+                {
+                    hr.ReadHeader();
+                    _nativeLayout = hr.Layout;
+                    _nativeDelim = hr.Delimiter;
+                }
+                _nativeHeader = header;
+                _nativeNewline = headerEnd >= 2 && buf[headerEnd - 2] == (byte)'\r' ? new[] { (byte)'\r', (byte)'\n' } : new[] { (byte)'\n' };
+                await WriteOut(buf, 0, headerEnd, cancellationToken).ConfigureAwait(false);
+            }
+            else if (!string.Equals(header, _nativeHeader, StringComparison.Ordinal))
+            {
+                throw new UsageFormatException(
+                    $"chunk {chunkNo} has a different header from chunk 1; the chunks cannot be merged under one header", _path);
+            }
+            else if (_lastByte != (byte)'\n' && len > headerEnd)
+            {
+                await WriteOut(_nativeNewline, 0, _nativeNewline.Length, cancellationToken).ConfigureAwait(false);
+            }
+
+            var leftover = new byte[len - headerEnd];
+            Buffer.BlockCopy(buf, headerEnd, leftover, 0, leftover.Length);
+            var rest = new PrefixedStream(leftover, chunk);
+            if (!_opt.NativeSummary)
+            {
+                int n;
+                while ((n = await rest.ReadAsync(buf, 0, buf.Length, cancellationToken).ConfigureAwait(false)) > 0)
+                    await WriteOut(buf, 0, n, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var ro = _opt.ReaderOptions ?? new UsageCsvReaderOptions();
+            var opts = new UsageCsvReaderOptions
+            {
+                MaxLineLength = ro.MaxLineLength,
+                MaxErrors = ro.MaxErrors,
+                ValidateAllNumbers = ro.ValidateAllNumbers,
+                SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo,
+                OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); },
+            };
+            var tee = new TeeStream(rest, this);
+            using var reader = new UsageCsvReader(tee, opts, _nativeLayout!, _nativeDelim, leaveOpen: true);
+            UsageRecord? r;
+            while ((r = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) != null) _summary.Add(r);
+        }
+
+        private async Task WriteOut(byte[] b, int off, int n, CancellationToken ct)
+        {
+            if (n <= 0) return;
+            await _out!.WriteAsync(b, off, n, ct).ConfigureAwait(false);
+            _lastByte = b[off + n - 1];
+            _summary.Bytes += n;
+        }
+
+        /// <summary>Copies to the output every byte the summary reader consumes.</summary>
+        private sealed class TeeStream : Stream
+        {
+            private readonly Stream _in;
+            private readonly UsageCsvWriter _w;
+            public TeeStream(Stream input, UsageCsvWriter w) { _in = input; _w = w; }
+
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+            {
+                int n = await _in.ReadAsync(buffer, offset, count, ct).ConfigureAwait(false);
+                await _w.WriteOut(buffer, offset, n, ct).ConfigureAwait(false);
+                return n;
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) =>
+                ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+
+        // ---- commit / abort ------------------------------------------------------------------------------------------
+
+        /// <summary>Flushes, closes and renames the temporary file to the path. Returns the summary.</summary>
+        public UsageExportSummary Complete()
+        {
+            ThrowIfDone();
+            try
+            {
+                if (_summary.Schema == UsageCsvSchema.Native && _summary.ChunkCount == 0)
+                    throw new InvalidOperationException("Native export without any chunk: nothing to write.");
+                _text?.Flush();
+                _text?.Dispose();
+                _text = null;
+                if (!ReferenceEquals(_out, _file)) _out?.Dispose();
+                _out = null;
+                _file!.Flush(true);
+                _file.Dispose();
+                _file = null;
+                if (_opt.Overwrite && File.Exists(_path)) File.Replace(_tempPath, _path, null);
+                else File.Move(_tempPath, _path);
+                _completed = true;
+                return _summary;
+            }
+            catch
+            {
+                Abort();
+                throw;
+            }
+        }
+
+        public Task<UsageExportSummary> CompleteAsync() => Task.FromResult(Complete());
+
+        private void ThrowIfDone()
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(UsageCsvWriter));
+            if (_completed) throw new InvalidOperationException("The export is already complete.");
+        }
+
+        private void Abort()
+        {
+            _disposed = true;
+            try { _text?.Dispose(); } catch { /* the file is being thrown away */ }
+            try { if (!ReferenceEquals(_out, _file)) _out?.Dispose(); } catch { }
+            try { _file?.Dispose(); } catch { }
+            _text = null;
+            _out = null;
+            _file = null;
+            try { if (File.Exists(_tempPath)) File.Delete(_tempPath); } catch { }
+        }
+
+        /// <summary>Without a prior <see cref="Complete"/>, discards everything written: nothing appears at the path.</summary>
+        public void Dispose()
+        {
+            if (_disposed) return;
+            if (!_completed) Abort();
+            _disposed = true;
+        }
+    }
+}

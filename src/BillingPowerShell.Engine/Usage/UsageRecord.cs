@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using BillingPowerShell.Engine.Usage;
+
+namespace BillingPowerShell
+{
+    /// <summary>
+    /// One day of usage of one meter on one resource, the same shape for every source. Cheap to create: it keeps the
+    /// raw row (one string plus field offsets, or the source values) and parses a field the first time it is read.
+    /// Text fields are never null (empty when the source has no value or no such column); money, prices and quantities
+    /// are null when the source has none or holds text that is not a number (the raw text stays in SourceColumns).
+    /// </summary>
+    public sealed class UsageRecord
+    {
+        private readonly UsageColumnLayout _layout;
+        private readonly string? _line;     // CSV: the whole row as read
+        private readonly int[]? _offsets;   // CSV: start of field i; field i ends at _offsets[i+1]-1
+        private readonly string?[]? _values; // JSON/other: values by column
+        private ulong _loaded;               // bit per UsageField: cached
+        private DateTime _date;
+        private decimal? _quantity, _effectivePrice, _unitPrice, _cost;
+        private string?[]? _text;
+        private Dictionary<string, string>? _tags;
+        private UsageSourceColumns? _sourceColumns;
+
+        internal UsageRecord(UsageColumnLayout layout, string line, int[] offsets)
+        {
+            _layout = layout;
+            _line = line;
+            _offsets = offsets;
+        }
+
+        internal UsageRecord(UsageColumnLayout layout, string?[] values)
+        {
+            _layout = layout;
+            _values = values;
+        }
+
+        internal UsageColumnLayout Layout => _layout;
+
+        public DateTime Date { get { if (!IsLoaded(UsageField.Date)) { UsageValueParser.TryParseDate(RawField(UsageField.Date), out _date); Mark(UsageField.Date); } return _date; } }
+        public string BillingAccountId => Text(UsageField.BillingAccountId);
+        public string BillingProfileId => Text(UsageField.BillingProfileId);
+        public string InvoiceSectionName => Text(UsageField.InvoiceSectionName);
+        public string SubscriptionId => Text(UsageField.SubscriptionId);
+        public string SubscriptionName => Text(UsageField.SubscriptionName);
+        public string ResourceGroup => Text(UsageField.ResourceGroup);
+        public string ResourceId => Text(UsageField.ResourceId);
+        public string ResourceName => Text(UsageField.ResourceName);
+        public string ResourceLocation => Text(UsageField.ResourceLocation);
+        public string MeterId => Text(UsageField.MeterId);
+        public string MeterCategory => Text(UsageField.MeterCategory);
+        public string MeterSubCategory => Text(UsageField.MeterSubCategory);
+        public string MeterName => Text(UsageField.MeterName);
+        public string MeterRegion => Text(UsageField.MeterRegion);
+        public string ServiceFamily => Text(UsageField.ServiceFamily);
+        public string Product => Text(UsageField.Product);
+        public decimal? Quantity => Dec(UsageField.Quantity, ref _quantity);
+        public string UnitOfMeasure => Text(UsageField.UnitOfMeasure);
+        public decimal? EffectivePrice => Dec(UsageField.EffectivePrice, ref _effectivePrice);
+        public decimal? UnitPrice => Dec(UsageField.UnitPrice, ref _unitPrice);
+        public decimal? Cost => Dec(UsageField.Cost, ref _cost);
+        public string Currency => Text(UsageField.Currency);
+        public string ChargeType => Text(UsageField.ChargeType);
+        public string PricingModel => Text(UsageField.PricingModel);
+        public string Frequency => Text(UsageField.Frequency);
+        public string ReservationId => Text(UsageField.ReservationId);
+        public string ReservationName => Text(UsageField.ReservationName);
+        public string BenefitName => Text(UsageField.BenefitName);
+        public string InvoiceId => Text(UsageField.InvoiceId);
+        public string CostCenter => Text(UsageField.CostCenter);
+        public string PublisherType => Text(UsageField.PublisherType);
+        public string PublisherName => Text(UsageField.PublisherName);
+
+        /// <summary>Tags, case-insensitive keys; empty when none or when the source text is not JSON.</summary>
+        public Dictionary<string, string> Tags
+        {
+            get
+            {
+                if (_tags == null)
+                {
+                    UsageValueParser.TryParseTags(RawField(UsageField.Tags), out var t);
+                    _tags = t;
+                }
+                return _tags;
+            }
+        }
+
+        /// <summary>Service-specific metadata, JSON text as delivered (empty when none).</summary>
+        public string AdditionalInfo => Text(UsageField.AdditionalInfo);
+
+        /// <summary>Every source column by its original name, in source order, case-insensitive lookup.</summary>
+        public UsageSourceColumns SourceColumns
+        {
+            get
+            {
+                if (_sourceColumns == null)
+                {
+                    var vals = new string[_layout.ColumnCount];
+                    for (int i = 0; i < vals.Length; i++) vals[i] = RawColumn(i) ?? string.Empty;
+                    _sourceColumns = new UsageSourceColumns(_layout, vals);
+                }
+                return _sourceColumns;
+            }
+        }
+
+        /// <summary>The format of the file (or API) this record was read from.</summary>
+        public UsageFileFormat SourceFormat
+        {
+            get
+            {
+                if (_layout.Format == UsageFileFormat.Normalized)
+                {
+                    var raw = RawField(UsageField.SourceFormat);
+                    if (!string.IsNullOrEmpty(raw) && Enum.TryParse(raw, true, out UsageFileFormat f) && f != UsageFileFormat.Unknown) return f;
+                }
+                return _layout.Format;
+            }
+        }
+
+        public override string ToString() =>
+            $"{Date:yyyy-MM-dd} {SubscriptionId} {MeterName} {Quantity} {Cost} {Currency}";
+
+        // ---- raw access -------------------------------------------------------------------------------------------
+
+        private bool IsLoaded(UsageField f) => (_loaded & (1UL << (int)f)) != 0;
+        private void Mark(UsageField f) => _loaded |= 1UL << (int)f;
+
+        private decimal? Dec(UsageField f, ref decimal? slot)
+        {
+            if (!IsLoaded(f))
+            {
+                slot = TryGetDecimal(f, out var v, out _) ? v : (decimal?)null;
+                Mark(f);
+            }
+            return slot;
+        }
+
+        /// <summary>Parses a decimal field; false with <paramref name="present"/> when the text is not a number.</summary>
+        internal bool TryGetDecimal(UsageField f, out decimal? value, out bool present)
+        {
+            value = null;
+            int c = _layout.Col(f);
+            present = false;
+            if (c < 0) return true;
+            if (_values == null)
+            {
+                int s = _offsets![c], e = _offsets[c + 1] - 1;
+                if (s == e) return true;
+                present = true;
+                if (_line![s] != '"')
+                {
+                    if (!UsageValueParser.TryParseDecimal(_line.AsSpan(s, e - s), out var d)) return false;
+                    value = d;
+                    return true;
+                }
+            }
+            var raw = RawColumn(c);
+            if (string.IsNullOrWhiteSpace(raw)) { present = false; return true; }
+            present = true;
+            if (!UsageValueParser.TryParseDecimal(raw, out var d2)) return false;
+            value = d2;
+            return true;
+        }
+
+        internal bool TryGetDate(out DateTime date, out string? raw)
+        {
+            raw = RawField(UsageField.Date);
+            bool ok = UsageValueParser.TryParseDate(raw, out date);
+            if (ok) { _date = date; Mark(UsageField.Date); }
+            return ok;
+        }
+
+        internal void CacheCost(decimal? cost)
+        {
+            _cost = cost;
+            Mark(UsageField.Cost);
+        }
+
+        private string Text(UsageField f)
+        {
+            var t = _text ??= new string?[UsageColumnMap.FieldCount];
+            var s = t[(int)f];
+            if (s == null)
+            {
+                s = ComputeText(f);
+                t[(int)f] = s;
+            }
+            return s;
+        }
+
+        private string ComputeText(UsageField f)
+        {
+            int c = _layout.Col(f);
+            if (c < 0) return Derive(f);
+            var s = RawColumn(c) ?? string.Empty;
+            if (_layout.UnescapeFormulas && s.Length > 1 && s[0] == '\'') s = UsageValueParser.UnescapeFormula(s);
+            if (f == UsageField.SubscriptionId) s = s.Trim().ToLowerInvariant();
+            return s;
+        }
+
+        // Sources without the column: the legacy Daily usage section has only Instance ID, MCA has no ResourceName.
+        private string Derive(UsageField f)
+        {
+            switch (f)
+            {
+                case UsageField.ResourceName:
+                {
+                    var id = ResourceId;
+                    int slash = id.TrimEnd('/').LastIndexOf('/');
+                    return slash < 0 ? id : id.Substring(slash + 1).TrimEnd('/');
+                }
+                case UsageField.ResourceGroup: return Segment(ResourceId, "resourceGroups");
+                case UsageField.SubscriptionId: return Segment(ResourceId, "subscriptions").ToLowerInvariant();
+                default: return string.Empty;
+            }
+        }
+
+        private static string Segment(string id, string name)
+        {
+            int i = id.IndexOf("/" + name + "/", StringComparison.OrdinalIgnoreCase);
+            if (i < 0) return string.Empty;
+            int start = i + name.Length + 2;
+            int end = id.IndexOf('/', start);
+            return end < 0 ? id.Substring(start) : id.Substring(start, end - start);
+        }
+
+        internal string? RawField(UsageField f)
+        {
+            int c = _layout.Col(f);
+            return c < 0 ? null : RawColumn(c);
+        }
+
+        /// <summary>The unquoted text of a column (null if the row has no such column).</summary>
+        internal string? RawColumn(int c)
+        {
+            if (_values != null) return c < _values.Length ? _values[c] : null;
+            if (c + 1 >= _offsets!.Length) return null;
+            int s = _offsets[c], e = _offsets[c + 1] - 1;
+            if (s >= e) return string.Empty;
+            var line = _line!;
+            if (line[s] != '"') return line.Substring(s, e - s);
+            // Quoted: the reader validated the closing quote, so the content is s+1 .. e-2 with "" for ".
+            int cs = s + 1, ce = e - 1;
+            if (ce < cs) return string.Empty;
+            int q = line.IndexOf('"', cs, ce - cs);
+            if (q < 0) return line.Substring(cs, ce - cs);
+            var chars = new char[ce - cs];
+            int n = 0;
+            for (int i = cs; i < ce; i++)
+            {
+                chars[n++] = line[i];
+                if (line[i] == '"' && i + 1 < ce && line[i + 1] == '"') i++;
+            }
+            return new string(chars, 0, n);
+        }
+    }
+}
