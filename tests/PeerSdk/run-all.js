@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// Runs every peer job against a running emulator, each in its own Node process (so wall time and peak RSS are
+// per job), picks the job parameters from the emulator's /_emulator/world, and checks the SDK's view against the
+// world's expected facts (accounts, subscriptions, invoices: names, amounts, PDF hashes).
+//
+//   node run-all.js --ready-file /tmp/emu-peer/ready.json --token t0k [--out DIR] [--jobs accounts,invoices,usage,costreport]
+//
+// Prints one JSON line per job (the job's own line plus a "check" object) and a final summary line
+// {"summary":...}. Exit code 0 only when every job succeeded and every check passed.
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const { spawnSync } = require("child_process");
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) continue;
+    if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) out[a.slice(2)] = argv[++i];
+    else out[a.slice(2)] = true;
+  }
+  return out;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (!args["ready-file"] || !args.token) {
+  process.stderr.write("usage: node run-all.js --ready-file FILE --token T [--out DIR] [--jobs a,b,c]\n");
+  process.exit(2);
+}
+const ready = JSON.parse(fs.readFileSync(args["ready-file"], "utf8"));
+const outDir = path.resolve(args.out || fs.mkdtempSync(path.join(require("os").tmpdir(), "peer-")));
+const jobs = String(args.jobs || "accounts,invoices,usage,costreport").split(",");
+
+async function main() {
+  // NODE_EXTRA_CA_CERTS must be set at start-up for this process's fetch too.
+  if (!process.env.NODE_EXTRA_CA_CERTS && !process.env.PEER_NO_REEXEC) {
+    const r = spawnSync(process.execPath, process.argv.slice(1), {
+      stdio: "inherit",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ready.certPath, PEER_NO_REEXEC: "1" },
+    });
+    process.exit(r.status === null ? 1 : r.status);
+  }
+  const res = await fetch(ready.armUrl.replace(/\/+$/, "") + "/_emulator/world", { headers: { "x-emulator-admin": "true" } });
+  if (!res.ok) throw new Error(`/_emulator/world -> ${res.status}`);
+  const world = await res.json();
+
+  const today = world.today; // yyyy-MM-dd
+  const [ty, tm] = today.split("-").map(Number);
+  const last = new Date(Date.UTC(ty, tm - 2, 1)); // previous (complete) month
+  const month = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, "0")}`;
+  const payg = world.accounts.find((a) => a.agreementType === "MicrosoftOnlineServicesProgram");
+  const paygSub = payg && payg.subscriptions[0] ? payg.subscriptions[0].subscriptionId : null;
+  const from = args.from || `${ty - 1}-${String(tm).padStart(2, "0")}-01`;
+  const to = args.to || today;
+
+  const jobArgs = {
+    accounts: ["accounts"],
+    invoices: ["invoices", "--from", from, "--to", to, "--out", path.join(outDir, "invoices")],
+    usage: ["usage", "--subscription", paygSub || "(none)", "--month", month],
+    costreport: ["costreport", "--scope", `/subscriptions/${paygSub || "(none)"}`, "--month", month, "--out", path.join(outDir, "costreport")],
+  };
+
+  const summary = { armUrl: ready.armUrl, seed: world.seed, today, month, from, to, jobs: {} };
+  let allOk = true;
+  for (const job of jobs) {
+    const r = spawnSync(process.execPath, [path.join(__dirname, "peer.js"), ...jobArgs[job], "--arm-url", ready.armUrl, "--token", args.token], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ready.certPath },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    let line;
+    try {
+      line = JSON.parse(r.stdout.trim().split("\n").pop());
+    } catch {
+      line = { job, ok: false, errors: [{ kind: "NoOutput", message: (r.stderr || "").slice(0, 500) }] };
+    }
+    line.check = check(job, line, world, { from, to, month });
+    const ok = line.ok && line.check.ok;
+    allOk = allOk && ok;
+    summary.jobs[job] = { ok, wallMs: line.wallMs, peakRssBytes: line.peakRssBytes, errors: (line.errors || []).length, check: line.check.ok };
+    process.stdout.write(JSON.stringify(line) + "\n");
+  }
+  summary.ok = allOk;
+  process.stdout.write(JSON.stringify({ summary }) + "\n");
+  process.exitCode = allOk ? 0 : 1;
+}
+
+/** The SDK's view against the world's expected facts. */
+function check(job, line, world, { from, to, month }) {
+  const problems = [];
+  if (!line.data) return { ok: false, problems: ["no data"] };
+  if (job === "accounts") {
+    const want = new Map(world.accounts.map((a) => [a.name, a]));
+    for (const a of line.data.accounts) {
+      const w = want.get(a.name);
+      if (!w) { problems.push(`unexpected account ${a.name}`); continue; }
+      if (w.agreementType !== a.agreementType) problems.push(`${a.name}: agreementType ${a.agreementType} != ${w.agreementType}`);
+      const ws = new Set(w.subscriptions.map((s) => s.subscriptionId.toLowerCase()));
+      const gs = new Set(a.subscriptions.map((s) => s.subscriptionId));
+      for (const s of ws) if (!gs.has(s)) problems.push(`${a.name}: missing subscription ${s}`);
+      for (const s of gs) if (!ws.has(s)) problems.push(`${a.name}: unexpected subscription ${s}`);
+      want.delete(a.name);
+    }
+    for (const n of want.keys()) problems.push(`missing account ${n}`);
+  } else if (job === "invoices") {
+    const expected = new Map();
+    for (const a of world.accounts) {
+      for (const inv of a.invoices || []) {
+        // invoices whose period overlaps [from, to] (the list filter of 2020-05-01 is on the invoice period/date)
+        if (inv.periodEndDate < from || inv.periodStartDate > to) continue;
+        const doc = (inv.documents || []).find((d) => d.kind === "Invoice");
+        expected.set(inv.name, { amount: inv.totalAmount, currency: inv.currency, sha256: doc ? doc.sha256 : null });
+      }
+    }
+    const got = new Map(line.data.invoices.map((i) => [i.invoiceName, i]));
+    for (const [name, w] of expected) {
+      const g = got.get(name);
+      if (!g) { problems.push(`missing invoice ${name}`); continue; }
+      if (Number(g.amount) !== Number(w.amount) || g.currency !== w.currency) problems.push(`${name}: amount ${g.amount} ${g.currency} != ${w.amount} ${w.currency}`);
+      if (w.sha256 && g.sha256 !== w.sha256) problems.push(`${name}: sha256 ${g.sha256} != ${w.sha256}`);
+    }
+    for (const n of got.keys()) if (!expected.has(n)) problems.push(`unexpected invoice ${n}`);
+  } else {
+    // usage / costreport: the world's usageFacts for the subscription scope and month (actual cost per currency).
+    const scope = line.data.scope;
+    const fact = (world.usageFacts || []).find((f) => f.scope.toLowerCase() === String(scope).toLowerCase() && f.month === month);
+    const count = job === "usage" ? line.data.count : line.data.rows;
+    if (!fact) problems.push(`no usageFacts for ${scope} ${month}`);
+    else {
+      if (count !== fact.rowCount) problems.push(`${job}: ${count} records != ${fact.rowCount}`);
+      if (fact.actualCost) {
+        const got = line.data.totalCostByCurrency || {};
+        for (const [cur, v] of Object.entries(fact.actualCost)) {
+          if (!(cur in got) || Math.abs(Number(got[cur]) - Number(v)) > 1e-6 * Math.max(1, Math.abs(Number(v))))
+            problems.push(`${job}: total ${cur} ${got[cur]} != ${v}`);
+        }
+        for (const cur of Object.keys(got)) if (!(cur in fact.actualCost)) problems.push(`${job}: unexpected currency ${cur}`);
+      }
+    }
+  }
+  return { ok: problems.length === 0, problems: problems.slice(0, 50), problemCount: problems.length };
+}
+
+main().catch((e) => {
+  process.stdout.write(JSON.stringify({ summary: { ok: false, error: String(e && e.message || e) } }) + "\n");
+  process.exitCode = 1;
+});
