@@ -207,13 +207,20 @@ async function jobInvoices(ctx) {
     const entry = {
       scope: scopeLabel,
       invoiceName: inv.name,
-      amount: inv.totalAmount ? inv.totalAmount.value : null,
-      currency: inv.totalAmount ? inv.totalAmount.currency : null,
+      // totalAmount when the service sends it (MCA examples do; the pay-as-you-go example has only amountDue and
+      // billedAmount); which one was used is recorded in amountSource.
+      amount: null,
+      currency: null,
+      amountSource: null,
       amountDue: inv.amountDue ? inv.amountDue.value : null,
+      billedAmount: inv.billedAmount ? inv.billedAmount.value : null,
       invoiceDate: inv.invoiceDate ? inv.invoiceDate.toISOString().slice(0, 10) : null,
       sha256: null,
       bytes: null,
     };
+    for (const f of ["totalAmount", "billedAmount", "amountDue"]) {
+      if (inv[f] && inv[f].value !== undefined) { entry.amount = inv[f].value; entry.currency = inv[f].currency; entry.amountSource = f; break; }
+    }
     invoices.push(entry);
     const downloadToken = invoiceDownloadToken(inv);
     if (!downloadToken) {
