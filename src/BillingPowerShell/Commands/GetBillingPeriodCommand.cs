@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using BillingPowerShell.Engine.Http;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>Lists pay-as-you-go billing periods, newest first (by default the last six, as the portal shows).</summary>
+    [Cmdlet(VerbsCommon.Get, "BillingPeriod", SupportsPaging = true)]
+    [OutputType(typeof(BillingPeriod))]
+    public sealed class GetBillingPeriodCommand : BillingApiCmdlet
+    {
+        private const int PortalDefault = 6;
+
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidatePattern(Patterns.Guid)]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string? SubscriptionId { get; set; }
+
+        [Parameter(Position = 1)]
+        [ValidatePattern(@"^\d{6}(-\d+)?$")]
+        [Alias("BillingPeriodName")]
+        public string[]? Name { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var first = MyInvocation.BoundParameters.ContainsKey("First") ? PagingParameters.First : PortalDefault;
+            var skip = PagingParameters.Skip;
+            Run(async (sink, token) =>
+            {
+                var call = NewCall(sink);
+                if (SubscriptionId is not null)
+                {
+                    await WritePeriodsAsync(sink, call, SubscriptionId, first, skip, token).ConfigureAwait(false);
+                    return;
+                }
+                // No subscription named: every pay-as-you-go subscription the caller can read.
+                await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                {
+                    if (!AgreementTypes.IsPayAsYouGo(account.AgreementType)) continue;
+                    await foreach (var s in Client.ListSubscriptionsAsync(account.Name, null, account.AgreementType, call, token).WithCancellation(token).ConfigureAwait(false))
+                        await WritePeriodsAsync(sink, call, s.SubscriptionId, first, skip, token).ConfigureAwait(false);
+                }
+            }, SubscriptionId);
+        }
+
+        private async Task WritePeriodsAsync(ICmdletSink sink, CallContext call, string subscriptionId, ulong first, ulong skip, CancellationToken token)
+        {
+            try
+            {
+                if (Name is { Length: > 0 })
+                {
+                    foreach (var n in Name)
+                    {
+                        try { sink.WriteObject(await Client.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false)); }
+                        catch (ArmException ex) { sink.WriteError(ErrorFor(ex, n, $"Billing period '{n}' of subscription {subscriptionId}")); }
+                    }
+                    return;
+                }
+                // A subscription has at most a few dozen periods: order them here rather than trusting the service's order.
+                var periods = new List<BillingPeriod>();
+                await foreach (var p in Client.ListBillingPeriodsAsync(subscriptionId, null, call, token).WithCancellation(token).ConfigureAwait(false))
+                    periods.Add(p);
+                periods.Sort((a, b) => b.StartDate.CompareTo(a.StartDate));
+                ulong index = 0, written = 0;
+                foreach (var p in periods)
+                {
+                    if (index++ < skip) continue;
+                    if (written++ >= first) break;
+                    sink.WriteObject(p);
+                }
+            }
+            catch (ArmException ex)
+            {
+                sink.WriteError(ErrorFor(ex, subscriptionId, $"Billing periods of subscription {subscriptionId}"));
+            }
+        }
+    }
+}
