@@ -153,7 +153,7 @@ function Invoke-Test {
     # Pester: one fresh pwsh per file. Each gets SSL_CERT_FILE=<its folder>/emulator.pem in its environment before
     # it starts, and Start-TestEmulator writes the emulator's certificate exactly there (see tools/Emulator.psm1).
     if (-not (Test-Path -LiteralPath $PesterManifest)) { throw "Pester 5.7.1 was not restored: $PesterManifest is missing." }
-    $files = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path -LiteralPath $_).Path } }
+    $files = if ($PesterPath) { $PesterPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_).Path } }
              else { (Get-ChildItem -LiteralPath (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name).FullName }
     $savedCert = $env:SSL_CERT_FILE
     try {

@@ -1,0 +1,229 @@
+# Module-wide meta-tests: the manifest, the built layout, help, test files, format views, public types.
+# Run by build.ps1 Test in a fresh pwsh that has imported the built module by path.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $manifestPath = Get-TestModulePath
+    $script:manifestData = Import-PowerShellDataFile -LiteralPath $manifestPath
+    $script:listed = @($manifestData.CmdletsToExport)
+    if (-not (Get-Module BillingPowerShell)) { Import-Module $manifestPath }
+    $script:exported = @((Get-Module BillingPowerShell).ExportedCmdlets.Keys | Sort-Object)
+    $script:cmdletCases = @($exported | ForEach-Object { @{ Name = $_ } })
+    $script:listedCases = @($listed | ForEach-Object { @{ Name = $_ } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:manifestPath = Get-TestModulePath
+    $script:moduleDir = Split-Path -Parent $manifestPath
+    $script:data = Import-PowerShellDataFile -LiteralPath $manifestPath
+    if (-not (Get-Module BillingPowerShell)) { Import-Module $manifestPath }
+    $script:module = Get-Module BillingPowerShell
+    $script:commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters +
+        [System.Management.Automation.PSCmdlet]::OptionalCommonParameters + 'ProgressAction'
+    $script:thirdPartyPattern = '^(Azure\.|Microsoft\.Identity|Microsoft\.Extensions\.|Microsoft\.Bcl\.|System\.ClientModel|System\.Memory\.Data)'
+}
+
+Describe 'Manifest' {
+    It 'is a valid module manifest' {
+        { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
+    }
+
+    It 'has the version of Directory.Build.props, stamped at build time' {
+        (Test-ModuleManifest -Path $manifestPath).Version.ToString() | Should -Be (Get-ModuleVersion)
+    }
+
+    It 'has BillingPowerShell.dll as its root module' {
+        $data.RootModule | Should -Be 'BillingPowerShell.dll'
+    }
+
+    It 'lists the cmdlets to export explicitly, without wildcards' {
+        $data.CmdletsToExport | Should -Not -BeNullOrEmpty
+        $data.CmdletsToExport | Where-Object { $_ -match '[*?]' } | Should -BeNullOrEmpty
+        $data.CmdletsToExport | Sort-Object | Should -Be (@(
+                'Connect-BillingAccount', 'Disconnect-BillingAccount', 'Get-BillingContext', 'Get-BillingAccount',
+                'Get-BillingProfile', 'Get-BillingSubscription', 'Get-BillingPeriod', 'Get-BillingInvoice',
+                'Save-BillingInvoice', 'Get-DailyUsage', 'Export-DailyUsage', 'Import-DailyUsage', 'Get-BillingCost',
+                'Get-BillingCostEstimate') | Sort-Object)
+    }
+
+    It 'exports no functions, aliases or variables (explicit empty lists)' {
+        foreach ($key in 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+            $data.ContainsKey($key) | Should -BeTrue -Because "$key must be explicit"
+            @($data[$key]).Count | Should -Be 0 -Because "$key must be @()"
+        }
+    }
+
+    It 'is compatible with Desktop and Core editions and PowerShell 5.1' {
+        $data.CompatiblePSEditions | Should -Contain 'Desktop'
+        $data.CompatiblePSEditions | Should -Contain 'Core'
+        $data.PowerShellVersion | Should -Be '5.1'
+    }
+
+    It 'processes the format file' {
+        $data.FormatsToProcess | Should -Contain 'BillingPowerShell.Format.ps1xml'
+        Join-Path $moduleDir 'BillingPowerShell.Format.ps1xml' | Should -Exist
+    }
+
+    It 'loads no third-party DLL through RequiredAssemblies or NestedModules' {
+        foreach ($key in 'RequiredAssemblies', 'NestedModules') {
+            if ($data.ContainsKey($key)) {
+                @($data[$key]) | Where-Object { $_ -match '\.dll$' -and $_ -ne 'BillingPowerShell.dll' } | Should -BeNullOrEmpty
+            }
+        }
+    }
+
+    It 'has a description, tags, a project URI and a licence URI' {
+        $data.Description | Should -Not -BeNullOrEmpty
+        $data.PrivateData.PSData.Tags | Should -Not -BeNullOrEmpty
+        $data.PrivateData.PSData.ProjectUri | Should -Match '^https://'
+        $data.PrivateData.PSData.LicenseUri | Should -Match '^https://'
+    }
+}
+
+Describe 'Built layout' {
+    It 'has BillingPowerShell.dll as the only DLL at the root' {
+        @(Get-ChildItem -LiteralPath $moduleDir -Filter '*.dll' -File).Name | Should -Be @('BillingPowerShell.dll')
+    }
+
+    It 'keeps the engine and the third-party DLLs under dependencies/' {
+        foreach ($name in 'BillingPowerShell.Engine.dll', 'Azure.Core.dll', 'Azure.Identity.dll') {
+            Join-Path $moduleDir "dependencies/$name" | Should -Exist
+        }
+    }
+
+    It 'does not ship System.Management.Automation.dll' {
+        Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
+    }
+
+    It 'ships MAML help and the about topic in en-US/' {
+        Join-Path $moduleDir 'en-US/BillingPowerShell.dll-Help.xml' | Should -Exist
+        Join-Path $moduleDir 'en-US/about_BillingPowerShell.help.txt' | Should -Exist
+        { [xml](Get-Content -Raw -LiteralPath (Join-Path $moduleDir 'en-US/BillingPowerShell.dll-Help.xml')) } | Should -Not -Throw
+    }
+
+    It 'targets .NET Standard 2.0 for every assembly PowerShell loads (Windows PowerShell 5.1 and 7)' {
+        foreach ($dll in (Join-Path $moduleDir 'BillingPowerShell.dll'), (Join-Path $moduleDir 'dependencies/BillingPowerShell.Engine.dll')) {
+            $bytes = [IO.File]::ReadAllBytes($dll)
+            $text = [Text.Encoding]::UTF8.GetString($bytes)
+            $text | Should -Match '\.NETStandard,Version=v2\.0' -Because "$(Split-Path -Leaf $dll) must target netstandard2.0"
+        }
+    }
+
+    It 'loads the engine and Azure.Core into the module''s own load context, not the default one' {
+        $null = Get-Command Get-BillingAccount -ErrorAction Ignore | ForEach-Object { $_.OutputType }
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BillingPowerShell.Engine' }
+        $engine | Should -Not -BeNullOrEmpty
+        foreach ($assembly in $engine) {
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly) |
+                Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default)
+        }
+    }
+}
+
+Describe 'Public types' {
+    It 'expose no third-party type from the cmdlet assembly (PowerShell reflects over them before any resolver runs)' {
+        $assembly = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BillingPowerShell' } | Select-Object -First 1
+        $offenders = foreach ($type in $assembly.GetExportedTypes()) {
+            $members = @($type.BaseType) + $type.GetInterfaces()
+            $members += $type.GetProperties() | ForEach-Object { $_.PropertyType }
+            $members += $type.GetMethods([Reflection.BindingFlags]'Public,Instance,Static,DeclaredOnly') |
+                ForEach-Object { $_.ReturnType; $_.GetParameters().ParameterType }
+            foreach ($t in $members) {
+                if ($t -and $t.Assembly.GetName().Name -match $thirdPartyPattern) { "$($type.FullName): $($t.FullName)" }
+            }
+        }
+        $offenders | Should -BeNullOrEmpty
+    }
+
+    It 'expose no third-party type from the output types' {
+        $types = Get-Command -Module BillingPowerShell | ForEach-Object { $_.OutputType } |
+            Where-Object { $_.Type -and $_.Type.FullName -like 'BillingPowerShell.*' } | ForEach-Object Type | Sort-Object FullName -Unique
+        $offenders = foreach ($type in $types) {
+            foreach ($p in $type.GetProperties()) {
+                if ($p.PropertyType.Assembly.GetName().Name -match $thirdPartyPattern) { "$($type.FullName).$($p.Name): $($p.PropertyType.FullName)" }
+            }
+        }
+        $offenders | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Cmdlet <Name> is implemented' -ForEach $listedCases {
+    It 'is exported by the module' {
+        if ($Name -notin (Get-Module BillingPowerShell).ExportedCmdlets.Keys) {
+            Set-ItResult -Skipped -Because "$Name is listed in the manifest but not implemented yet"
+            return
+        }
+        Get-Command $Name -Module BillingPowerShell | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Help for <Name>' -ForEach $cmdletCases {
+    BeforeAll {
+        $script:help = Get-Help $Name -Full
+        $script:command = Get-Command $Name
+    }
+
+    It 'has a synopsis' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        # Without MAML, Get-Help makes the synopsis from the syntax; a real one does not start with the name.
+        $help.Synopsis.Trim() | Should -Not -Match "^$([regex]::Escape($Name))\b"
+    }
+
+    It 'has a description' {
+        ($help.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+
+    It 'describes every parameter' {
+        $parameters = $command.Parameters.Keys | Where-Object { $_ -notin $commonParameters }
+        $undescribed = foreach ($p in $parameters) {
+            $entry = $help.Parameters.Parameter | Where-Object Name -eq $p
+            if (-not $entry -or -not ($entry.Description | Out-String).Trim()) { $p }
+        }
+        $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a description in module/docs'
+    }
+
+    It 'has at least two examples' {
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        foreach ($ex in $help.Examples.Example) { $ex.Code | Should -Not -BeNullOrEmpty }
+    }
+
+    It 'has a test file tests/Pester/<Name>.Tests.ps1' {
+        Join-Path $PSScriptRoot "$Name.Tests.ps1" | Should -Exist
+    }
+
+    It 'has a format view for each of its output types' {
+        $types = @($command.OutputType | Where-Object { $_.Name -like 'BillingPowerShell.*' } | ForEach-Object Name | Sort-Object -Unique)
+        foreach ($type in $types) {
+            Get-FormatData -TypeName $type | Should -Not -BeNullOrEmpty -Because "$type needs a view in BillingPowerShell.Format.ps1xml"
+        }
+    }
+}
+
+Describe 'Format file' {
+    It 'has a view for every documented output type' {
+        foreach ($type in 'BillingContext', 'BillingAccount', 'BillingProfile', 'BillingSubscription', 'BillingPeriod',
+            'BillingInvoice', 'UsageRecord', 'UsageExportResult', 'CostRow', 'CostEstimate') {
+            Get-FormatData -TypeName "BillingPowerShell.$type" | Should -Not -BeNullOrEmpty -Because "BillingPowerShell.$type needs a view"
+        }
+    }
+
+    It 'keeps every table view within 120 columns of fixed widths' {
+        foreach ($view in (Get-FormatData -TypeName 'BillingPowerShell.*').FormatViewDefinition) {
+            if ($view.Control -is [System.Management.Automation.TableControl]) {
+                $widths = $view.Control.Headers | ForEach-Object Width
+                $total = ($widths | Measure-Object -Sum).Sum + $widths.Count - 1
+                $total | Should -BeLessOrEqual 120 -Because "$($view.Name) must fit a 120-column terminal"
+            }
+        }
+    }
+}
+
+Describe 'Secrets scan helper' {
+    It 'finds a token and an unredacted SAS signature, and nothing in clean text' {
+        $token = New-EmulatorToken
+        Find-Secret -Text @('all fine', 'https://h/b?sv=1&sig=<redacted>') -Secret $token | Should -BeNullOrEmpty
+        Find-Secret -Text @("Bearer $token") -Secret $token | Should -Not -BeNullOrEmpty
+        Find-Secret -Text @('https://localhost:1/blob/x.pdf?sv=2024&se=1&sig=AbCdEf123456%3D') | Should -Not -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,163 @@
+# Shared helpers for the Pester tests: one emulator per test file, admin calls, module paths, child pwsh processes.
+#
+#   BeforeAll {
+#       Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+#       $script:emu = Start-TestEmulator
+#       Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken
+#   }
+#   AfterAll { Stop-TestEmulator $script:emu }
+#
+# Certificate trust — the decision: .NET on Linux reads SSL_CERT_FILE from the native environment the first time it
+# builds a certificate chain, and `$env:SSL_CERT_FILE = ...` inside a running pwsh does not reach that environment.
+# So the variable is set by whoever starts the test process: build.ps1 runs each *.Tests.ps1 in its own fresh pwsh
+# with SSL_CERT_FILE=out/test-run/<file>/cert/emulator.pem, and Start-TestEmulator passes that folder as the
+# emulator's --cert-dir, so the certificate appears exactly where the process already looks (it is only read at
+# the first HTTPS call, after BeforeAll). Child pwsh processes started by a test inherit the variable.
+# Consequences: one emulator per test file (a second one would replace the certificate), and a test file run by hand
+# needs the same: `dotnet pwsh ./build.ps1 Test -SkipXunit -PesterPath tests/Pester/<File>.Tests.ps1`.
+
+Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot '../../tools/Emulator.psm1') -Force -Global:$false
+
+function Get-TestModulePath {
+    <# The built module's manifest: the one the runner imported ($env:BILLINGPS_MODULE_PATH), else out/. #>
+    [CmdletBinding()] [OutputType([string])] param()
+    if ($env:BILLINGPS_MODULE_PATH) { return $env:BILLINGPS_MODULE_PATH }
+    Get-BuiltModulePath
+}
+
+function Start-TestEmulator {
+    <#
+    Starts the emulator for this test file. Returns { ArmUrl, BlobUrl, CertPath, Token, SecureToken, ReaderToken,
+    SecureReaderToken, ProcessId, ... }. Extra emulator flags (latency, faults, quota) go in -ExtraArgument.
+    #>
+    [CmdletBinding()]
+    param(
+        [int] $Seed = 42,
+        [string] $Size = 'small',
+        [double] $TimeScale = 0.01,
+        [string[]] $ExtraArgument = @()
+    )
+    if (-not $env:SSL_CERT_FILE -or (Split-Path -Leaf $env:SSL_CERT_FILE) -ne 'emulator.pem') {
+        Write-Warning ('SSL_CERT_FILE does not name an emulator.pem for this process, so HTTPS calls to the emulator ' +
+            'from this process will not be trusted. Run the file through build.ps1 Test (see TestHelpers.psm1).')
+    }
+    $emulator = Start-BillingEmulator -Seed $Seed -Size $Size -TimeScale $TimeScale -ExtraArgument $ExtraArgument
+    if ($env:SSL_CERT_FILE -and (Split-Path -Leaf $env:SSL_CERT_FILE) -eq 'emulator.pem' -and
+        [IO.Path]::GetFullPath($emulator.CertPath) -ne [IO.Path]::GetFullPath($env:SSL_CERT_FILE)) {
+        Write-Warning "The emulator wrote its certificate to $($emulator.CertPath), not to SSL_CERT_FILE ($env:SSL_CERT_FILE)."
+    }
+    $emulator | Add-Member -NotePropertyName SecureToken -NotePropertyValue (ConvertTo-SecureString $emulator.Token -AsPlainText -Force)
+    $emulator | Add-Member -NotePropertyName SecureReaderToken -NotePropertyValue (ConvertTo-SecureString $emulator.ReaderToken -AsPlainText -Force)
+    $emulator
+}
+
+function Stop-TestEmulator {
+    <# Stops the emulator of this test file (by its process id) and removes its work folder. #>
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline)] $Emulator)
+    process { if ($Emulator) { Stop-BillingEmulator $Emulator } }
+}
+
+function Set-EmulatorFaults {
+    <#
+    Replaces the emulator's fault settings (POST /_emulator/faults). Keys as the command-line flags without dashes,
+    in camelCase as the emulator's JSON expects, e.g. @{ fault429Rate = 0.3; fault429Header = 'Retry-After' }.
+    An empty hashtable clears the faults.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [hashtable] $Settings)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'faults' -Method Post -Body $Settings
+}
+
+function Reset-Emulator {
+    <# Clears faults and statistics (POST /_emulator/reset). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'reset' -Method Post -Body @{}
+}
+
+function Get-EmulatorStats {
+    <# Requests served and faults injected (GET /_emulator/stats). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'stats'
+}
+
+function Get-EmulatorWorld {
+    <# The emulator's generated data and the facts tests can expect (GET /_emulator/world). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'world'
+}
+
+function Invoke-ChildPwsh {
+    <#
+    Runs a script block in a fresh `pwsh -NoProfile -NonInteractive` (same pwsh as this one) and returns
+    { ExitCode, Output } where Output is the child's combined stdout/stderr as text lines. -Environment adds
+    variables for the child only (restored afterwards); secrets go there, never on the command line.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [scriptblock] $ScriptBlock,
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 300
+    )
+    $work = Join-Path ([IO.Path]::GetTempPath()) ('bps-child-' + [Guid]::NewGuid().ToString('n').Substring(0, 12))
+    $null = New-Item -ItemType Directory -Path $work
+    $scriptPath = Join-Path $work 'child.ps1'
+    Set-Content -LiteralPath $scriptPath -Value ("`$ErrorActionPreference = 'Stop'`n" + 'if ($PSStyle) { $PSStyle.OutputRendering = "PlainText" }' + "`n" + $ScriptBlock.ToString()) -Encoding utf8
+    $saved = @{}
+    foreach ($key in $Environment.Keys) { $saved[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, [string]$Environment[$key]) }
+    try {
+        $cmd = Get-PwshCommand
+        $arguments = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath)
+        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
+        $out = Join-Path $work 'out.txt'
+        $err = Join-Path $work 'err.txt'
+        $process = Start-Process -FilePath $cmd[0] -ArgumentList $quoted -PassThru -RedirectStandardOutput $out -RedirectStandardError $err
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+            $process.Kill($true)
+            throw "The child pwsh did not finish within $TimeoutSeconds s."
+        }
+        $process.WaitForExit()
+        [pscustomobject]@{
+            ExitCode = $process.ExitCode
+            Output   = @(Get-Content -LiteralPath $out -ErrorAction Ignore) + @(Get-Content -LiteralPath $err -ErrorAction Ignore)
+        }
+    }
+    finally {
+        foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+    }
+}
+
+function Find-Secret {
+    <#
+    Secrets scan: returns every line of -Text that contains one of -Secret (tokens, client secrets) or a SAS
+    signature (sig=<value> that is not redacted). Use it on everything a session wrote: `$all = & { ... } *>&1`.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [object[]] $Text,
+        [string[]] $Secret = @()
+    )
+    $lines = foreach ($item in $Text) {
+        if ($item -is [System.Management.Automation.ErrorRecord]) {
+            $item.ToString(); $item.Exception.ToString(); "$($item.TargetObject)"
+            if ($item.ErrorDetails) { $item.ErrorDetails.Message }
+        }
+        elseif ($item -is [string]) { $item }
+        elseif ($item -is [System.Management.Automation.InformationalRecord]) { $item.Message }
+        else { ($item | Out-String -Width 4096); ($item | ConvertTo-Json -Depth 4 -Compress -WarningAction Ignore -ErrorAction Ignore) }
+    }
+    foreach ($line in $lines) {
+        if ($null -eq $line) { continue }
+        foreach ($s in $Secret) { if ($s -and $line.Contains($s)) { $line; break } }
+        if ($line -match '(?i)[?&]sig=(?!<redacted>|\*|REDACTED)[^&\s"'']{6,}') { $line }
+    }
+}
+
+Export-ModuleMember -Function Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
+    Reset-Emulator, Get-EmulatorStats, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
+    Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken
