@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using BillingPowerShell.Emulator.Data;
+using BillingPowerShell.Emulator.Infrastructure;
+using static BillingPowerShell.Emulator.Billing.AccountEndpoints;
+
+namespace BillingPowerShell.Emulator.Billing;
+
+/// <summary>
+/// §A8: invoice document downloads as long-running operations. POST → 202 (Location, Retry-After) → GET Location
+/// → 202 until the (scaled) 10 s operation time has passed → 200 {expiryTime, url} with a SAS URL on the blob host.
+/// </summary>
+internal static class DownloadEndpoints
+{
+    private const string Ba = "providers/Microsoft.Billing/billingAccounts";
+    public static readonly TimeSpan ContractDuration = TimeSpan.FromSeconds(10);
+
+    public static IEnumerable<Route> Routes() => new[]
+    {
+        R("POST", "Invoices_DownloadByBillingAccount", Ba + "/{account}/invoices/{invoice}/download", DownloadByAccount),
+        R("POST", "Invoices_DownloadSummaryByBillingAccount", Ba + "/{account}/invoices/{invoice}/downloadSummary", DownloadSummary),
+        R("POST", "Invoices_DownloadByBillingSubscription", Ba + "/{account}/billingSubscriptions/{sub}/invoices/{invoice}/download", DownloadBySubscription),
+        R("POST", "Invoices_DownloadDocumentsByBillingAccount", Ba + "/{account}/downloadDocuments", DocumentsByAccount),
+        R("POST", "Invoices_DownloadDocumentsByBillingSubscription", Ba + "/{account}/billingSubscriptions/{sub}/downloadDocuments", DocumentsBySubscription),
+        R("GET", "InvoiceDownload_OperationResult", Ba + "/{account}/operationResults/{op}", PollAccount),
+        R("GET", "InvoiceDownload_OperationResultBySubscription", Ba + "/{account}/billingSubscriptions/{sub}/operationResults/{op}", PollSubscription),
+    };
+
+    private sealed record DownloadPayload(string Container, string Blob);
+
+    private static async Task DownloadByAccount(ArmRequest r)
+    {
+        Invoice? inv;
+        if (r["account"].Equals("default", StringComparison.OrdinalIgnoreCase)) inv = r.E.World.InvoicesByName.GetValueOrDefault(r["invoice"]);
+        else
+        {
+            var a = await FindAccount(r);
+            if (a == null) return;
+            inv = a.Invoices.FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase));
+        }
+        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
+        await StartSingle(r, inv, r.Q("documentName"), "/" + Ba + "/" + r["account"]);
+    }
+
+    private static async Task DownloadSummary(ArmRequest r)
+    {
+        var a = await FindAccount(r);
+        if (a == null) return;
+        var inv = a.Invoices.FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase));
+        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
+        var summary = inv.Documents.FirstOrDefault(d => d.Kind == "Summary");
+        if (summary == null) { await ArmErrors.BadRequest(r, "A summary document is only available for Enterprise Agreement invoices.", "InvalidInvoiceType"); return; }
+        await StartSingle(r, inv, summary.Name, "/" + Ba + "/" + r["account"]);
+    }
+
+    private static async Task DownloadBySubscription(ArmRequest r)
+    {
+        var s = await InvoiceEndpoints.FindDefaultSubscription(r);
+        if (s == null) return;
+        var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
+        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
+        await StartSingle(r, inv, r.Q("documentName"), $"/{Ba}/default/billingSubscriptions/{s.Id}");
+    }
+
+    private static async Task StartSingle(ArmRequest r, Invoice inv, string? documentName, string scopePath)
+    {
+        var doc = string.IsNullOrEmpty(documentName)
+            ? inv.Documents.First(d => d.Kind == "Invoice")
+            : inv.Documents.FirstOrDefault(d => d.Name.Equals(documentName, StringComparison.OrdinalIgnoreCase));
+        if (doc == null)
+        {
+            await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"The document '{documentName}' was not found for invoice '{inv.Name}'.");
+            return;
+        }
+        await Accept(r, scopePath, new DownloadPayload("invoices", doc.Name + ".pdf"));
+    }
+
+    private static async Task DocumentsByAccount(ArmRequest r)
+    {
+        var a = r["account"].Equals("default", StringComparison.OrdinalIgnoreCase) ? null : await FindAccount(r);
+        if (a == null && !r["account"].Equals("default", StringComparison.OrdinalIgnoreCase)) return;
+        await StartBatch(r, a?.Invoices ?? r.E.World.InvoicesByName.Values.ToList(), "/" + Ba + "/" + r["account"]);
+    }
+
+    private static async Task DocumentsBySubscription(ArmRequest r)
+    {
+        var s = await InvoiceEndpoints.FindDefaultSubscription(r);
+        if (s == null) return;
+        await StartBatch(r, s.Account.IsPayg ? r.E.World.InvoicesOf(s).ToList() : new List<Invoice>(), $"/{Ba}/default/billingSubscriptions/{s.Id}");
+    }
+
+    private static async Task StartBatch(ArmRequest r, IReadOnlyCollection<Invoice> allowed, string scopePath)
+    {
+        List<(string, string)> items = new();
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(r.Http.Request.Body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array || doc.RootElement.GetArrayLength() == 0)
+            {
+                await ArmErrors.BadRequest(r, "The request body must be a non-empty JSON array of {invoiceName, documentName}.", "InvalidRequestBody");
+                return;
+            }
+            foreach (var el in doc.RootElement.EnumerateArray())
+            {
+                string? invName = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("invoiceName", out var n) ? n.GetString() : null;
+                string? docName = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("documentName", out var d) ? d.GetString() : null;
+                if (string.IsNullOrEmpty(invName)) { await ArmErrors.BadRequest(r, "Every item needs an invoiceName.", "InvalidRequestBody"); return; }
+                var inv = allowed.FirstOrDefault(i => i.Name.Equals(invName, StringComparison.OrdinalIgnoreCase));
+                if (inv == null) { await ArmErrors.Write(r.Http, 404, "InvoiceNotFound", $"The invoice '{invName}' was not found."); return; }
+                var docu = string.IsNullOrEmpty(docName) ? inv.Documents[0] : inv.Documents.FirstOrDefault(x => x.Name.Equals(docName, StringComparison.OrdinalIgnoreCase));
+                if (docu == null) { await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"The document '{docName}' was not found for invoice '{inv.Name}'."); return; }
+                items.Add((inv.Name, docu.Name));
+            }
+        }
+        catch (JsonException)
+        {
+            await ArmErrors.BadRequest(r, "The request body is not valid JSON.", "InvalidRequestBody");
+            return;
+        }
+        // The zip's name is a hash of its content list: the same request gives the same bytes.
+        string key = "batch-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("|", items.Select(i => i.Item1 + "/" + i.Item2))))).Substring(0, 24).ToLowerInvariant();
+        r.E.ZipBatches[key] = items.ToArray();
+        await Accept(r, scopePath, new DownloadPayload("invoices", key + ".zip"));
+    }
+
+    private static async Task Accept(ArmRequest r, string scopePath, DownloadPayload payload)
+    {
+        var e = r.E;
+        string mode = e.Faults.Settings.LroMode;
+        if (mode != "normal") e.Stats.Fault("lro-" + mode);
+        var duration = e.Options.Scale(ContractDuration);
+        var op = new Operation
+        {
+            Id = "invoiceDownload_" + Guid.NewGuid(), Kind = "invoiceDownload", ReadyAt = DateTime.UtcNow + duration,
+            PollInterval = duration, Mode = mode, Scope = scopePath, Payload = payload,
+        };
+        e.Operations.Add(op);
+        var req = r.Http.Request;
+        r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{scopePath}/operationResults/{op.Id}?api-version={r.ApiVersion}";
+        e.Faults.WriteRetryAfter(r.Response, duration);
+        r.Response.StatusCode = 202;
+        r.Response.ContentLength = 0;
+    }
+
+    private static Task PollAccount(ArmRequest r) => Poll(r, "/" + Ba + "/" + r["account"]);
+    private static Task PollSubscription(ArmRequest r) => Poll(r, $"/{Ba}/{r["account"]}/billingSubscriptions/{r["sub"]}");
+
+    private static async Task Poll(ArmRequest r, string scopePath)
+    {
+        var op = r.E.Operations.Get(r["op"]);
+        if (op == null || op.Kind != "invoiceDownload" || !op.Scope.Equals(scopePath, StringComparison.OrdinalIgnoreCase))
+        {
+            await ArmErrors.Write(r.Http, 404, "OperationNotFound", $"The operation '{r["op"]}' was not found.");
+            return;
+        }
+        if (!op.IsReady)
+        {
+            var req = r.Http.Request;
+            r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{req.Path}{req.QueryString}";
+            var left = op.Mode == "never" ? op.PollInterval : op.ReadyAt - DateTime.UtcNow;
+            r.E.Faults.WriteRetryAfter(r.Response, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            r.Response.StatusCode = 202;
+            r.Response.ContentLength = 0;
+            return;
+        }
+        if (op.Mode == "fail")
+        {
+            await ArmErrors.Write(r.Http, 400, "InvoiceDownloadFailed", "The invoice document could not be generated. Please try again later.");
+            return;
+        }
+        var p = (DownloadPayload)op.Payload!;
+        var (url, expiry) = r.E.IssueBlobUrl(p.Container, p.Blob, TimeSpan.FromHours(1));
+        var w = JsonOut.Start(r.Http);
+        w.WriteStartObject();
+        w.WriteString("expiryTime", InvoiceEndpoints.Time(expiry));
+        w.WriteString("url", url);
+        w.WriteEndObject();
+        await JsonOut.Finish(w);
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace BillingPowerShell.Emulator.Infrastructure;
+
+/// <summary>Start-up settings (the command line contract of DEVELOPING.md).</summary>
+internal sealed class EmulatorOptions
+{
+    public int Port { get; set; }
+    public int BlobPort { get; set; }
+    public long Seed { get; set; } = 42;
+    public string Size { get; set; } = "small";
+    public string Token { get; set; } = "emulator-token";
+    public string? ReaderToken { get; set; }
+    public double TimeScale { get; set; } = 1.0;
+    public string CertDir { get; set; } = ".";
+    public string? ReadyFile { get; set; }
+    public int? UsageRowsPerDay { get; set; }
+    public bool WatchStdin { get; set; } = true;
+    public FaultSettings Faults { get; set; } = new();
+
+    public static EmulatorOptions Parse(string[] args)
+    {
+        var o = new EmulatorOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value.");
+            switch (a.ToLowerInvariant())
+            {
+                case "--port": o.Port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--blob-port": o.BlobPort = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--seed": o.Seed = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--size": o.Size = Next(); break;
+                case "--token": o.Token = Next(); break;
+                case "--reader-token": o.ReaderToken = Next(); break;
+                case "--time-scale": o.TimeScale = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--cert-dir": o.CertDir = Next(); break;
+                case "--ready-file": o.ReadyFile = Next(); break;
+                case "--usage-rows-per-day": o.UsageRowsPerDay = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--no-stdin-watch": o.WatchStdin = false; break;
+                case "--latency-ms": o.Faults.LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--latency-jitter-ms": o.Faults.LatencyJitterMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--fault-429-rate": o.Faults.Fault429Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--fault-429-header": o.Faults.Fault429Header = Next(); break;
+                case "--fault-5xx-rate": o.Faults.Fault5xxRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--fault-reset-rate": o.Faults.FaultResetRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--fault-truncate-rate": o.Faults.FaultTruncateRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--reset-targets": o.Faults.ResetTargets = Next().Split(',', '|'); break;
+                case "--quota": o.Faults.Quota = Next(); break;
+                case "--lro-mode": o.Faults.LroMode = Next(); break;
+                case "--sas-mode": o.Faults.SasMode = Next(); break;
+                case "--sas-expires-in-ms": o.Faults.SasExpiresInMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--revoke-token-after": o.Faults.RevokeTokenAfter = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"Unknown argument '{a}'.");
+            }
+        }
+        if (o.TimeScale <= 0) throw new ArgumentException("--time-scale must be > 0.");
+        o.Faults.Validate();
+        return o;
+    }
+
+    /// <summary>Scales a contract duration (e.g. the 10 s invoice download) by --time-scale.</summary>
+    public TimeSpan Scale(TimeSpan contract) => TimeSpan.FromTicks((long)(contract.Ticks * TimeScale));
+}
+
+/// <summary>Fault and latency settings. Flags at start-up; replaced as a whole by POST /_emulator/faults.</summary>
+internal sealed class FaultSettings
+{
+    public static readonly string[] RetryHeaderKinds =
+    {
+        "Retry-After", "Retry-After-Date", "retry-after-ms", "x-ms-retry-after-ms",
+        "x-ms-ratelimit-microsoft.consumption-retry-after",
+        "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
+        "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after",
+        "x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after",
+        "x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after",
+    };
+
+    [JsonPropertyName("latencyMs")] public int LatencyMs { get; set; }
+    [JsonPropertyName("latencyJitterMs")] public int LatencyJitterMs { get; set; }
+    [JsonPropertyName("fault429Rate")] public double Fault429Rate { get; set; }
+    /// <summary>One header kind from <see cref="RetryHeaderKinds"/>, or "rotate" to cycle through all of them.</summary>
+    [JsonPropertyName("fault429Header")] public string Fault429Header { get; set; } = "Retry-After";
+    /// <summary>Contract retry delay carried by injected 429/503 (before time scale).</summary>
+    [JsonPropertyName("retryAfterSeconds")] public double RetryAfterSeconds { get; set; } = 5;
+    [JsonPropertyName("fault5xxRate")] public double Fault5xxRate { get; set; }
+    [JsonPropertyName("faultResetRate")] public double FaultResetRate { get; set; }
+    [JsonPropertyName("faultTruncateRate")] public double FaultTruncateRate { get; set; }
+    [JsonPropertyName("resetTargets")] public string[] ResetTargets { get; set; } = { "json", "pdf", "csv", "zip" };
+    /// <summary>e.g. "12/10s,60/60s": requests per window on Microsoft.CostManagement and Microsoft.Consumption paths.</summary>
+    [JsonPropertyName("quota")] public string? Quota { get; set; }
+    /// <summary>normal | fail | never (long-running operations).</summary>
+    [JsonPropertyName("lroMode")] public string LroMode { get; set; } = "normal";
+    /// <summary>normal | expired | short (SAS URLs expire after sasExpiresInMs).</summary>
+    [JsonPropertyName("sasMode")] public string SasMode { get; set; } = "normal";
+    [JsonPropertyName("sasExpiresInMs")] public int SasExpiresInMs { get; set; } = 1000;
+    /// <summary>After this many authorised ARM calls every call gets 401 ("token revoked half-way"). 0 = off.</summary>
+    [JsonPropertyName("revokeTokenAfter")] public int RevokeTokenAfter { get; set; }
+    /// <summary>Only inject 429/5xx/reset on paths containing this text (case-insensitive); null = all.</summary>
+    [JsonPropertyName("pathContains")] public string? PathContains { get; set; }
+
+    public void Validate()
+    {
+        foreach (var r in new[] { Fault429Rate, Fault5xxRate, FaultResetRate, FaultTruncateRate })
+            if (r < 0 || r > 1) throw new ArgumentException("Fault rates must be between 0 and 1.");
+        if (Fault429Header != "rotate" && Array.FindIndex(RetryHeaderKinds, k => k.Equals(Fault429Header, StringComparison.OrdinalIgnoreCase)) < 0)
+            throw new ArgumentException($"Unknown --fault-429-header '{Fault429Header}'. Known: {string.Join(", ", RetryHeaderKinds)}, rotate.");
+        if (Quota != null) QuotaWindow.ParseList(Quota);
+        if (LroMode is not ("normal" or "fail" or "never")) throw new ArgumentException("lroMode must be normal, fail or never.");
+        if (SasMode is not ("normal" or "expired" or "short")) throw new ArgumentException("sasMode must be normal, expired or short.");
+    }
+}
+
+internal sealed record QuotaWindow(int Limit, TimeSpan Window)
+{
+    public static List<QuotaWindow> ParseList(string text)
+    {
+        var list = new List<QuotaWindow>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var bits = part.Split('/');
+            if (bits.Length != 2) throw new ArgumentException($"Bad quota '{part}': expected <requests>/<n>s|m|h.");
+            string w = bits[1].Trim();
+            char unit = w[^1];
+            double n = double.Parse(w[..^1], CultureInfo.InvariantCulture);
+            var span = unit switch { 's' => TimeSpan.FromSeconds(n), 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), _ => throw new ArgumentException($"Bad quota window '{w}'.") };
+            list.Add(new QuotaWindow(int.Parse(bits[0], CultureInfo.InvariantCulture), span));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using BillingPowerShell.Emulator;
+using BillingPowerShell.Emulator.Infrastructure;
+
+// Entry point: parse the DEVELOPING.md command line, start, print EMULATOR READY, wait for SIGTERM/Ctrl+C/stdin close.
+EmulatorOptions options;
+try { options = EmulatorOptions.Parse(args); }
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine("error: " + ex.Message);
+    return 2;
+}
+
+await using var host = await EmulatorHost.StartAsync(options);
+string ready = host.ReadyJson();
+if (options.ReadyFile != null)
+{
+    // Write then rename, so a watcher never reads half a file.
+    string tmp = options.ReadyFile + ".tmp";
+    await File.WriteAllTextAsync(tmp, ready);
+    File.Move(tmp, options.ReadyFile, overwrite: true);
+}
+Console.Out.WriteLine("EMULATOR READY " + ready);
+Console.Out.Flush();
+
+var stop = new TaskCompletionSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+if (options.WatchStdin && StdinIsPipe())
+{
+    // The parent holds our stdin; when it goes away (EOF), we stop. /dev/null or a terminal is not watched.
+    var t = new Thread(() => { try { while (Console.In.ReadLine() != null) { } } catch { } stop.TrySetResult(); }) { IsBackground = true };
+    t.Start();
+}
+await stop.Task;
+Console.Out.WriteLine("EMULATOR STOPPING");
+await host.StopAsync();
+return 0;
+
+static bool StdinIsPipe()
+{
+    if (!Console.IsInputRedirected) return false;
+    try
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        var target = new FileInfo("/proc/self/fd/0").LinkTarget;
+        return target != null && (target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal));
+    }
+    catch { return false; }
+}
