@@ -52,10 +52,10 @@ namespace BillingPowerShell.Engine.Http
                     failure = ex;
                 }
 
-                if (failure is null && !IsRetriableStatus(message.Response.Status))
+                if (failure is null && !IsRetriableStatus(message.Response!.Status))
                     return;
 
-                var status = failure is null ? message.Response.Status : 0;
+                var status = failure is null ? message.Response!.Status : 0;
                 if (attempt >= _settings.MaxRetries)
                 {
                     if (failure is not null)
@@ -64,7 +64,7 @@ namespace BillingPowerShell.Engine.Http
                     return; // the caller turns the last retriable status into an error
                 }
 
-                var serverWait = failure is null ? RetryAfter.FromHeaders(message.Response.Headers, DateTimeOffset.UtcNow) : null;
+                var serverWait = failure is null ? RetryAfter.FromHeaders(message.Response!.Headers, DateTimeOffset.UtcNow) : null;
                 if (serverWait > _settings.MaxServerDelay)
                     return; // the service asks for longer than we may wait: surface the 429/503 now
                 var wait = serverWait is TimeSpan w ? w + Jitter(w) : Backoff(attempt);
