@@ -150,6 +150,9 @@ function Invoke-Test {
         }
     }
 
+    # The package test installs out/package/*.nupkg, so make it first (a few seconds).
+    Invoke-Package
+
     # Pester: one fresh pwsh per file. Each gets SSL_CERT_FILE=<its folder>/emulator.pem in its environment before
     # it starts, and Start-TestEmulator writes the emulator's certificate exactly there (see tools/Emulator.psm1).
     if (-not (Test-Path -LiteralPath $PesterManifest)) { throw "Pester 5.7.1 was not restored: $PesterManifest is missing." }

@@ -173,10 +173,7 @@ function Write-Paras {
     foreach ($b in @($Blocks)) {
         if ($null -eq $b) { continue }
         $text = if ($b -is [string]) { $b } else { $b.Text }
-        if ($b -isnot [string] -and $b.Kind -eq 'code') {
-            # Code inside text keeps its lines; Get-Help prints a para as one block, so indent it for readability.
-            $text = ($text -split "`n" | ForEach-Object { '    ' + $_ }) -join "`n"
-        }
+        # Code blocks (for example sample output) keep their lines as they are.
         $W.WriteElementString('maml', 'para', $NsMaml, $text)
     }
 }
