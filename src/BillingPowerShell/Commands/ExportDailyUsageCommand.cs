@@ -1,0 +1,76 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Usage;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>
+    /// Writes daily usage to a CSV file (.csv or .csv.gz): Native keeps Azure's columns byte for byte, chunks merged under
+    /// one header; Normalized writes the usage record's columns, the same for every agreement type. The file only
+    /// appears under its name once complete.
+    /// </summary>
+    [Cmdlet(VerbsData.Export, "DailyUsage", SupportsShouldProcess = true)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class ExportDailyUsageCommand : UsageRequestCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; } = "";
+
+        [Parameter]
+        [ValidateSet("Native", "Normalized")]
+        public string Schema { get; set; } = "Native";
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public SwitchParameter NoClobber { get; set; }
+
+        /// <summary>Leave text that a spreadsheet would run as a formula as it is (Normalized schema only).</summary>
+        [Parameter]
+        public SwitchParameter NoFormulaEscape { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(Path))
+                FailArgument("WildcardNotSupported", $"-Path '{Path}' contains wildcard characters; name one file.", Path);
+            var full = GetUnresolvedProviderPathFromPSPath(Path);
+            var folder = System.IO.Path.GetDirectoryName(full);
+            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+                FailArgument("FolderNotFound", $"The folder of '{full}' does not exist.", Path, ErrorCategory.ObjectNotFound);
+            if (Directory.Exists(full))
+                FailArgument("PathIsAFolder", $"-Path '{full}' is a folder; name a file such as usage.csv.", Path);
+            if (!full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
+                FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .csv or .csv.gz.", Path);
+            if (File.Exists(full) && (NoClobber || !Force))
+                FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
+            var request = BuildRequest();
+            if (!ShouldProcess(full, $"Export {Schema} daily usage of {request.Scope}")) return;
+
+            Run(async (sink, token) =>
+            {
+                var call = NewCall(sink);
+                var service = new UsageService(Client)
+                {
+                    RowError = e => sink.WriteError(UsageErrors.BadRow(e)),
+                    Progress = p => sink.WriteProgress(UsageErrors.ProgressOf("Exporting daily usage", request, p)),
+                };
+                var options = new UsageCsvWriterOptions { Overwrite = Force, EscapeFormulas = !NoFormulaEscape };
+                var summary = await service.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token).ConfigureAwait(false);
+                sink.WriteProgress(new ProgressRecord(2, "Exporting daily usage", "Done") { RecordType = ProgressRecordType.Completed });
+                var file = PSObject.AsPSObject(new FileInfo(summary.Path));
+                file.TypeNames.Insert(0, "BillingPowerShell.UsageExportResult");
+                file.Properties.Add(new PSNoteProperty("RowCount", summary.RowCount));
+                file.Properties.Add(new PSNoteProperty("StartDate", summary.StartDate));
+                file.Properties.Add(new PSNoteProperty("EndDate", summary.EndDate));
+                file.Properties.Add(new PSNoteProperty("CostByCurrency", summary.CostByCurrency));
+                file.Properties.Add(new PSNoteProperty("Schema", summary.Schema.ToString()));
+                file.Properties.Add(new PSNoteProperty("Scope", request.Scope.Display));
+                sink.WriteObject(file);
+            }, full);
+        }
+    }
+}

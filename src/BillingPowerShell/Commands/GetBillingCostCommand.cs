@@ -1,0 +1,72 @@
+using System;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using BillingPowerShell.Engine.Costs;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>Aggregated cost from the Cost Management Query API: totals by day or month, grouped as asked.</summary>
+    [Cmdlet(VerbsCommon.Get, "BillingCost", DefaultParameterSetName = TimeframeSet)]
+    [OutputType(typeof(CostRow))]
+    public sealed class GetBillingCostCommand : UsageScopeCmdlet
+    {
+        private const string TimeframeSet = "Timeframe";
+        private const string RangeSet = "Range";
+
+        [Parameter(ParameterSetName = TimeframeSet)]
+        [ValidateSet("MonthToDate", "BillingMonthToDate", "TheLastMonth", "TheLastBillingMonth", "WeekToDate")]
+        public string Timeframe { get; set; } = "MonthToDate";
+
+        [Parameter(Mandatory = true, ParameterSetName = RangeSet)]
+        public DateTime StartDate { get; set; }
+
+        [Parameter(ParameterSetName = RangeSet)]
+        public DateTime? EndDate { get; set; }
+
+        [Parameter]
+        [ValidateSet("Daily", "Monthly", "None")]
+        public string Granularity { get; set; } = "Daily";
+
+        /// <summary>ResourceGroup, ServiceName, MeterCategory, SubscriptionId, Location, or Tag:&lt;key&gt; (at most two).</summary>
+        [Parameter]
+        [ValidateCount(1, 2)]
+        [ValidatePattern(@"^(ResourceGroup|ResourceGroupName|ServiceName|MeterCategory|SubscriptionId|SubscriptionName|Location|ResourceLocation|ResourceId|ChargeType|PublisherType|Tag:[^\s]+)$")]
+        public string[]? GroupBy { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var query = new CostQuery(ResolveScope()) { Granularity = Granularity, Metric = MetricValue };
+            if (ParameterSetName == RangeSet)
+            {
+                var (s, e) = CheckRange(StartDate, EndDate, limitTo13Months: false);
+                query.Timeframe = "Custom";
+                query.From = s;
+                query.To = e;
+            }
+            else query.Timeframe = Timeframe;
+            foreach (var g in GroupBy ?? Array.Empty<string>())
+                query.GroupBy.Add(Dimension(g));
+
+            Run(async (sink, token) =>
+            {
+                var service = new CostQueryService(Client);
+                await foreach (var row in service.QueryAsync(query, NewCall(sink), token).WithCancellation(token).ConfigureAwait(false))
+                {
+                    // Each grouping value becomes a property, so rows sort, group and export like any object.
+                    var o = PSObject.AsPSObject(row);
+                    foreach (var kv in row.Group)
+                        o.Properties.Add(new PSNoteProperty(kv.Key.StartsWith("Tag:", StringComparison.OrdinalIgnoreCase) ? kv.Key.Replace(":", "_") : kv.Key, kv.Value));
+                    sink.WriteObject(o);
+                }
+            }, query.Scope.Display);
+        }
+
+        /// <summary>Friendly names to the Query API's dimension names.</summary>
+        private static string Dimension(string name) => name.ToLowerInvariant() switch
+        {
+            "resourcegroup" => "ResourceGroupName",
+            "location" => "ResourceLocation",
+            _ => name,
+        };
+    }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Management.Automation;
+using BillingPowerShell.Engine.Costs;
+
+namespace BillingPowerShell.Commands
+{
+    /// <summary>
+    /// The scope and time parameters shared by the usage and cost cmdlets, and their checks — all done before any request.
+    /// Scopes bind by property name from Get-BillingSubscription, Get-BillingAccount, Get-BillingProfile objects.
+    /// </summary>
+    public abstract class UsageScopeCmdlet : BillingApiCmdlet
+    {
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidatePattern(Patterns.Guid)]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string? SubscriptionId { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string? BillingAccountName { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BillingNameCompleter))]
+        public string? BillingProfileName { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? InvoiceSectionName { get; set; }
+
+        /// <summary>Bound from Get-BillingSubscription/Get-BillingAccount output, so Auto picks the source without asking.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? AgreementType { get; set; }
+
+        [Parameter]
+        [ValidateSet("ActualCost", "AmortizedCost")]
+        public string Metric { get; set; } = "ActualCost";
+
+        internal CostMetric MetricValue => Metric == "AmortizedCost" ? CostMetric.AmortizedCost : CostMetric.ActualCost;
+
+        /// <summary>The scope the parameters name; a subscription wins over the billing scope it belongs to.</summary>
+        internal UsageScope ResolveScope()
+        {
+            if (SubscriptionId is not null)
+                return UsageScope.Subscription(SubscriptionId, AgreementType);
+            if (BillingAccountName is null)
+            {
+                if (BillingProfileName is not null || InvoiceSectionName is not null)
+                    FailArgument("BillingAccountNameRequired", "-BillingProfileName and -InvoiceSectionName need -BillingAccountName.", (object?)BillingProfileName ?? InvoiceSectionName);
+                FailArgument("ScopeRequired", "Name a scope: -SubscriptionId, or -BillingAccountName (with -BillingProfileName and -InvoiceSectionName for a Microsoft Customer Agreement), or pipe in Get-BillingSubscription / Get-BillingAccount output.", null);
+            }
+            if (InvoiceSectionName is not null && BillingProfileName is null)
+                FailArgument("BillingProfileNameRequired", "-InvoiceSectionName needs -BillingProfileName: an invoice section is named within its billing profile.", InvoiceSectionName);
+            return UsageScope.Billing(BillingAccountName!, BillingProfileName, InvoiceSectionName, AgreementType);
+        }
+
+        /// <summary>Checks an inclusive day range: end not before start, nothing in the future, nothing older than the service keeps.</summary>
+        internal (DateTime Start, DateTime End) CheckRange(DateTime? start, DateTime? end, bool limitTo13Months)
+        {
+            var today = DateTime.UtcNow.Date;
+            var e = (end ?? today).Date;
+            var s = (start ?? new DateTime(e.Year, e.Month, 1)).Date;
+            if (e < s)
+                FailArgument("EndBeforeStart", $"-EndDate ({e:yyyy-MM-dd}) is before -StartDate ({s:yyyy-MM-dd}).", end);
+            if (s > today)
+                FailArgument("StartDateInFuture", $"-StartDate ({s:yyyy-MM-dd}) is in the future; usage exists up to today ({today:yyyy-MM-dd}).", start);
+            if (e > today)
+                FailArgument("EndDateInFuture", $"-EndDate ({e:yyyy-MM-dd}) is in the future; usage exists up to today ({today:yyyy-MM-dd}).", end);
+            var oldest = new DateTime(today.Year, today.Month, 1).AddMonths(-13);
+            if (limitTo13Months && s < oldest)
+                FailArgument("StartDateTooOld", $"-StartDate ({s:yyyy-MM-dd}) is older than 13 months; Cost Management keeps cost details from {oldest:yyyy-MM-dd} on.", start);
+            return (DateTime.SpecifyKind(s, DateTimeKind.Utc), DateTime.SpecifyKind(e, DateTimeKind.Utc));
+        }
+    }
+
+    /// <summary>Usage cmdlets add the time choice (days, billing period, invoice) and the source to the scope.</summary>
+    public abstract class UsageRequestCmdlet : UsageScopeCmdlet
+    {
+        [Parameter]
+        public DateTime? StartDate { get; set; }
+
+        [Parameter]
+        public DateTime? EndDate { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidatePattern(@"^\d{6}(-\d+)?$")]
+        public string? BillingPeriodName { get; set; }
+
+        [Parameter]
+        [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9\-]*$")]
+        public string? InvoiceId { get; set; }
+
+        [Parameter]
+        [ValidateSet("Auto", "CostDetails", "UsageDetails")]
+        public string Source { get; set; } = "Auto";
+
+        [Parameter]
+        [ValidateRange(1, 8)]
+        public int ThrottleLimit { get; set; } = 3;
+
+        internal UsageRequest BuildRequest()
+        {
+            var scope = ResolveScope();
+            var choices = (StartDate is not null || EndDate is not null ? 1 : 0) + (BillingPeriodName is not null ? 1 : 0) + (InvoiceId is not null ? 1 : 0);
+            if (choices > 1)
+                FailArgument("ConflictingTimeParameters", "Use one of -StartDate/-EndDate, -BillingPeriodName or -InvoiceId.", null);
+            var request = new UsageRequest(scope)
+            {
+                Metric = MetricValue,
+                Source = (UsageSource)Enum.Parse(typeof(UsageSource), Source),
+                BillingPeriodName = BillingPeriodName,
+                InvoiceId = InvoiceId,
+                MaxConcurrency = ThrottleLimit,
+            };
+            if (BillingPeriodName is null && InvoiceId is null)
+            {
+                var (s, e) = CheckRange(StartDate, EndDate, limitTo13Months: UsageService.Resolve(request) == UsageSource.CostDetails);
+                request.StartDate = s;
+                request.EndDate = e;
+            }
+            return request;
+        }
+    }
+}
