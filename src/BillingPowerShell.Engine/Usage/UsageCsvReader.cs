@@ -51,6 +51,7 @@ namespace BillingPowerShell.Engine.Usage
         private UsageColumnLayout? _layout;
         private char _delim = ',';
         private bool _delimChosen, _legacy, _skipping;
+        private char[] _stops = { ',', '\n', '\r', '"' };
 
         private enum State { Header, LegacySkip, Rows, Done }
         private enum Step { Record, Continue, NeedMore, End }
@@ -525,7 +526,17 @@ namespace BillingPowerShell.Engine.Usage
                         if (t != d && t != '\n' && t != '\r') error ??= "unexpected character after a closing quote";
                     }
                 }
-                int k = new ReadOnlySpan<char>(buf, i, _len - i).IndexOfAny(d, '\n', '\r');
+                var stops = _stops;
+                if (stops[0] != d) _stops = stops = new[] { d, '\n', '\r', '"' };
+                int k;
+                while (true)
+                {
+                    k = new ReadOnlySpan<char>(buf, i, _len - i).IndexOfAny(stops);
+                    if (k < 0 || buf[i + k] != '"') break;
+                    // RFC 4180: a quote may only open a field. Azure quotes such fields, so this is damage.
+                    error ??= "quote character inside an unquoted field";
+                    i += k + 1;
+                }
                 if (k < 0)
                 {
                     if (!_eof) return Step.NeedMore;

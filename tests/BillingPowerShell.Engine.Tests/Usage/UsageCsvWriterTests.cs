@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using BillingPowerShell.Engine.Usage;
+using static BillingPowerShell.Engine.Tests.Usage.UsageTestData;
+
+namespace BillingPowerShell.Engine.Tests.Usage
+{
+    public sealed class UsageCsvWriterTests : IDisposable
+    {
+        private readonly string _dir = Directory.CreateTempSubdirectory("usagew").FullName;
+
+        public void Dispose() => Directory.Delete(_dir, true);
+
+        private static string EaFile(int from, int count, bool bom = true, bool header = true)
+        {
+            var sb = new StringBuilder(header ? Ea2023Header : string.Empty);
+            for (int i = from; i < from + count; i++) AppendEa2023Row(sb, i);
+            return sb.ToString();
+        }
+
+        [Theory]
+        [InlineData("n.csv")]
+        [InlineData("n.csv.gz")]
+        public void NormalizedRoundTrip(string name)
+        {
+            var source = ReadAll(EaFile(0, 200));
+            var path = Path.Combine(_dir, name);
+            UsageExportSummary summary;
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized))
+            {
+                foreach (var r in source) w.Write(r);
+                summary = w.Complete();
+            }
+            Assert.Equal(200, summary.RowCount);
+            Assert.Equal(new DateTime(2024, 1, 1), summary.StartDate);
+            Assert.Equal(new DateTime(2024, 1, 28), summary.EndDate);
+            Assert.Equal(source.Sum(r => r.Cost!.Value), summary.CostByCurrency["USD"]);
+            Assert.Equal(Path.GetFullPath(path), summary.Path);
+            Assert.Single(Directory.GetFiles(_dir)); // no temp file left
+
+            var errors = new List<UsageRowError>();
+            List<UsageRecord> back;
+            using (var r = UsageCsvReader.Open(path, new UsageCsvReaderOptions { OnError = errors.Add }))
+            {
+                Assert.Equal(UsageFileFormat.Normalized, r.ReadHeader());
+                back = r.ReadAll().ToList();
+            }
+            Assert.Empty(errors);
+            Assert.Equal(source.Count, back.Count);
+            for (int i = 0; i < source.Count; i++) AssertSameRecord(source[i], back[i]);
+        }
+
+        internal static void AssertSameRecord(UsageRecord a, UsageRecord b)
+        {
+            Assert.Equal(a.Date, b.Date);
+            Assert.Equal(a.Quantity, b.Quantity);
+            Assert.Equal(a.EffectivePrice, b.EffectivePrice);
+            Assert.Equal(a.UnitPrice, b.UnitPrice);
+            Assert.Equal(a.Cost, b.Cost);
+            Assert.Equal(a.Cost?.ToString(System.Globalization.CultureInfo.InvariantCulture), b.Cost?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(a.Tags.OrderBy(k => k.Key), b.Tags.OrderBy(k => k.Key));
+            Assert.Equal(a.SourceFormat, b.SourceFormat);
+            for (int f = 0; f < UsageColumnMap.FieldCount; f++)
+            {
+                var field = (UsageField)f;
+                if (UsageColumnMap.IsText(field)) Assert.Equal(UsageCsvWriter.TextOf(a, field), UsageCsvWriter.TextOf(b, field));
+            }
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void FormulaEscapingRoundTrip(bool escape)
+        {
+            var payloads = new[] { "=SUM(A1:A9)", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tTAB", "\rCR", "'=already", "''+two", "plain", "a=b", "'" };
+            var header = "Date,Cost,Currency,MeterId,MeterName,ResourceGroup,AdditionalInfo,AccountName";
+            var rows = payloads.Select((p, i) => $"2024-01-{i + 1:00},-1.5,USD,m{i},{Quote(p)},{Quote(p)},{Quote(p)},a");
+            var source = ReadAll(header + "\n" + string.Join("\n", rows) + "\n");
+            Assert.Equal(payloads.Length, source.Count);
+            var path = Path.Combine(_dir, "f.csv");
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized, new UsageCsvWriterOptions { EscapeFormulas = escape }))
+            {
+                foreach (var r in source) w.Write(r);
+                w.Complete();
+            }
+            var text = File.ReadAllText(path);
+            if (escape)
+            {
+                Assert.Contains(",'=SUM(A1:A9),", text);
+                Assert.Contains(",'@SUM(1),", text);
+                Assert.Contains(",'''+two,", text);
+                Assert.DoesNotContain(",=SUM", text);
+            }
+            else Assert.Contains(",=SUM(A1:A9),", text);
+            Assert.Contains(",-1.5,", text); // numbers are never altered
+            Assert.DoesNotContain("'-1.5", text);
+            var back = ReadAll(File.ReadAllBytes(path));
+            for (int i = 0; i < payloads.Length; i++)
+            {
+                Assert.Equal(-1.5m, back[i].Cost);
+                if (escape || !payloads[i].StartsWith("'"))
+                {
+                    Assert.Equal(payloads[i], back[i].MeterName);
+                    Assert.Equal(payloads[i], back[i].ResourceGroup);
+                    Assert.Equal(payloads[i], back[i].AdditionalInfo);
+                }
+            }
+        }
+
+        [Fact]
+        public async Task NativeMergesChunksUnderOneHeaderByteForByte()
+        {
+            var c1 = Bytes(EaFile(0, 100));
+            var c2 = Bytes(EaFile(100, 50));
+            var c3 = Bytes(EaFile(150, 0));                            // header only
+            var c4 = Bytes(EaFile(150, 25).TrimEnd('\r', '\n'), false); // no BOM, no final newline
+            var c5 = Bytes(EaFile(175, 5));
+            var path = Path.Combine(_dir, "native.csv");
+            UsageExportSummary s;
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Native))
+            {
+                foreach (var c in new[] { c1, c2, c3, c4, c5 })
+                    await w.WriteNativeChunkAsync(new UsageCsvReaderTests.TrickleStream(c, 7000));
+                s = w.Complete();
+            }
+            var expected = Bytes(EaFile(0, 180));
+            Assert.Equal(expected, File.ReadAllBytes(path));
+            Assert.Equal(180, s.RowCount);
+            Assert.Equal(5, s.ChunkCount);
+            Assert.Equal(expected.Length, s.Bytes);
+            Assert.Equal(new DateTime(2024, 1, 1), s.StartDate);
+            Assert.Equal(new DateTime(2024, 1, 28), s.EndDate);
+            Assert.Equal(ReadAll(expected).Sum(r => r.Cost!.Value), s.CostByCurrency["USD"]);
+        }
+
+        [Fact]
+        public async Task NativeGzipWithoutSummaryIsAPlainCopy()
+        {
+            var c1 = Bytes(EaFile(0, 10));
+            var c2 = Bytes(EaFile(10, 10));
+            var path = Path.Combine(_dir, "native.csv.gz");
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Native, new UsageCsvWriterOptions { NativeSummary = false }))
+            {
+                await w.WriteNativeChunkAsync(new MemoryStream(c1));
+                await w.WriteNativeChunkAsync(new MemoryStream(c2));
+                Assert.Equal(0, w.Complete().RowCount);
+            }
+            using var gz = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
+            var ms = new MemoryStream();
+            gz.CopyTo(ms);
+            Assert.Equal(Bytes(EaFile(0, 20)), ms.ToArray());
+        }
+
+        [Fact]
+        public async Task NativeChunkWithAnotherHeaderFailsAndLeavesNoFile()
+        {
+            var path = Path.Combine(_dir, "bad.csv");
+            var w = UsageCsvWriter.Create(path, UsageCsvSchema.Native);
+            await w.WriteNativeChunkAsync(new MemoryStream(Bytes(EaFile(0, 10))));
+            var other = Bytes(string.Join(",", Ea2021) + "\r\n");
+            var ex = await Assert.ThrowsAsync<UsageFormatException>(() => w.WriteNativeChunkAsync(new MemoryStream(other)));
+            Assert.Contains("different header", ex.Message);
+            w.Dispose();
+            Assert.False(File.Exists(path));
+            Assert.Empty(Directory.GetFiles(_dir));
+        }
+
+        [Fact]
+        public async Task FailureOrCancelLeavesNothingAtThePath()
+        {
+            var path = Path.Combine(_dir, "atomic.csv");
+            // Normalized: an exception half-way (the caller disposes without Complete).
+            var source = ReadAll(EaFile(0, 50));
+            try
+            {
+                using var w = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized);
+                foreach (var r in source) w.Write(r);
+                throw new InvalidOperationException("boom");
+            }
+            catch (InvalidOperationException) { }
+            Assert.Empty(Directory.GetFiles(_dir));
+
+            // Native: cancelled in the middle of a blob.
+            using var cts = new CancellationTokenSource();
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Native))
+            {
+                var big = Bytes(EaFile(0, 3000));
+                var task = w.WriteNativeChunkAsync(new CancelAfterStream(big, 50_000, cts), cts.Token);
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+            }
+            Assert.Empty(Directory.GetFiles(_dir));
+
+            // Existing file: refused without Overwrite, untouched on failure, replaced with Overwrite.
+            File.WriteAllText(path, "old");
+            Assert.Throws<IOException>(() => UsageCsvWriter.Create(path, UsageCsvSchema.Normalized));
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized, new UsageCsvWriterOptions { Overwrite = true }))
+            {
+                w.Write(source[0]);
+            }
+            Assert.Equal("old", File.ReadAllText(path));
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized, new UsageCsvWriterOptions { Overwrite = true }))
+            {
+                w.Write(source[0]);
+                w.Complete();
+            }
+            Assert.StartsWith("Date,", File.ReadAllText(path).TrimStart('\uFEFF'));
+            Assert.Single(Directory.GetFiles(_dir));
+            Assert.Throws<DirectoryNotFoundException>(() => UsageCsvWriter.Create(Path.Combine(_dir, "missing", "x.csv"), UsageCsvSchema.Native));
+        }
+
+        /// <summary>Cancels its token once a number of bytes has been read.</summary>
+        private sealed class CancelAfterStream : MemoryStream
+        {
+            private readonly int _after;
+            private readonly CancellationTokenSource _cts;
+            public CancelAfterStream(byte[] b, int after, CancellationTokenSource cts) : base(b) { _after = after; _cts = cts; }
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+            {
+                if (Position > _after) _cts.Cancel();
+                ct.ThrowIfCancellationRequested();
+                return base.ReadAsync(buffer, offset, Math.Min(count, 4096), ct);
+            }
+        }
+    }
+}
