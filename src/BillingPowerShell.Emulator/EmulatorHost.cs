@@ -54,7 +54,23 @@ internal sealed class EmulatorHost : IAsyncDisposable
         });
         var app = builder.Build();
         var arm = new ArmPipeline(services);
-        app.Run(ctx => ctx.Connection.LocalPort == blobPort ? BlobHost.HandleAsync(ctx, services) : arm.HandleAsync(ctx));
+        app.Run(async ctx =>
+        {
+            try
+            {
+                if (ctx.Connection.LocalPort == blobPort) await BlobHost.HandleAsync(ctx, services);
+                else await arm.HandleAsync(ctx);
+            }
+            catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested)
+            {
+                // A bug in the emulator must be visible: log it and answer like ARM would.
+                Console.Error.WriteLine($"emulator error on {ctx.Request.Method} {ctx.Request.Path}: {ex}");
+                services.Stats.Fault("emulator-exception");
+                if (!ctx.Response.HasStarted)
+                    await ArmErrors.Write(ctx, 500, "InternalServerError", "The emulator failed: " + ex.GetType().Name + ": " + ex.Message);
+                else ctx.Abort();
+            }
+        });
         await app.StartAsync();
         host._app = app;
 

@@ -63,6 +63,8 @@ internal static class AccountEndpoints
     {
         w.WriteStartObject(name);
         w.WriteString("addressLine1", "1 Emulator Way");
+        w.WriteString("addressLine2", "Building 4");
+        w.WriteString("addressLine3", "Floor 2");
         w.WriteString("city", country == "US" ? "Redmond" : country == "GB" ? "London" : "Dublin");
         w.WriteString("companyName", company);
         w.WriteString("country", country);

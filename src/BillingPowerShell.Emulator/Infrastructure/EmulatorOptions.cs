@@ -18,6 +18,10 @@ internal sealed class EmulatorOptions
     public string CertDir { get; set; } = ".";
     public string? ReadyFile { get; set; }
     public int? UsageRowsPerDay { get; set; }
+    /// <summary>Cost details CSV rows per blob before the report is split (each blob repeats the header).</summary>
+    public int CsvRowsPerBlob { get; set; } = 250_000;
+    /// <summary>Rows per Query API page before a nextLink is issued.</summary>
+    public int QueryPageSize { get; set; } = 1000;
     public bool WatchStdin { get; set; } = true;
     public FaultSettings Faults { get; set; } = new();
 
@@ -40,6 +44,8 @@ internal sealed class EmulatorOptions
                 case "--cert-dir": o.CertDir = Next(); break;
                 case "--ready-file": o.ReadyFile = Next(); break;
                 case "--usage-rows-per-day": o.UsageRowsPerDay = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--csv-rows-per-blob": o.CsvRowsPerBlob = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--query-page-size": o.QueryPageSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--no-stdin-watch": o.WatchStdin = false; break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-jitter-ms": o.Faults.LatencyJitterMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;

@@ -16,7 +16,6 @@ namespace BillingPowerShell.Emulator.Usage;
 internal static class CostDetailsEndpoints
 {
     public static readonly TimeSpan ContractDuration = TimeSpan.FromSeconds(60);
-    public static int RowsPerBlob { get; set; } = 250_000;
 
     public static IEnumerable<Route> Routes() => new[]
     {
@@ -109,7 +108,7 @@ internal static class CostDetailsEndpoints
         var report = new CostReport
         {
             Id = Guid.NewGuid().ToString(), World = world, Usage = e.Usage, Subs = scope.Subs, From = from, To = to, Amortized = amortized,
-            Schema = scope.IsMca ? CsvSchemas.Mca : CsvSchemas.Ea, RowsPerBlob = RowsPerBlob,
+            Schema = scope.IsMca ? CsvSchemas.Mca : CsvSchemas.Ea, RowsPerBlob = Math.Max(1, e.Options.CsvRowsPerBlob),
         };
         string mode = e.Faults.Settings.LroMode;
         if (mode != "normal") e.Stats.Fault("lro-" + mode);

@@ -18,7 +18,6 @@ namespace BillingPowerShell.Emulator.Usage;
 /// </summary>
 internal static class QueryEndpoints
 {
-    public const int PageSize = 1000;
     public const string NextLinkApiVersion = "2021-10-01"; // the live service's nextLink carries this older version
 
     public static IEnumerable<Route> Routes() => new[]
@@ -101,7 +100,7 @@ internal static class QueryEndpoints
         w.WriteString("name", Det.Guid(e.World.Seed, key).ToString());
         w.WriteString("type", "microsoft.costmanagement/Query");
         w.WriteStartObject("properties");
-        long end = Math.Min(result.Rows.Count, offset + PageSize);
+        long end = Math.Min(result.Rows.Count, offset + Math.Max(1, e.Options.QueryPageSize));
         if (end < result.Rows.Count)
         {
             var req = r.Http.Request;

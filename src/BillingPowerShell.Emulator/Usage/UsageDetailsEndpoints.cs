@@ -178,7 +178,7 @@ internal static class UsageDetailsEndpoints
         await JsonOut.Finish(w);
     }
 
-    public static string Dt(DateOnly d) => d.ToString("yyyy-MM-dd'T'00:00:00.0000000'Z'", CultureInfo.InvariantCulture);
+    public static string Dt(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00.0000000Z";
 
     private static void Period(Subscription s, DateOnly day, out DateOnly ps, out DateOnly pe)
     {
