@@ -35,7 +35,7 @@ const jobs = String(args.jobs || "accounts,invoices,usage,costreport").split(","
 
 async function main() {
   // NODE_EXTRA_CA_CERTS must be set at start-up for this process's fetch too.
-  if (!process.env.NODE_EXTRA_CA_CERTS && !process.env.PEER_NO_REEXEC) {
+  if (process.env.NODE_EXTRA_CA_CERTS !== ready.certPath && !process.env.PEER_NO_REEXEC) {
     const r = spawnSync(process.execPath, process.argv.slice(1), {
       stdio: "inherit",
       env: { ...process.env, NODE_EXTRA_CA_CERTS: ready.certPath, PEER_NO_REEXEC: "1" },
@@ -52,6 +52,8 @@ async function main() {
   const month = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, "0")}`;
   const payg = world.accounts.find((a) => a.agreementType === "MicrosoftOnlineServicesProgram");
   const paygSub = payg && payg.subscriptions[0] ? payg.subscriptions[0].subscriptionId : null;
+  const costAcct = world.accounts.find((a) => a.agreementType === "EnterpriseAgreement") || world.accounts.find((a) => a.agreementType === "MicrosoftCustomerAgreement");
+  const costScope = args["cost-scope"] || (costAcct ? `/providers/Microsoft.Billing/billingAccounts/${costAcct.name}` : null);
   const from = args.from || `${ty - 1}-${String(tm).padStart(2, "0")}-01`;
   const to = args.to || today;
 
@@ -59,7 +61,8 @@ async function main() {
     accounts: ["accounts"],
     invoices: ["invoices", "--from", from, "--to", to, "--out", path.join(outDir, "invoices")],
     usage: ["usage", "--subscription", paygSub || "(none)", "--month", month],
-    costreport: ["costreport", "--scope", `/subscriptions/${paygSub || "(none)"}`, "--month", month, "--out", path.join(outDir, "costreport")],
+    // The Cost Details API serves EA and MCA scopes (not pay-as-you-go subscriptions): use the EA account, else MCA.
+    costreport: ["costreport", "--scope", costScope || "(none)", "--month", month, "--out", path.join(outDir, "costreport")],
   };
 
   const summary = { armUrl: ready.armUrl, seed: world.seed, today, month, from, to, jobs: {} };
@@ -150,6 +153,6 @@ function check(job, line, world, { from, to, month }) {
 }
 
 main().catch((e) => {
-  process.stdout.write(JSON.stringify({ summary: { ok: false, error: String(e && e.message || e) } }) + "\n");
+  process.stdout.write(JSON.stringify({ summary: { ok: false, error: String(e && e.message || e), cause: String(e && e.cause && (e.cause.code || e.cause.message) || "") } }) + "\n");
   process.exitCode = 1;
 });
