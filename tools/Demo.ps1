@@ -19,7 +19,8 @@ if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
 function Show([string] $Command, [scriptblock] $Block) {
     Write-Host ''
     Write-Host "PS> $Command" -ForegroundColor Cyan
-    & $Block | Out-Host
+    # As a person at a 120-column terminal sees it (a child process without a console would wrap at 80).
+    & $Block | Out-String -Width 120 | Write-Host
 }
 
 Import-Module $ModulePath
@@ -33,19 +34,46 @@ Show 'Get-BillingAccount' { Get-BillingAccount | Format-Table }
 Show 'Get-BillingAccount | Get-BillingProfile' { Get-BillingAccount | Get-BillingProfile | Format-Table }
 Show 'Get-BillingSubscription' { Get-BillingSubscription | Format-Table }
 
-# ---- Invoices (issue 3): added here once Get-BillingInvoice / Save-BillingInvoice exist ----------------------------
-if (Get-Command Save-BillingInvoice -ErrorAction Ignore) {
-    $invoiceDir = Join-Path $OutputDirectory 'invoices'
-    Show "Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Save-BillingInvoice -Destination $invoiceDir -PassThru" {
-        # INVOICES: the lead fills in the final form of this pipeline.
-        Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) |
-            Save-BillingInvoice -Destination $invoiceDir -Force -PassThru | Format-Table Name, Length
-    }
+# ---- Invoices: a year of invoice PDFs for every subscription, in one pipeline ------------------------------------
+$invoiceDir = Join-Path $OutputDirectory 'invoices'
+Show 'Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Format-Table' {
+    Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Select-Object -First 8 | Format-Table
+}
+Show "Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Save-BillingInvoice -Destination $invoiceDir -Force -PassThru" {
+    $files = Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) |
+        Save-BillingInvoice -Destination $invoiceDir -Force -PassThru
+    $files | Select-Object -First 5 | Format-Table Name, Length, LastWriteTime
+    "{0} invoice PDFs saved to {1}" -f @($files).Count, $invoiceDir
+}
+Show 'Get-BillingSubscription | Get-BillingInvoice | Save-BillingInvoice -Destination ... -Verbose   # a rerun downloads nothing' {
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $again = Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) |
+        Save-BillingInvoice -Destination $invoiceDir -PassThru
+    "rerun: {0} new files in {1:N1} s" -f @($again).Count, $sw.Elapsed.TotalSeconds
 }
 
-# ---- Daily usage (issue 4): added here once Export-DailyUsage exists -----------------------------------------------
-if (Get-Command Export-DailyUsage -ErrorAction Ignore) {
-    # USAGE: the lead fills in Export-DailyUsage (and Get-DailyUsage / Get-BillingCost) here.
+# ---- Daily usage: the month so far, streamed, exported, re-imported -----------------------------------------------
+$ea = Get-BillingAccount | Where-Object AgreementType -eq 'EnterpriseAgreement' | Select-Object -First 1
+$payg = Get-BillingSubscription | Where-Object AgreementType -eq 'MicrosoftOnlineServicesProgram' | Select-Object -First 1
+$lastMonth = (Get-Date).AddMonths(-1)
+$start = Get-Date -Year $lastMonth.Year -Month $lastMonth.Month -Day 1
+$end = $start.AddMonths(1).AddDays(-1)
+Show "Get-DailyUsage -SubscriptionId $($payg.SubscriptionId) -StartDate $($start.ToString('yyyy-MM-dd')) -EndDate $($end.ToString('yyyy-MM-dd')) | Group-Object MeterCategory" {
+    Get-DailyUsage -SubscriptionId $payg.SubscriptionId -StartDate $start -EndDate $end |
+        Group-Object MeterCategory | Sort-Object Count -Descending | Select-Object Count, Name | Format-Table
+}
+$usageFile = Join-Path $OutputDirectory 'ea-usage.csv'
+Show "Get-BillingAccount $($ea.Name) | Export-DailyUsage -Path $usageFile -StartDate $($start.ToString('yyyy-MM-dd')) -EndDate $($end.ToString('yyyy-MM-dd')) -Force" {
+    $ea | Export-DailyUsage -Path $usageFile -StartDate $start -EndDate $end -Force | Format-List Name, Length, RowCount, StartDate, EndDate, CostByCurrency
+}
+Show "Import-DailyUsage $usageFile | Measure-Object Cost -Sum" {
+    Import-DailyUsage $usageFile | Measure-Object Cost -Sum | Format-Table Count, Sum
+}
+Show "Get-BillingCost -BillingAccountName $($ea.Name) -Timeframe TheLastMonth -Granularity None -GroupBy ResourceGroup" {
+    Get-BillingCost -BillingAccountName $ea.Name -Timeframe TheLastMonth -Granularity None -GroupBy ResourceGroup | Format-Table
+}
+Show "Get-BillingCostEstimate -SubscriptionId $($payg.SubscriptionId)" {
+    Get-BillingCostEstimate -SubscriptionId $payg.SubscriptionId | Format-List Scope, PeriodStart, PeriodEnd, CostToDate, Currency, ProjectedTotal
 }
 
 Show 'Disconnect-BillingAccount' { Disconnect-BillingAccount }

@@ -7,6 +7,8 @@ namespace BillingPowerShell
     public sealed class BillingInvoice
     {
         public string Name { get; set; } = "";
+        /// <summary>The same value as <see cref="Name"/>, so invoices bind to -InvoiceId of the usage cmdlets.</summary>
+        public string InvoiceId => Name;
         public DateTime? InvoiceDate { get; set; }
         public DateTime? DueDate { get; set; }
         public DateTime? PeriodStartDate { get; set; }

@@ -54,8 +54,21 @@ namespace BillingPowerShell.Commands
                 {
                     // Each grouping value becomes a property, so rows sort, group and export like any object.
                     var o = PSObject.AsPSObject(row);
-                    foreach (var kv in row.Group)
-                        o.Properties.Add(new PSNoteProperty(kv.Key.StartsWith("Tag:", StringComparison.OrdinalIgnoreCase) ? kv.Key.Replace(":", "_") : kv.Key, kv.Value));
+                    if (row.Group.Count > 0)
+                    {
+                        var shown = new System.Collections.Generic.List<string> { "Date" };
+                        foreach (var kv in row.Group)
+                        {
+                            var name = kv.Key.StartsWith("Tag:", StringComparison.OrdinalIgnoreCase) ? kv.Key.Replace(":", "_") : kv.Key;
+                            o.Properties.Add(new PSNoteProperty(name, kv.Value));
+                            shown.Add(name);
+                        }
+                        shown.Add("Cost");
+                        shown.Add("Currency");
+                        // Grouped rows are shown with their grouping columns, not with the ungrouped table view.
+                        o.TypeNames.Insert(0, "BillingPowerShell.CostRow#Grouped");
+                        o.Members.Add(new PSMemberSet("PSStandardMembers", new PSMemberInfo[] { new PSPropertySet("DefaultDisplayPropertySet", shown) }));
+                    }
                     sink.WriteObject(o);
                 }
             }, query.Scope.Display);

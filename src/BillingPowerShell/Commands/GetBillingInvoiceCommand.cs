@@ -25,19 +25,20 @@ namespace BillingPowerShell.Commands
         public string[]? Name { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingAccountName { get; set; }
+        public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingAccountName;
 
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ScopeSet)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingProfileName { get; set; }
+        public string? BillingProfileName { get => _billingProfileName; set => _billingProfileName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingProfileName;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidatePattern(Patterns.Guid)]
+        [ValidateGuid]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? SubscriptionId { get; set; }
+        public string? SubscriptionId { get => _subscriptionId; set => _subscriptionId = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _subscriptionId;
 
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ScopeSet)]
         [ValidatePattern(@"^\d{6}(-\d+)?$")]

@@ -15,9 +15,10 @@ namespace BillingPowerShell.Commands
         private const int PortalDefault = 6;
 
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ValidatePattern(Patterns.Guid)]
+        [ValidateGuid]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? SubscriptionId { get; set; }
+        public string? SubscriptionId { get => _subscriptionId; set => _subscriptionId = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _subscriptionId;
 
         [Parameter(Position = 1)]
         [ValidatePattern(@"^\d{6}(-\d+)?$")]

@@ -11,9 +11,9 @@ namespace BillingPowerShell.Commands
     public sealed class GetBillingProfileCommand : BillingApiCmdlet
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingAccountName { get; set; }
+        public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingAccountName;
 
         [Parameter(Position = 1)]
         [SupportsWildcards]

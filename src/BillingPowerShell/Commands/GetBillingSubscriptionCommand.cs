@@ -13,17 +13,17 @@ namespace BillingPowerShell.Commands
     public sealed class GetBillingSubscriptionCommand : BillingApiCmdlet
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingAccountName { get; set; }
+        public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingAccountName;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingProfileName { get; set; }
+        public string? BillingProfileName { get => _billingProfileName; set => _billingProfileName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingProfileName;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidatePattern(Patterns.Guid)]
+        [ValidateGuid]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
         public string[]? SubscriptionId { get; set; }
 

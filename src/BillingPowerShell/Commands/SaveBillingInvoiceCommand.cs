@@ -36,9 +36,10 @@ namespace BillingPowerShell.Commands
         public string? BillingAccountName { get; set; }
 
         [Parameter(ParameterSetName = NameSet)]
-        [ValidatePattern(Patterns.Guid)]
+        [ValidateGuid]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? SubscriptionId { get; set; }
+        public string? SubscriptionId { get => _subscriptionId; set => _subscriptionId = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _subscriptionId;
 
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]

@@ -11,23 +11,24 @@ namespace BillingPowerShell.Commands
     public abstract class UsageScopeCmdlet : BillingApiCmdlet
     {
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidatePattern(Patterns.Guid)]
+        [ValidateGuid]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? SubscriptionId { get; set; }
+        public string? SubscriptionId { get => _subscriptionId; set => _subscriptionId = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _subscriptionId;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingAccountName { get; set; }
+        public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingAccountName;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
-        public string? BillingProfileName { get; set; }
+        public string? BillingProfileName { get => _billingProfileName; set => _billingProfileName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingProfileName;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidateNotNullOrEmpty]
-        public string? InvoiceSectionName { get; set; }
+        public string? InvoiceSectionName { get => _invoiceSectionName; set => _invoiceSectionName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _invoiceSectionName;
 
         /// <summary>Bound from Get-BillingSubscription/Get-BillingAccount output, so Auto picks the source without asking.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
@@ -87,7 +88,8 @@ namespace BillingPowerShell.Commands
         [ValidatePattern(@"^\d{6}(-\d+)?$")]
         public string? BillingPeriodName { get; set; }
 
-        [Parameter]
+        /// <summary>An MCA invoice (binds from Get-BillingInvoice output).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9\-]*$")]
         public string? InvoiceId { get; set; }
 
