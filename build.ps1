@@ -109,6 +109,18 @@ function Invoke-Build {
     $script:BuildDone = $true
 }
 
+function Invoke-PwshScript {
+    # Runs a script in a fresh pwsh that shares this console (so tables get the terminal's real width); returns its
+    # exit code.
+    param([Parameter(Mandatory)] [string] $File, [string[]] $ArgumentList = @())
+    $pwsh = Get-PwshCommand
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList
+    $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]' -or $_ -eq '') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
+    $process = Start-Process -FilePath $pwsh[0] -ArgumentList $quoted -NoNewWindow -PassThru
+    $process.WaitForExit()
+    $process.ExitCode
+}
+
 function Get-TrxCounts([string] $TrxPath) {
     $trx = [xml](Get-Content -Raw -LiteralPath $TrxPath)
     $c = $trx.TestRun.ResultSummary.Counters
@@ -220,8 +232,8 @@ function Invoke-Demo {
         Write-Host "Emulator ready: Resource Manager $($emulator.ArmUrl), blobs $($emulator.BlobUrl)"
         # The token goes to the demo through its environment, never on a command line or in output.
         $env:BILLINGPS_DEMO_TOKEN = $emulator.Token
-        Invoke-Pwsh -File (Join-Path $Root 'tools/Demo.ps1') -ModulePath $ManifestPath -ResourceManagerUrl $emulator.ArmUrl -OutputDirectory $demoDir
-        if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+        $exit = Invoke-PwshScript -File (Join-Path $Root 'tools/Demo.ps1') -ArgumentList '-ModulePath', $ManifestPath, '-ResourceManagerUrl', $emulator.ArmUrl, '-OutputDirectory', $demoDir
+        if ($exit -ne 0) { throw "The demo failed (exit code $exit)." }
     }
     finally {
         Remove-Item Env:BILLINGPS_DEMO_TOKEN -ErrorAction Ignore
@@ -238,8 +250,11 @@ function Invoke-ToolScript([string] $Name) {
         return
     }
     Write-Step "tools/$Name.ps1"
-    Invoke-Pwsh -File $script -ModulePath $ManifestPath
-    if ($LASTEXITCODE -ne 0) { throw "tools/$Name.ps1 failed (exit code $LASTEXITCODE)." }
+    # The script finds the built module through BILLINGPS_MODULE_PATH (or tools/Emulator.psm1's Get-BuiltModulePath)
+    # and starts the emulator itself with Start-BillingEmulator.
+    $env:BILLINGPS_MODULE_PATH = $ManifestPath
+    $exit = Invoke-PwshScript -File $script
+    if ($exit -ne 0) { throw "tools/$Name.ps1 failed (exit code $exit)." }
 }
 
 function Invoke-Package {

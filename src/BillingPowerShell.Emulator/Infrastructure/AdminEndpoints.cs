@@ -42,6 +42,7 @@ internal static class AdminEndpoints
             case ("/_emulator/reset", "POST"):
                 e.Faults.Replace(new FaultSettings());
                 e.Stats.Reset();
+                e.Faults.ResetSequence();
                 ctx.Response.StatusCode = 204;
                 break;
             default: await ArmErrors.Write(ctx, 404, "NotFound", "Unknown admin endpoint."); break;

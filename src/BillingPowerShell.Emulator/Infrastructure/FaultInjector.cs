@@ -61,6 +61,9 @@ internal sealed class FaultInjector
         Interlocked.Exchange(ref _authorisedCalls, 0);
     }
 
+    /// <summary>Restarts the request numbering, so the same request sequence sees the same faults again.</summary>
+    public void ResetSequence() => Interlocked.Exchange(ref _sequence, 0);
+
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     public bool Decide(string kind, double rate, long sequence)

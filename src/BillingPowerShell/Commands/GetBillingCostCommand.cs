@@ -66,7 +66,9 @@ namespace BillingPowerShell.Commands
                         shown.Add("Cost");
                         shown.Add("Currency");
                         // Grouped rows are shown with their grouping columns, not with the ungrouped table view.
-                        o.TypeNames.Insert(0, "BillingPowerShell.CostRow#Grouped");
+                        o.TypeNames.Clear(); // view lookup walks the whole chain: drop CostRow so its ungrouped view is not used
+                        o.TypeNames.Add("BillingPowerShell.CostRow#Grouped");
+                        o.TypeNames.Add("System.Object");
                         o.Members.Add(new PSMemberSet("PSStandardMembers", new PSMemberInfo[] { new PSPropertySet("DefaultDisplayPropertySet", shown) }));
                     }
                     sink.WriteObject(o);
