@@ -1,0 +1,190 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading.Tasks;
+
+namespace BillingPowerShell.Emulator.Tests;
+
+/// <summary>Injected faults: each retry-after header kind, 5xx, resets, quota, revoked token, latency; counted in stats.</summary>
+[Collection("emulator")]
+public sealed class FaultTests
+{
+    private readonly EmulatorFixture _f;
+    public FaultTests(EmulatorFixture f) => _f = f;
+    private string Accounts => "/providers/Microsoft.Billing/billingAccounts?api-version=2024-04-01";
+
+    [Theory]
+    [InlineData("Retry-After", "Retry-After")]
+    [InlineData("Retry-After-Date", "Retry-After")]
+    [InlineData("retry-after-ms", "retry-after-ms")]
+    [InlineData("x-ms-retry-after-ms", "x-ms-retry-after-ms")]
+    [InlineData("x-ms-ratelimit-microsoft.consumption-retry-after", "x-ms-ratelimit-microsoft.consumption-retry-after")]
+    [InlineData("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after", "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after")]
+    [InlineData("x-ms-ratelimit-microsoft.costmanagement-entity-retry-after", "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after")]
+    [InlineData("x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after", "x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after")]
+    [InlineData("x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after", "x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after")]
+    public async Task Injected_429_carries_exactly_the_chosen_retry_header(string kind, string header)
+    {
+        await _f.ResetFaults();
+        try
+        {
+            await _f.SetFaults(new { fault429Rate = 1.0, fault429Header = kind, retryAfterSeconds = 200 });
+            var (status, body, res) = await _f.Send(HttpMethod.Get, Accounts);
+            Assert.Equal(429, status);
+            Assert.Equal("429", body.GetProperty("error").GetProperty("code").GetString());
+            Assert.Equal("Too many requests. Please retry.", body.GetProperty("error").GetProperty("message").GetString());
+            var retryHeaders = res.Headers.Where(h => h.Key.Contains("retry-after", StringComparison.OrdinalIgnoreCase)).ToList();
+            Assert.Single(retryHeaders);
+            Assert.Equal(header, retryHeaders[0].Key, ignoreCase: true);
+            string v = retryHeaders[0].Value.Single();
+            // 200 s × 0.01 = 2 s: seconds headers say 2, ms headers 2000, the date form is an HTTP date.
+            if (kind == "Retry-After-Date") Assert.True(DateTime.TryParse(v, out _));
+            else if (header.EndsWith("-ms", StringComparison.Ordinal)) Assert.Equal("2000", v);
+            else Assert.Equal("2", v);
+            var stats = await _f.GetAdmin("/_emulator/stats");
+            Assert.Equal(1, stats.GetProperty("faults").GetProperty("429:" + kind).GetInt64());
+            // Admin endpoints are never faulted.
+            Assert.Equal(200, (int)(await _f.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, _f.Arm + "/_emulator/world") { Headers = { { "x-emulator-admin", "true" } } })).StatusCode);
+        }
+        finally { await _f.ResetFaults(); }
+    }
+
+    [Fact]
+    public async Task Injected_5xx_are_500_or_503_with_retry_after_and_deterministic()
+    {
+        await _f.ResetFaults();
+        try
+        {
+            await _f.SetFaults(new { fault5xxRate = 1.0, retryAfterSeconds = 50 });
+            int n500 = 0, n503 = 0;
+            for (int i = 0; i < 12; i++)
+            {
+                var (status, body, res) = await _f.Send(HttpMethod.Get, Accounts);
+                Assert.Contains(status, new[] { 500, 503 });
+                Assert.True(body.TryGetProperty("error", out _));
+                if (status == 503) { n503++; Assert.Equal("0", res.Headers.GetValues("Retry-After").Single()); Assert.Equal("500", res.Headers.GetValues("retry-after-ms").Single()); }
+                else n500++;
+            }
+            Assert.True(n500 > 0 && n503 > 0);
+            // Rate 0.5 with the seed: the same request sequence gives the same fault pattern after a reset.
+            async Task<string> Pattern()
+            {
+                await _f.ResetFaults();
+                await _f.SetFaults(new { fault5xxRate = 0.5 });
+                var s = "";
+                for (int i = 0; i < 16; i++) s += (await _f.Send(HttpMethod.Get, Accounts)).Status == 200 ? "." : "x";
+                return s;
+            }
+            string a = await Pattern(), b = await Pattern();
+            Assert.Equal(a, b);
+            Assert.Contains('x', a);
+            Assert.Contains('.', a);
+            var stats = await _f.GetAdmin("/_emulator/stats");
+            Assert.True(stats.GetProperty("totalFaults").GetInt64() > 0);
+        }
+        finally { await _f.ResetFaults(); }
+    }
+
+    [Fact]
+    public async Task Reset_mid_json_body_aborts_the_connection()
+    {
+        await _f.ResetFaults();
+        try
+        {
+            await _f.SetFaults(new { faultResetRate = 1.0, resetTargets = new[] { "json" } });
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                using var req = _f.Request(HttpMethod.Get, $"/providers/Microsoft.Billing/billingAccounts/{_f.Mca}/invoices?api-version=2024-04-01");
+                using var res = await _f.Client.SendAsync(req);
+                string s = await res.Content.ReadAsStringAsync();
+                JsonDocument.Parse(s); // a truncated body must not parse either
+            });
+            var stats = await _f.GetAdmin("/_emulator/stats");
+            Assert.True(stats.GetProperty("faults").GetProperty("reset-json").GetInt64() >= 1);
+        }
+        finally { await _f.ResetFaults(); }
+    }
+
+    [Fact]
+    public async Task Quota_throttles_cost_management_with_real_remaining_window()
+    {
+        await _f.ResetFaults();
+        try
+        {
+            await _f.SetFaults(new { quota = "3/100s" }); // 100 s × 0.01 = 1 s window
+            string url = $"/subscriptions/{_f.Sub("EnterpriseAgreement")}/providers/Microsoft.CostManagement/query?api-version=2025-03-01";
+            var body = new { type = "ActualCost", timeframe = "MonthToDate", dataset = new { granularity = "None" } };
+            // Align to the start of a window so the 3 requests fall in one.
+            var sw = Stopwatch.StartNew();
+            int ok = 0, throttled = 0;
+            string? retry = null, remaining = null;
+            for (int i = 0; i < 6; i++)
+            {
+                var (status, _, res) = await _f.Send(HttpMethod.Post, url, body: body);
+                if (status == 200) ok++;
+                if (status == 429)
+                {
+                    throttled++;
+                    retry = res.Headers.GetValues("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after").Single();
+                    remaining = res.Headers.GetValues("x-ms-ratelimit-microsoft.costmanagement-qpu-remaining").Single();
+                    Assert.InRange(int.Parse(res.Headers.GetValues("retry-after-ms").Single()), 1, 1000);
+                }
+            }
+            if (sw.ElapsedMilliseconds < 900) { Assert.True(ok <= 4); Assert.True(throttled >= 2); }
+            Assert.NotNull(retry);
+            Assert.Equal("0", retry); // < 1 s at this scale: "0" and the exact value in retry-after-ms
+            Assert.Contains(":0", remaining);
+            // Consumption paths use their own header; billing paths are not governed by the quota.
+            var (s2, _, r2) = await _f.Send(HttpMethod.Get, $"/subscriptions/{_f.Sub("EnterpriseAgreement")}/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$top=1");
+            if (s2 == 429) Assert.True(r2.Headers.Contains("x-ms-ratelimit-microsoft.consumption-retry-after"));
+            for (int i = 0; i < 5; i++) Assert.Equal(200, (await _f.Send(HttpMethod.Get, Accounts)).Status);
+            await Task.Delay(1100);
+            Assert.Equal(200, (await _f.Send(HttpMethod.Post, url, body: body)).Status);
+        }
+        finally { await _f.ResetFaults(); }
+    }
+
+    [Fact]
+    public async Task Token_revoked_after_n_calls_gives_401()
+    {
+        await _f.ResetFaults();
+        try
+        {
+            await _f.SetFaults(new { revokeTokenAfter = 2 });
+            Assert.Equal(200, (await _f.Send(HttpMethod.Get, Accounts)).Status);
+            Assert.Equal(200, (await _f.Send(HttpMethod.Get, Accounts)).Status);
+            var (status, body, _) = await _f.Send(HttpMethod.Get, Accounts);
+            Assert.Equal(401, status);
+            Assert.Equal("AuthenticationFailed", body.GetProperty("error").GetProperty("code").GetString());
+        }
+        finally { await _f.ResetFaults(); }
+    }
+
+    [Fact]
+    public async Task Latency_is_applied_per_request()
+    {
+        await _f.ResetFaults();
+        try
+        {
+            await _f.SetFaults(new { latencyMs = 150 });
+            var sw = Stopwatch.StartNew();
+            Assert.Equal(200, (await _f.Send(HttpMethod.Get, Accounts)).Status);
+            Assert.True(sw.ElapsedMilliseconds >= 140, $"took {sw.ElapsedMilliseconds} ms");
+        }
+        finally { await _f.ResetFaults(); }
+    }
+
+    [Fact]
+    public async Task Bad_fault_settings_are_rejected()
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, _f.Arm + "/_emulator/faults") { Content = new StringContent("{\"fault429Header\":\"nope\"}") };
+        req.Headers.Add("x-emulator-admin", "true");
+        using var res = await _f.Client.SendAsync(req);
+        Assert.Equal(400, (int)res.StatusCode);
+        using var noHeader = await _f.Client.GetAsync(_f.Arm + "/_emulator/stats");
+        Assert.Equal(400, (int)noHeader.StatusCode);
+    }
+}
