@@ -23,6 +23,7 @@ namespace BillingPowerShell.Engine.Usage
         public static bool TryParseDecimal(string? text, out decimal value) =>
             TryParseDecimal((text ?? string.Empty).AsSpan(), out value);
 
+        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
         public static bool TryParseDecimal(ReadOnlySpan<char> s, out decimal value)
         {
             s = Trim(s);
@@ -100,6 +101,7 @@ namespace BillingPowerShell.Engine.Usage
         public static bool TryParseDate(string? text, out DateTime value) =>
             TryParseDate((text ?? string.Empty).AsSpan(), out value);
 
+        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
         public static bool TryParseDate(ReadOnlySpan<char> s, out DateTime value)
         {
             s = Trim(s);

@@ -81,6 +81,12 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 }
 
                 sw.Restart();
+                decimal psum = 0;
+                using (var r = UsageCsvReader.Open(path))
+                    foreach (var rec in r.ReadAllPrefetched()) psum += rec.Cost ?? 0;
+                Report("prefetched (background thread) + sum Cost", sw.Elapsed, rows, bytes);
+
+                sw.Restart();
                 long k = 0;
                 using (var r = UsageCsvReader.Open(path))
                 {

@@ -354,6 +354,44 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Null(r.Read());
         }
 
+        [Fact]
+        public void PrefetchedReadingDeliversRecordsAndErrorsInOrderOnTheConsumerThread()
+        {
+            var sb = new StringBuilder(Ea2023Header);
+            for (int i = 0; i < 2000; i++)
+            {
+                if (i % 100 == 7) sb.Append("broken,row\r\n");
+                AppendEa2023Row(sb, i);
+            }
+            var bytes = Bytes(sb.ToString());
+            var expected = ReadAll(bytes, new List<UsageRowError>());
+            var events = new List<string>();
+            int consumer = Environment.CurrentManagedThreadId;
+            var opt = new UsageCsvReaderOptions { OnError = e => { Assert.Equal(consumer, Environment.CurrentManagedThreadId); events.Add("E" + e.LineNumber); } };
+            using (var r = new UsageCsvReader(new MemoryStream(bytes), opt))
+            {
+                int k = 0;
+                foreach (var rec in r.ReadAllPrefetched(batchSize: 64, maxBatchesAhead: 2))
+                {
+                    Assert.Equal(expected[k++].Cost, rec.Cost);
+                    events.Add("R");
+                }
+                Assert.Equal(2000, k);
+            }
+            Assert.Equal(20, events.Count(e => e.StartsWith("E")));
+            Assert.Equal("E9", events[7]); // the error arrives between the records around it
+            Assert.Equal("R", events[8]);
+
+            // Early stop: the producer ends; a fatal error arrives after the rows before it.
+            using (var r = new UsageCsvReader(new MemoryStream(bytes)))
+                Assert.Equal(10, r.ReadAllPrefetched(batchSize: 4, maxBatchesAhead: 1).Take(10).Count());
+            var bad = Bytes(Ea2023Header + string.Concat(Enumerable.Repeat("x\r\n", 50)));
+            int seen = 0;
+            using (var r = new UsageCsvReader(new MemoryStream(bad), new UsageCsvReaderOptions { MaxErrors = 5, OnError = _ => seen++ }))
+                Assert.Throws<UsageFormatException>(() => r.ReadAllPrefetched().ToList());
+            Assert.Equal(6, seen);
+        }
+
         /// <summary>Returns at most a few bytes per read, asynchronously.</summary>
         internal sealed class TrickleStream : Stream
         {
