@@ -122,15 +122,30 @@ function check(job, line, world, { from, to, month }) {
         expected.set(inv.name, { amount: inv.totalAmount, currency: inv.currency, sha256: doc ? doc.sha256 : null });
       }
     }
+    // Every world invoice, for invoices the service returned because their invoiceDate (not their period) is in range.
+    const all = new Map();
+    for (const a of world.accounts) for (const inv of a.invoices || []) {
+      const doc = (inv.documents || []).find((d) => d.kind === "Invoice");
+      all.set(inv.name, { amount: inv.totalAmount, currency: inv.currency, sha256: doc ? doc.sha256 : null });
+    }
     const got = new Map(line.data.invoices.map((i) => [i.invoiceName, i]));
+    const compare = (name, g, w) => {
+      if (Number(g.amount) !== Number(w.amount) || g.currency !== w.currency) problems.push(`${name}: amount ${g.amount} ${g.currency} != ${w.amount} ${w.currency}`);
+      if (w.sha256 && g.sha256 !== w.sha256) problems.push(`${name}: sha256 ${g.sha256} != ${w.sha256}`);
+    };
     for (const [name, w] of expected) {
       const g = got.get(name);
       if (!g) { problems.push(`missing invoice ${name}`); continue; }
-      if (Number(g.amount) !== Number(w.amount) || g.currency !== w.currency) problems.push(`${name}: amount ${g.amount} ${g.currency} != ${w.amount} ${w.currency}`);
-      if (w.sha256 && g.sha256 !== w.sha256) problems.push(`${name}: sha256 ${g.sha256} != ${w.sha256}`);
+      compare(name, g, w);
     }
-    for (const n of got.keys()) if (!expected.has(n)) problems.push(`unexpected invoice ${n}`);
-    if (notes.length) return { ok: problems.length === 0, problems: problems.slice(0, 50), problemCount: problems.length, notes };
+    let byInvoiceDate = 0;
+    for (const [n, g] of got) {
+      if (expected.has(n)) continue;
+      if (all.has(n) && g.invoiceDate && g.invoiceDate >= from && g.invoiceDate <= to) { byInvoiceDate++; compare(n, g, all.get(n)); }
+      else problems.push(`unexpected invoice ${n} (invoiceDate ${g.invoiceDate})`);
+    }
+    if (byInvoiceDate) notes.push(`${byInvoiceDate} invoice(s) returned because their invoiceDate is in range though their period starts before it`);
+    return { ok: problems.length === 0, problems: problems.slice(0, 50), problemCount: problems.length, notes };
   } else {
     // usage / costreport: the world's usageFacts for the subscription scope and month (actual cost per currency).
     const scope = line.data.scope;
