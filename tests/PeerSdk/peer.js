@@ -91,7 +91,7 @@ function clientOptions() {
 // DIAGNOSTIC ONLY (PEER_DIAG_ALIAS=1; never for fidelity or benchmark numbers): rewrites the SDKs' old
 // api-versions to the newest ones the emulator serves, to find out which differences lie *behind* the first
 // "unsupported api-version" error (missing parameters, shapes the SDK cannot read, status codes). The output
-// line then says "diagnosticAlias": true and is never "ok".
+// line then carries "diagnosticAlias": {old: new} and is never "ok".
 const DIAG_ALIAS = process.env.PEER_DIAG_ALIAS === "1";
 const ALIAS = { "2020-05-01": "2024-04-01", "2021-10-01": "2024-08-01", "2022-10-01": "2025-03-01" };
 const aliasPolicy = {
