@@ -177,7 +177,7 @@ internal static class DownloadEndpoints
         var (url, expiry) = r.E.IssueBlobUrl(p.Container, p.Blob, TimeSpan.FromHours(1));
         var w = JsonOut.Start(r.Http);
         w.WriteStartObject();
-        w.WriteString("expiryTime", InvoiceEndpoints.Time(expiry));
+        w.WriteString("expiryTime", Blob.SasSigner.FormatExpiry(expiry));
         w.WriteString("url", url);
         w.WriteEndObject();
         await JsonOut.Finish(w);

@@ -144,7 +144,7 @@ internal static class LegacyEndpoints
             var doc = i.Modern.Documents.First(d => d.Kind == "Invoice");
             var (url, expiry) = r.E.IssueBlobUrl("invoices", doc.Name + ".pdf", TimeSpan.FromHours(1));
             w.WriteStartObject("downloadUrl");
-            w.WriteString("expiryTime", InvoiceEndpoints.Time(expiry));
+            w.WriteString("expiryTime", Blob.SasSigner.FormatExpiry(expiry));
             w.WriteString("url", url);
             w.WriteEndObject();
         }
