@@ -72,7 +72,7 @@ namespace BillingPowerShell.Engine.Http
                 context?.Log(failure is null
                     ? $"HTTP {status} from {message.Request.Method} {message.Request.Uri.ToUri().AbsolutePath}; retry {attempt + 1}/{_settings.MaxRetries} in {wait.TotalMilliseconds:0} ms{(serverWait is null ? " (backoff)" : " (as the service asked)")}"
                     : $"{failure.GetType().Name} on {message.Request.Method} {message.Request.Uri.ToUri().AbsolutePath}: {failure.Message}; retry {attempt + 1}/{_settings.MaxRetries} in {wait.TotalMilliseconds:0} ms");
-                message.Response?.ContentStream?.Dispose();
+                if (message.HasResponse) message.Response.ContentStream?.Dispose(); // no response yet after a connect failure
                 await Task.Delay(wait, message.CancellationToken).ConfigureAwait(false);
             }
         }
