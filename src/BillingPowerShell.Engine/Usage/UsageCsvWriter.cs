@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -283,11 +284,11 @@ namespace BillingPowerShell.Engine.Usage
 
             var leftover = new byte[len - headerEnd];
             Buffer.BlockCopy(buf, headerEnd, leftover, 0, leftover.Length);
-            var rest = new PrefixedStream(leftover, chunk);
             if (!_opt.NativeSummary)
             {
+                await WriteOut(leftover, 0, leftover.Length, cancellationToken).ConfigureAwait(false);
                 int n;
-                while ((n = await rest.ReadAsync(buf, 0, buf.Length, cancellationToken).ConfigureAwait(false)) > 0)
+                while ((n = await chunk.ReadAsync(buf, 0, buf.Length, cancellationToken).ConfigureAwait(false)) > 0)
                     await WriteOut(buf, 0, n, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -300,36 +301,77 @@ namespace BillingPowerShell.Engine.Usage
                 SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo,
                 OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); },
             };
-            var tee = new TeeStream(rest, this);
-            using var reader = new UsageCsvReader(tee, opts, _nativeLayout!, _nativeDelim, leaveOpen: true);
-            UsageRecord? r;
-            while ((r = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) != null) _summary.Add(r);
-        }
-
-        private async Task WriteOut(byte[] b, int off, int n, CancellationToken ct)
-        {
-            if (n <= 0) return;
-            await _out!.WriteAsync(b, off, n, ct).ConfigureAwait(false);
-            _lastByte = b[off + n - 1];
-            _summary.Bytes += n;
-        }
-
-        /// <summary>Copies to the output every byte the summary reader consumes.</summary>
-        private sealed class TeeStream : Stream
-        {
-            private readonly Stream _in;
-            private readonly UsageCsvWriter _w;
-            public TeeStream(Stream input, UsageCsvWriter w) { _in = input; _w = w; }
-
-            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+            // The summary parse runs on another thread, fed block by block, so that it overlaps the copy instead of
+            // adding to it (bounded queue: constant memory, and the copy waits if parsing falls behind).
+            using var queue = new BlockingCollection<byte[]>(32);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var layout = _nativeLayout!;
+            var delim = _nativeDelim;
+            var summaryTask = Task.Run(() =>
             {
-                int n = await _in.ReadAsync(buffer, offset, count, ct).ConfigureAwait(false);
-                await _w.WriteOut(buffer, offset, n, ct).ConfigureAwait(false);
+                try
+                {
+                    using var reader = new UsageCsvReader(new QueueStream(queue, linked.Token), opts, layout, delim, leaveOpen: false);
+                    UsageRecord? r;
+                    while ((r = reader.Read()) != null) _summary.Add(r);
+                }
+                catch
+                {
+                    linked.Cancel(); // unblocks the copy loop
+                    throw;
+                }
+            });
+            try
+            {
+                if (leftover.Length > 0)
+                {
+                    await WriteOut(leftover, 0, leftover.Length, linked.Token).ConfigureAwait(false);
+                    queue.Add(leftover, linked.Token);
+                }
+                int n;
+                while ((n = await chunk.ReadAsync(buf, 0, buf.Length, linked.Token).ConfigureAwait(false)) > 0)
+                {
+                    await WriteOut(buf, 0, n, linked.Token).ConfigureAwait(false);
+                    var copy = new byte[n];
+                    Buffer.BlockCopy(buf, 0, copy, 0, n);
+                    queue.Add(copy, linked.Token);
+                }
+                queue.CompleteAdding();
+            }
+            catch (OperationCanceledException) when (summaryTask.IsFaulted && !cancellationToken.IsCancellationRequested)
+            {
+                // the summary parse failed; its exception is rethrown below
+            }
+            catch
+            {
+                linked.Cancel();
+                try { await summaryTask.ConfigureAwait(false); } catch { /* the copy's own failure wins */ }
+                throw;
+            }
+            await summaryTask.ConfigureAwait(false);
+        }
+
+        /// <summary>Reads the blocks handed over by the copy loop.</summary>
+        private sealed class QueueStream : Stream
+        {
+            private readonly BlockingCollection<byte[]> _q;
+            private readonly CancellationToken _ct;
+            private byte[]? _cur;
+            private int _off;
+            public QueueStream(BlockingCollection<byte[]> q, CancellationToken ct) { _q = q; _ct = ct; }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                while (_cur == null || _off == _cur.Length)
+                {
+                    if (!_q.TryTake(out _cur, Timeout.Infinite, _ct)) return 0;
+                    _off = 0;
+                }
+                int n = Math.Min(count, _cur.Length - _off);
+                Buffer.BlockCopy(_cur, _off, buffer, offset, n);
+                _off += n;
                 return n;
             }
-
-            public override int Read(byte[] buffer, int offset, int count) =>
-                ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
             public override bool CanRead => true;
             public override bool CanSeek => false;
@@ -340,6 +382,14 @@ namespace BillingPowerShell.Engine.Usage
             public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
             public override void SetLength(long value) => throw new NotSupportedException();
             public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+
+        private async Task WriteOut(byte[] b, int off, int n, CancellationToken ct)
+        {
+            if (n <= 0) return;
+            await _out!.WriteAsync(b, off, n, ct).ConfigureAwait(false);
+            _lastByte = b[off + n - 1];
+            _summary.Bytes += n;
         }
 
         // ---- commit / abort ------------------------------------------------------------------------------------------

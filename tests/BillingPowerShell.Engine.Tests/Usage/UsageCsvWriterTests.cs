@@ -139,6 +139,35 @@ namespace BillingPowerShell.Engine.Tests.Usage
         }
 
         [Fact]
+        public async Task NativeCopiesBadRowsAsDeliveredAndReportsThem()
+        {
+            var text = EaFile(0, 5) + "not,a,row\r\n" + EaFile(5, 5, header: false);
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<UsageRowError>();
+            var path = Path.Combine(_dir, "n.csv");
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Native,
+                       new UsageCsvWriterOptions { ReaderOptions = new UsageCsvReaderOptions { SourceName = "blob", OnError = errors.Enqueue } }))
+            {
+                await w.WriteNativeChunkAsync(new MemoryStream(Bytes(text)));
+                var s = w.Complete();
+                Assert.Equal(10, s.RowCount);
+                Assert.Equal(1, s.BadRowCount);
+            }
+            Assert.Equal(Bytes(text), File.ReadAllBytes(path));
+            var e = Assert.Single(errors);
+            Assert.Equal(7, e.LineNumber);
+            Assert.Equal("blob 1", e.Source);
+
+            // Too many bad rows: the export fails and nothing is left behind.
+            var junk = Ea2023Header + string.Concat(Enumerable.Repeat("x\r\n", 100));
+            using (var w = UsageCsvWriter.Create(path + "2", UsageCsvSchema.Native,
+                       new UsageCsvWriterOptions { ReaderOptions = new UsageCsvReaderOptions { MaxErrors = 3 } }))
+            {
+                await Assert.ThrowsAsync<UsageFormatException>(() => w.WriteNativeChunkAsync(new MemoryStream(Bytes(junk))));
+            }
+            Assert.False(File.Exists(path + "2"));
+        }
+
+        [Fact]
         public async Task NativeGzipWithoutSummaryIsAPlainCopy()
         {
             var c1 = Bytes(EaFile(0, 10));
