@@ -90,7 +90,6 @@ namespace BillingPowerShell.Engine.Usage
         private UsageColumnLayout? _nativeLayout;
         private char _nativeDelim = ',';
         private byte _lastByte = (byte)'\n';
-        private readonly StringBuilder _field = new StringBuilder(256);
 
         private UsageCsvWriter(string path, UsageCsvSchema schema, UsageCsvWriterOptions opt)
         {
@@ -141,24 +140,125 @@ namespace BillingPowerShell.Engine.Usage
             if (record == null) throw new ArgumentNullException(nameof(record));
             ThrowIfDone();
             var w = _text ?? throw new InvalidOperationException("Write(UsageRecord) is for the Normalized schema; use WriteNativeChunkAsync for Native.");
+            // The row is assembled in one char buffer; unquoted source text is copied straight from the row string.
+            _rn = 0;
             for (int f = 0; f < UsageColumnMap.FieldCount; f++)
             {
-                if (f > 0) w.Write(',');
+                if (f > 0) Put(',');
                 var field = (UsageField)f;
                 switch (field)
                 {
-                    case UsageField.Date: w.Write(record.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
-                    case UsageField.Quantity: WriteDec(w, record.Quantity); break;
-                    case UsageField.EffectivePrice: WriteDec(w, record.EffectivePrice); break;
-                    case UsageField.UnitPrice: WriteDec(w, record.UnitPrice); break;
-                    case UsageField.Cost: WriteDec(w, record.Cost); break;
-                    case UsageField.Tags: WriteText(w, UsageValueParser.FormatTags(record.Tags), false); break;
-                    case UsageField.SourceFormat: w.Write(record.SourceFormat.ToString()); break;
-                    default: WriteText(w, TextOf(record, field), _opt.EscapeFormulas); break;
+                    case UsageField.Date: PutDate(record.Date); break;
+                    case UsageField.Quantity: PutDec(record.Quantity); break;
+                    case UsageField.EffectivePrice: PutDec(record.EffectivePrice); break;
+                    case UsageField.UnitPrice: PutDec(record.UnitPrice); break;
+                    case UsageField.Cost: PutDec(record.Cost); break;
+                    case UsageField.Tags: PutText(TagsText(record), false); break;
+                    case UsageField.SourceFormat: Put(FormatNames[(int)record.SourceFormat]); break;
+                    default:
+                        if (record.TryGetRawSpan(field, out var line, out int start, out int len)) PutRaw(line, start, len, _opt.EscapeFormulas);
+                        else PutText(TextOf(record, field), _opt.EscapeFormulas);
+                        break;
                 }
             }
-            w.Write("\r\n");
+            Put('\r');
+            Put('\n');
+            w.Write(_row, 0, _rn);
             _summary.Add(record);
+        }
+
+        private static readonly string[] FormatNames = Enum.GetNames(typeof(UsageFileFormat));
+        private char[] _row = new char[4096];
+        private int _rn;
+        private readonly Dictionary<string, string> _tagCache = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // Tags repeat from row to row (same resource, same tags): format each distinct source text once.
+        private string TagsText(UsageRecord r)
+        {
+            if (r.TagsMaterialized) return UsageValueParser.FormatTags(r.Tags); // the caller may have changed them
+            var raw = r.RawField(UsageField.Tags);
+            if (string.IsNullOrWhiteSpace(raw)) return string.Empty;
+            if (_tagCache.TryGetValue(raw!, out var t)) return t;
+            UsageValueParser.TryParseTags(raw, out var tags);
+            t = UsageValueParser.FormatTags(tags);
+            if (_tagCache.Count >= 4096) _tagCache.Clear();
+            _tagCache[raw!] = t;
+            return t;
+        }
+
+        private void Ensure(int n)
+        {
+            if (_rn + n > _row.Length) Array.Resize(ref _row, Math.Max(_row.Length * 2, _rn + n));
+        }
+
+        private void Put(char c)
+        {
+            if (_rn == _row.Length) Ensure(1);
+            _row[_rn++] = c;
+        }
+
+        private void Put(string s)
+        {
+            Ensure(s.Length);
+            s.CopyTo(0, _row, _rn, s.Length);
+            _rn += s.Length;
+        }
+
+        private void PutDate(DateTime d)
+        {
+            Ensure(10);
+            int y = d.Year, m = d.Month, day = d.Day;
+            _row[_rn++] = (char)('0' + y / 1000 % 10);
+            _row[_rn++] = (char)('0' + y / 100 % 10);
+            _row[_rn++] = (char)('0' + y / 10 % 10);
+            _row[_rn++] = (char)('0' + y % 10);
+            _row[_rn++] = '-';
+            _row[_rn++] = (char)('0' + m / 10);
+            _row[_rn++] = (char)('0' + m % 10);
+            _row[_rn++] = '-';
+            _row[_rn++] = (char)('0' + day / 10);
+            _row[_rn++] = (char)('0' + day % 10);
+        }
+
+        private void PutDec(decimal? d)
+        {
+            if (d.HasValue) Put(d.Value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        private void PutRaw(string line, int start, int len, bool escape)
+        {
+            if (len == 0) return;
+            bool quote = char.IsWhiteSpace(line[start]) || char.IsWhiteSpace(line[start + len - 1]);
+            for (int i = start; i < start + len && !quote; i++)
+            {
+                char c = line[i];
+                quote = c == ',' || c == '"' || c == '\r' || c == '\n';
+            }
+            if (quote)
+            {
+                PutText(line.Substring(start, len), escape);
+                return;
+            }
+            if (escape && UsageValueParser.NeedsFormulaEscape(line, start, len)) Put('\'');
+            Ensure(len);
+            line.CopyTo(start, _row, _rn, len);
+            _rn += len;
+        }
+
+        private void PutText(string s, bool escape)
+        {
+            if (s.Length == 0) return;
+            if (escape && UsageValueParser.NeedsFormulaEscape(s)) s = "'" + s;
+            bool quote = s.IndexOfAny(QuoteTriggers) >= 0 || char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[s.Length - 1]);
+            if (!quote) { Put(s); return; }
+            Ensure(s.Length * 2 + 2);
+            _row[_rn++] = '"';
+            foreach (char c in s)
+            {
+                if (c == '"') _row[_rn++] = '"';
+                _row[_rn++] = c;
+            }
+            _row[_rn++] = '"';
         }
 
         internal static string TextOf(UsageRecord r, UsageField f) => f switch
@@ -194,27 +294,6 @@ namespace BillingPowerShell.Engine.Usage
             UsageField.AdditionalInfo => r.AdditionalInfo,
             _ => throw new ArgumentOutOfRangeException(nameof(f)),
         };
-
-        private static void WriteDec(StreamWriter w, decimal? d)
-        {
-            if (d.HasValue) w.Write(d.Value.ToString(CultureInfo.InvariantCulture));
-        }
-
-        private void WriteText(StreamWriter w, string s, bool escape)
-        {
-            if (s.Length == 0) return;
-            if (escape && UsageValueParser.NeedsFormulaEscape(s)) s = "'" + s;
-            bool quote = s.IndexOfAny(QuoteTriggers) >= 0 || char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[s.Length - 1]);
-            if (!quote) { w.Write(s); return; }
-            _field.Clear().Append('"');
-            foreach (char c in s)
-            {
-                if (c == '"') _field.Append('"');
-                _field.Append(c);
-            }
-            _field.Append('"');
-            w.Write(_field.ToString());
-        }
 
         private static readonly char[] QuoteTriggers = { ',', '"', '\r', '\n' };
 

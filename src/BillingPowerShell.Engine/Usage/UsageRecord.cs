@@ -225,6 +225,25 @@ namespace BillingPowerShell
             return end < 0 ? id.Substring(start) : id.Substring(start, end - start);
         }
 
+        internal bool TagsMaterialized => _tags != null;
+
+        /// <summary>Where a text field sits in the row when it can be copied as is (unquoted, no transformation).</summary>
+        internal bool TryGetRawSpan(UsageField f, out string line, out int start, out int length)
+        {
+            line = string.Empty;
+            start = length = 0;
+            if (_values != null || f == UsageField.SubscriptionId) return false;
+            if (_text != null && _text[(int)f] != null) return false; // already materialised: use it
+            int c = _layout.Col(f);
+            if (c < 0) return false;
+            int s = _offsets![c], e = _offsets[c + 1] - 1;
+            if (s < e && (_line![s] == '"' || (_layout.UnescapeFormulas && _line[s] == '\''))) return false;
+            line = _line!;
+            start = s;
+            length = e - s;
+            return true;
+        }
+
         internal string? RawField(UsageField f)
         {
             int c = _layout.Col(f);

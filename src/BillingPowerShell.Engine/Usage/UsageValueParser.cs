@@ -268,6 +268,13 @@ namespace BillingPowerShell.Engine.Usage
             return i < s.Length && IsFormulaTrigger(s[i]);
         }
 
+        internal static bool NeedsFormulaEscape(string s, int start, int len)
+        {
+            int i = start, end = start + len;
+            while (i < end && s[i] == '\'') i++;
+            return i < end && IsFormulaTrigger(s[i]);
+        }
+
         internal static string UnescapeFormula(string s)
         {
             if (s.Length >= 2 && s[0] == '\'' && NeedsFormulaEscape(s.Substring(1))) return s.Substring(1);
