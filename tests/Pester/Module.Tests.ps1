@@ -102,14 +102,6 @@ Describe 'Built layout' {
         { [xml](Get-Content -Raw -LiteralPath (Join-Path $moduleDir 'en-US/BillingPowerShell.dll-Help.xml')) } | Should -Not -Throw
     }
 
-    It 'targets .NET Standard 2.0 for every assembly PowerShell loads (Windows PowerShell 5.1 and 7)' {
-        foreach ($dll in (Join-Path $moduleDir 'BillingPowerShell.dll'), (Join-Path $moduleDir 'dependencies/BillingPowerShell.Engine.dll')) {
-            $bytes = [IO.File]::ReadAllBytes($dll)
-            $text = [Text.Encoding]::UTF8.GetString($bytes)
-            $text | Should -Match '\.NETStandard,Version=v2\.0' -Because "$(Split-Path -Leaf $dll) must target netstandard2.0"
-        }
-    }
-
     It 'loads the engine and Azure.Core into the module''s own load context, not the default one' {
         $null = Get-Command Get-BillingAccount -ErrorAction Ignore | ForEach-Object { $_.OutputType }
         $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BillingPowerShell.Engine' }
@@ -118,6 +110,57 @@ Describe 'Built layout' {
             [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly) |
                 Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default)
         }
+    }
+}
+
+Describe 'Windows PowerShell 5.1 readiness (reference scan; 5.1 itself is not available here)' {
+    BeforeAll {
+        # What .NET Framework 4.7.2 resolves for a netstandard2.0 library: netstandard, mscorlib and the
+        # netstandard 2.0 facades (their names come from the NETStandard.Library targeting pack), plus what we ship.
+        $nuget = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+        $script:facades = @(Get-ChildItem (Join-Path $nuget 'netstandard.library/*/build/netstandard2.0/ref/*.dll') -ErrorAction Ignore).BaseName
+        $script:shipped = @(Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter '*.dll').BaseName
+        $script:scan = foreach ($dll in Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter '*.dll') {
+            $stream = [IO.File]::OpenRead($dll.FullName)
+            try {
+                $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+                $md = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+                $framework = foreach ($handle in $md.GetAssemblyDefinition().GetCustomAttributes()) {
+                    $attribute = $md.GetCustomAttribute($handle)
+                    if ($attribute.Constructor.Kind -ne 'MemberReference') { continue }
+                    $parent = $md.GetMemberReference($attribute.Constructor).Parent
+                    if ($parent.Kind -ne 'TypeReference' -or $md.GetString($md.GetTypeReference($parent).Name) -ne 'TargetFrameworkAttribute') { continue }
+                    $blob = $md.GetBlobReader($attribute.Value)
+                    $null = $blob.ReadUInt16()
+                    $blob.ReadSerializedString()
+                }
+                [pscustomobject]@{
+                    Name       = $dll.Name
+                    Framework  = [string]$framework
+                    References = @(foreach ($r in $md.AssemblyReferences) { $md.GetString($md.GetAssemblyReference($r).Name) })
+                }
+            }
+            finally { $stream.Dispose() }
+        }
+    }
+
+    It 'found the netstandard 2.0 facade list' {
+        $facades.Count | Should -BeGreaterThan 50
+    }
+
+    It 'targets netstandard2.0 (or .NET Framework <= 4.7.2) with every shipped assembly' {
+        $scan | Where-Object { $_.Framework -and $_.Framework -notmatch '^\.NETStandard,Version=v(1\.\d|2\.0)$' -and
+            -not ($_.Framework -match '^\.NETFramework,Version=v(\d+(\.\d+)*)' -and [version]$Matches[1] -le [version]'4.7.2') } |
+            ForEach-Object { "$($_.Name): $($_.Framework)" } | Should -BeNullOrEmpty
+        ($scan | Where-Object Name -in 'BillingPowerShell.dll', 'BillingPowerShell.Engine.dll').Framework | Should -Be @('.NETStandard,Version=v2.0', '.NETStandard,Version=v2.0')
+    }
+
+    It 'references only assemblies that .NET Framework 4.7.2 provides or that the module ships' {
+        $allowed = $facades + $shipped + 'netstandard', 'mscorlib', 'System.Management.Automation'
+        $scan | ForEach-Object {
+            $name = $_.Name
+            $_.References | Where-Object { $_ -notin $allowed } | ForEach-Object { "$name -> $_" }
+        } | Should -BeNullOrEmpty
     }
 }
 
