@@ -140,7 +140,7 @@ namespace BillingPowerShell.Engine.Http
                 if (response.Body is null) yield break; // 204: nothing
                 var container = selectContainer?.Invoke(response.Body.RootElement) ?? response.Body.RootElement;
                 var count = 0;
-                if (container.TryGetProperty("value", out var items) && items.ValueKind == JsonValueKind.Array)
+                if (container.ValueKind == JsonValueKind.Object && container.TryGetProperty("value", out var items) && items.ValueKind == JsonValueKind.Array)
                 {
                     foreach (var item in items.EnumerateArray())
                     {
@@ -231,7 +231,7 @@ namespace BillingPowerShell.Engine.Http
         {
             try
             {
-                return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
+                return JsonDocument.Parse(WithoutBom(bytes), new JsonDocumentOptions { MaxDepth = 256 });
             }
             catch (JsonException ex)
             {
@@ -252,7 +252,7 @@ namespace BillingPowerShell.Engine.Http
             {
                 try
                 {
-                    using var doc = JsonDocument.Parse(bytes);
+                    using var doc = JsonDocument.Parse(WithoutBom(bytes));
                     var root = doc.RootElement;
                     var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e : root;
                     if (error.ValueKind == JsonValueKind.Object)
@@ -272,6 +272,10 @@ namespace BillingPowerShell.Engine.Http
             message ??= string.IsNullOrEmpty(response.ReasonPhrase) ? $"HTTP {response.Status}" : response.ReasonPhrase;
             return new ArmException(response.Status, code, Redactor.Redact(message), target, requestId, correlationId);
         }
+
+        /// <summary>JSON may legally start with a UTF-8 byte order mark, which JsonDocument.Parse(bytes) rejects.</summary>
+        private static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> bytes) =>
+            bytes.Length >= 3 && bytes.Span[0] == 0xEF && bytes.Span[1] == 0xBB && bytes.Span[2] == 0xBF ? bytes.Slice(3) : bytes;
 
         private static string? Text(JsonElement e, string name)
         {
