@@ -332,7 +332,7 @@ namespace BillingPowerShell.Engine.Usage
                     _pos = _len;
                     _skipping = true;
                     if (_state != State.Rows)
-                        throw new UsageFormatException($"the first line is longer than {_opt.MaxLineLength} characters: not a usage CSV file", _name, at);
+                        throw new UsageFormatException($"a line before the header ends is longer than {_opt.MaxLineLength} characters: not a usage CSV file", _name, at);
                     Report(at, $"row longer than {_opt.MaxLineLength} characters (unbalanced quote?); skipped to the next line");
                     return Step.Continue;
                 }
