@@ -218,12 +218,21 @@ Describe 'Help for <Name>' -ForEach $cmdletCases {
     }
 
     It 'describes every parameter' {
-        $parameters = $command.Parameters.Keys | Where-Object { $_ -notin $commonParameters }
+        # Hidden (DontShow) parameters are pipeline plumbing and are not documented.
+        $parameters = $command.Parameters.Values | Where-Object {
+            $_.Name -notin $commonParameters -and
+            -not ($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+        } | ForEach-Object Name
         $undescribed = foreach ($p in $parameters) {
             $entry = $help.Parameters.Parameter | Where-Object Name -eq $p
             if (-not $entry -or -not ($entry.Description | Out-String).Trim()) { $p }
         }
         $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a description in module/docs'
+    }
+
+    It 'has no unfilled {{ Fill }} markers left by tools/New-CmdletDoc.ps1' {
+        $doc = Join-Path (Get-RepoRoot) "module/docs/$Name.md"
+        if (Test-Path -LiteralPath $doc) { Get-Content -Raw -LiteralPath $doc | Should -Not -Match '\{\{ Fill' }
     }
 
     It 'has at least two examples' {
