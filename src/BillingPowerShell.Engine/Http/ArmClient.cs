@@ -168,9 +168,13 @@ namespace BillingPowerShell.Engine.Http
             var deadline = DateTimeOffset.UtcNow + timeout;
             var response = await SendAsync(method, MakeUri(pathAndQuery), jsonBody, context, cancellationToken).ConfigureAwait(false);
             var polls = 0;
+            Uri? pollUri = null;            // the URL being polled: a status monitor answers without repeating its own address
+            string? resultLocation = null;  // with Azure-AsyncOperation, Location is where the result is read (final-state-via: location)
             while (true)
             {
-                var location = response.Header("Azure-AsyncOperation") ?? response.Header("Location");
+                var asyncOperation = response.Header("Azure-AsyncOperation");
+                if (asyncOperation is not null) resultLocation ??= response.Header("Location");
+                var location = asyncOperation ?? response.Header("Location");
                 if (response.Status != 202 && !(response.Status == 201 && location is not null))
                 {
                     if (response.Body is not null && IsFailed(response.Body.RootElement, out var code, out var error))
@@ -178,21 +182,31 @@ namespace BillingPowerShell.Engine.Http
                         response.Dispose();
                         throw new LongRunningOperationException(code, $"The operation failed: {error}", timedOut: false, requestId: response.Header("x-ms-request-id"));
                     }
-                    if (response.Body is not null && IsRunning(response.Body.RootElement) && location is not null)
+                    if (response.Body is not null && IsRunning(response.Body.RootElement) && (location ??= pollUri?.AbsoluteUri) is not null)
                     {
                         // Some poll targets answer 200 with status InProgress; keep polling.
+                    }
+                    else if (resultLocation is not null && pollUri is not null)
+                    {
+                        // The status monitor says done: read the result where the first answer's Location said.
+                        var target = MakeUri(resultLocation);
+                        resultLocation = null;
+                        response.Dispose();
+                        response = await SendAsync(RequestMethod.Get, target, null, context, cancellationToken).ConfigureAwait(false);
+                        continue;
                     }
                     else
                     {
                         return response.Body;
                     }
                 }
+                location ??= pollUri?.AbsoluteUri;
                 if (location is null)
                 {
                     response.Dispose();
                     throw new ArmException(response.Status, "InvalidResponse", "The service accepted the operation but gave no Location to poll.");
                 }
-                var pollUri = MakeUri(location);
+                pollUri = MakeUri(location);
                 var wait = RetryAfter.FromHeaders(response.Headers, DateTimeOffset.UtcNow) ?? Options.DefaultPollInterval;
                 response.Dispose();
                 var left = deadline - DateTimeOffset.UtcNow;
