@@ -120,6 +120,19 @@ namespace BillingPowerShell.Engine.Tests.Http
             }
         }
 
+        [Theory]
+        [InlineData(301)]
+        [InlineData(302)]
+        [InlineData(307)]
+        public async Task RedirectToAnotherHostNeverCarriesTheToken(int status)
+        {
+            var t = new FakeTransport(Reply.With(status, null, ("Location", "https://evil.example.test/steal")));
+            t.Handler = _ => Reply.With(200, "{\"value\":[]}");
+            try { using var _ = await TestArm.Client(t).GetAsync("/x", new CallContext("c"), default); } catch (ArmException) { }
+            Assert.All(t.Requests.Where(r => r.Uri.Host != TestArm.Base.Host), r => Assert.Null(r.Header("Authorization")));
+            Assert.Equal("management.example.test", t.Requests[0].Uri.Host);
+        }
+
         [Fact]
         public async Task SendAsyncRefusesForeignHostDirectly()
         {
