@@ -1,8 +1,10 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using System.Threading;
 using BillingPowerShell.Engine.Auth;
 using BillingPowerShell.Engine.Billing;
+using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands
 {
@@ -19,6 +21,7 @@ namespace BillingPowerShell.Commands
         private const string CertificatePathSet = "ServicePrincipalCertificatePath";
         private const string CertificateThumbprintSet = "ServicePrincipalCertificateThumbprint";
         private const string AccessTokenSet = "AccessToken";
+        private const int MaxTransportFailures = 2;
 
         [Parameter(Mandatory = true, ParameterSetName = InteractiveSet)]
         public SwitchParameter Interactive { get; set; }
@@ -126,7 +129,21 @@ namespace BillingPowerShell.Commands
             {
                 options.DeviceCodePrompt = sink.WriteWarning;
                 sink.WriteVerbose($"Checking the connection to {client.Context.ResourceManagerUrl} ({options.Kind}).");
-                await client.VerifyAsync(NewCall(sink), token).ConfigureAwait(false);
+                // The check is one cheap call: a host that cannot be reached at all is reported after a second failed
+                // attempt, instead of after the full retry budget (minutes) that later commands get.
+                var call = NewCall(sink);
+                var transportFailures = 0;
+                using var unreachable = CancellationTokenSource.CreateLinkedTokenSource(token);
+                call.Retrying += (status, _) => { if (status == 0 && Interlocked.Increment(ref transportFailures) >= MaxTransportFailures) unreachable.Cancel(); };
+                try
+                {
+                    await client.VerifyAsync(call, unreachable.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested && Volatile.Read(ref transportFailures) >= MaxTransportFailures)
+                {
+                    throw new ArmException(0, "TransportFailure",
+                        $"Could not reach {client.Context.ResourceManagerUrl.GetLeftPart(UriPartial.Authority)}: {transportFailures} attempts failed to connect. Check the URL (-ResourceManagerUrl or -Environment), the network and any proxy.");
+                }
                 BillingSession.Set(client);
                 sink.WriteObject(client.Context);
             }, ResourceManagerUrl ?? (object)Environment, "Could not connect");

@@ -1,0 +1,169 @@
+# Connect-BillingAccount through the real module against the emulator: the -AccessToken set, the context it returns,
+# the one cheap call it makes, and its errors (wrong token, reader token, non-HTTPS, unreachable). Also the secrets scan
+# of a whole session (connect, discovery, invoices, a download) with -Verbose -Debug.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+    $script:emu = Start-TestEmulator
+    $script:world = Get-EmulatorWorld $emu
+
+    function Get-TotalRequests { (Get-EmulatorStats $script:emu).totalRequests }
+
+    function Assert-BillingError {
+        param($Record, [string] $Id, [string] $Category)
+        $Record | Should -Not -BeNullOrEmpty
+        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $Record.CategoryInfo.Category | Should -Be $Category
+        $Record.ToString() | Should -Not -Match '   at '
+        $Record.Exception.Message | Should -Not -Match '   at '
+    }
+
+    function Invoke-Caught {
+        param([scriptblock] $Script)
+        try { & $Script; $null } catch { $_ }
+    }
+}
+
+AfterAll {
+    Disconnect-BillingAccount
+    Stop-TestEmulator $script:emu
+}
+
+Describe 'Connect-BillingAccount' {
+    Context '-AccessToken against the emulator' {
+        BeforeAll {
+            $script:before = Get-TotalRequests
+            $script:ctx = Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken
+            $script:after = Get-TotalRequests
+        }
+
+        It 'returns one BillingContext, the type its [OutputType] declares' {
+            @($ctx).Count | Should -Be 1
+            $ctx.GetType().FullName | Should -Be 'BillingPowerShell.BillingContext'
+            (Get-Command Connect-BillingAccount).OutputType.Name | Should -Contain 'BillingPowerShell.BillingContext'
+        }
+
+        It 'describes the connection: URL, credential kind, custom environment' {
+            $ctx.ResourceManagerUrl.GetLeftPart([UriPartial]::Authority) | Should -Be ([Uri]$emu.ArmUrl).GetLeftPart([UriPartial]::Authority)
+            $ctx.CredentialKind | Should -Be 'AccessToken'
+            $ctx.Environment | Should -Not -Be 'AzureCloud'
+            $ctx.ConnectedAt | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(-5))
+        }
+
+        It 'never carries the token' {
+            $ctx.PSObject.Properties.Name | Should -Not -Contain 'AccessToken'
+            $ctx.PSObject.Properties.Name | Should -Not -Contain 'Token'
+            Find-Secret -Text @($ctx) -Secret $emu.Token | Should -BeNullOrEmpty
+        }
+
+        It 'checks the connection with exactly one cheap call' {
+            ($after - $before) | Should -Be 1
+        }
+
+        It 'keeps the connection for later commands' {
+            (Get-BillingAccount).Count | Should -Be @($world.accounts).Count
+        }
+
+        It 'accepts the -TenantId and reports it' {
+            $tenant = [guid]::NewGuid().ToString()
+            $c = Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken -TenantId $tenant
+            $c.TenantId | Should -Be $tenant
+        }
+    }
+
+    Context 'errors' {
+        AfterAll { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null }
+
+        It 'a wrong token is AuthenticationFailed that says how to connect' {
+            $bad = ConvertTo-SecureString ('wrong-' + [guid]::NewGuid()) -AsPlainText -Force
+            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
+            Assert-BillingError $e 'AuthenticationFailed' 'AuthenticationError'
+            $e.Exception.Message | Should -Match 'Connect-BillingAccount'
+        }
+
+        It 'a token without billing rights (403) is BillingPermissionDenied naming the billing role' {
+            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureReaderToken -ErrorAction Stop }
+            Assert-BillingError $e 'BillingPermissionDenied' 'PermissionDenied'
+            $e.Exception.Message | Should -Match '(?i)billing (account )?reader|invoice manager|account administrator'
+            Find-Secret -Text @($e) -Secret $emu.ReaderToken | Should -BeNullOrEmpty
+        }
+
+        It 'a non-HTTPS URL is refused before any request is sent' {
+            $before = Get-TotalRequests
+            $http = ([Uri]$emu.ArmUrl).GetLeftPart([UriPartial]::Authority) -replace '^https:', 'http:'
+            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $http -AccessToken $emu.SecureToken -ErrorAction Stop }
+            Assert-BillingError $e 'ResourceManagerUrlNotHttps' 'SecurityError'
+            $e.Exception.Message | Should -Match 'HTTPS'
+            Get-TotalRequests | Should -Be $before
+        }
+
+        It 'a relative URL is refused as not HTTPS' {
+            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl ([Uri]::new('/relative', [UriKind]::Relative)) -AccessToken $emu.SecureToken -ErrorAction Stop }
+            Assert-BillingError $e 'ResourceManagerUrlNotHttps' 'SecurityError'
+        }
+
+        It 'an unreachable URL is ServiceUnreachable' {
+            # Port 1 on the loopback refuses connections at once.
+            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl 'https://127.0.0.1:1' -AccessToken $emu.SecureToken -ErrorAction Stop }
+            Assert-BillingError $e 'ServiceUnreachable' 'ConnectionError'
+            $e.Exception.Message | Should -Match '127\.0\.0\.1:1'
+        }
+
+        It 'an unknown -Environment is a parameter validation error' {
+            $e = Invoke-Caught { Connect-BillingAccount -Environment 'MoonCloud' -AccessToken $emu.SecureToken -ErrorAction Stop }
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+            $e.CategoryInfo.Category | Should -Be 'InvalidData'
+        }
+
+        It 'a failed connect does not replace the working connection' {
+            Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
+            $bad = ConvertTo-SecureString 'wrong' -AsPlainText -Force
+            $null = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
+            (Get-BillingContext).CredentialKind | Should -Be 'AccessToken'
+            (Get-BillingAccount).Count | Should -Be @($world.accounts).Count
+        }
+    }
+
+    Context 'secrets: a whole session with -Verbose -Debug' {
+        BeforeAll {
+            $script:folder = Join-Path $TestDrive 'secrets'
+            $Error.Clear()
+            $bad = ConvertTo-SecureString ('bad-' + [guid]::NewGuid()) -AsPlainText -Force
+            $script:captured = & {
+                Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken -Verbose -Debug
+                Get-BillingContext -Verbose -Debug | Format-List * | Out-String
+                Get-BillingAccount -Verbose -Debug
+                Get-BillingProfile -Verbose -Debug
+                Get-BillingSubscription -Verbose -Debug
+                Get-BillingPeriod -First 1 -Verbose -Debug
+                $inv = Get-BillingInvoice -Latest -Verbose -Debug
+                $inv
+                $inv | Select-Object -First 2 | Save-BillingInvoice -Destination $script:folder -Force -PassThru -DocumentType All -Verbose -Debug
+                Get-BillingAccount -Name 'no-such-account' -Verbose -Debug -ErrorAction Continue
+                try { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -Verbose -Debug -ErrorAction Stop } catch { $_ }
+                try { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureReaderToken -Verbose -Debug -ErrorAction Stop } catch { $_ }
+                Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken -Verbose -Debug
+            } *>&1
+            $script:errors = @($Error)
+        }
+
+        It 'captured a real session (verbose, debug, objects, errors and a saved file)' {
+            @($captured | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }).Count | Should -BeGreaterThan 5
+            @($captured | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Count | Should -BeGreaterThan 0
+            @($captured | Where-Object { $_.GetType().FullName -eq 'BillingPowerShell.BillingInvoice' }).Count | Should -BeGreaterThan 0
+            @($captured | Where-Object { $_ -is [IO.FileInfo] }).Count | Should -BeGreaterThan 0
+            $errors.Count | Should -BeGreaterThan 0
+        }
+
+        It 'the debug stream saw the download links (so the scan below is meaningful)' {
+            @($captured | Where-Object { $_ -is [System.Management.Automation.DebugRecord] -and $_.Message -match 'sig=' }).Count +
+            @($captured | Where-Object { "$_" -match '(?i)localhost:\d+/invoices/' }).Count | Should -BeGreaterThan 0
+        }
+
+        It 'finds neither the token, the reader token nor any SAS signature in any stream or in $Error' {
+            Find-Secret -Text @($captured) -Secret $emu.Token, $emu.ReaderToken | Should -BeNullOrEmpty
+            Find-Secret -Text $errors -Secret $emu.Token, $emu.ReaderToken | Should -BeNullOrEmpty
+        }
+    }
+}
