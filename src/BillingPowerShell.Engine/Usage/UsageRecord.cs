@@ -165,8 +165,20 @@ namespace BillingPowerShell
 
         internal bool TryGetDate(out DateTime date, out string? raw)
         {
-            raw = RawField(UsageField.Date);
-            bool ok = UsageValueParser.TryParseDate(raw, out date);
+            raw = null;
+            bool ok;
+            int c = _layout.Col(UsageField.Date);
+            if (_values == null && c >= 0 && _offsets![c] < _offsets[c + 1] - 1 && _line![_offsets[c]] != '"')
+            {
+                // Unquoted: parse in place, no substring (this runs for every row).
+                ok = UsageValueParser.TryParseDate(_line.AsSpan(_offsets[c], _offsets[c + 1] - 1 - _offsets[c]), out date);
+                if (!ok) raw = RawColumn(c);
+            }
+            else
+            {
+                raw = RawField(UsageField.Date);
+                ok = UsageValueParser.TryParseDate(raw, out date);
+            }
             if (ok) { _date = date; Mark(UsageField.Date); }
             return ok;
         }
