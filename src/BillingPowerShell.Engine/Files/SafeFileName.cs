@@ -27,10 +27,15 @@ namespace BillingPowerShell.Engine.Files
             while (s.Contains("..")) s = s.Replace("..", "_");
             s = s.Trim().TrimEnd('.', ' ').TrimStart('.', ' ', '-');
             if (s.Length == 0) s = "_";
-            var stem = s.Split('.')[0];
+            var stem = s.Split('.')[0].TrimEnd(' '); // Windows also takes "CON .pdf" for the device
             foreach (var r in Reserved)
                 if (string.Equals(stem, r, StringComparison.OrdinalIgnoreCase)) { s = "_" + s; break; }
-            if (s.Length > maxLength) s = s.Substring(0, maxLength);
+            if (s.Length > maxLength)
+            {
+                // never end on half a surrogate pair, a dot or a space (Windows drops trailing dots and spaces)
+                var cut = char.IsHighSurrogate(s[maxLength - 1]) ? maxLength - 1 : maxLength;
+                s = s.Substring(0, cut).TrimEnd('.', ' ');
+            }
             return s;
         }
 
