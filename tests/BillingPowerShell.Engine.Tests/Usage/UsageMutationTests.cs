@@ -15,7 +15,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
     /// <summary>
     /// Feeds thousands of mutated valid files to the reader: no exception other than UsageFormatException, no hang,
     /// and mutations known to break a row are reported. USAGE_MUTATIONS (count) and USAGE_MUTATION_SEED override the
-    /// defaults for a longer run (build.ps1 Faults).
+    /// defaults for a longer run (build.ps1 Faults); USAGE_MUTATION_SECONDS (default 20) bounds the time.
     /// </summary>
     public class UsageMutationTests
     {
@@ -30,7 +30,10 @@ namespace BillingPowerShell.Engine.Tests.Usage
 
         [Fact]
         public void MutatedFilesNeverCrashNorHangAndBreakageIsReported() =>
-            Run(DefaultCount, Seed, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5));
+            Run(DefaultCount, Seed, TimeSpan.FromSeconds(BudgetSeconds), TimeSpan.FromSeconds(5));
+
+        private static int BudgetSeconds =>
+            int.TryParse(Environment.GetEnvironmentVariable("USAGE_MUTATION_SECONDS"), out var s) && s > 0 ? s : 20;
 
         private sealed class Base
         {
