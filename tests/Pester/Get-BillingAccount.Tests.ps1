@@ -1,0 +1,145 @@
+# Get-BillingAccount through the real module against the emulator: every agreement type, values from
+# /_emulator/world, -Name exact and with wildcards, pipeline binding by BillingAccountName, and errors.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+    $script:emu = Start-TestEmulator
+    $script:world = Get-EmulatorWorld $emu
+    Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
+    $script:payg = $world.accounts | Where-Object agreementType -EQ 'MicrosoftOnlineServicesProgram'
+    $script:ea = $world.accounts | Where-Object agreementType -EQ 'EnterpriseAgreement'
+    $script:mca = $world.accounts | Where-Object agreementType -EQ 'MicrosoftCustomerAgreement'
+
+    function Assert-BillingError {
+        param($Record, [string] $Id, [string] $Category)
+        $Record | Should -Not -BeNullOrEmpty
+        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $Record.CategoryInfo.Category | Should -Be $Category
+        $Record.ToString() | Should -Not -Match '   at '
+        $Record.Exception.Message | Should -Not -Match '   at '
+    }
+}
+
+AfterAll {
+    Disconnect-BillingAccount
+    Stop-TestEmulator $script:emu
+}
+
+Describe 'Get-BillingAccount' {
+    It 'the emulator has one account of each agreement type' {
+        @($payg).Count | Should -Be 1
+        @($ea).Count | Should -Be 1
+        @($mca).Count | Should -Be 1
+    }
+
+    Context 'all accounts' {
+        BeforeAll { $script:all = @(Get-BillingAccount) }
+
+        It 'lists every account of the world, each once' {
+            $all.Name | Sort-Object | Should -Be ($world.accounts.name | Sort-Object)
+        }
+
+        It 'writes BillingAccount objects, the type its [OutputType] declares' {
+            (Get-Command Get-BillingAccount).OutputType.Name | Should -Contain 'BillingPowerShell.BillingAccount'
+            foreach ($a in $all) { $a.GetType().FullName | Should -Be 'BillingPowerShell.BillingAccount' }
+        }
+
+        It 'matches the world for <_>' -ForEach 'MicrosoftOnlineServicesProgram', 'EnterpriseAgreement', 'MicrosoftCustomerAgreement' {
+            $expected = $world.accounts | Where-Object agreementType -EQ $_
+            $got = $all | Where-Object Name -EQ $expected.name
+            $got.AgreementType | Should -Be $_
+            $got.DisplayName | Should -Be $expected.displayName
+            $got.BillingAccountName | Should -Be $expected.name
+            $got.Id | Should -Be "/providers/Microsoft.Billing/billingAccounts/$($expected.name)"
+            $got.AccountStatus | Should -Not -BeNullOrEmpty
+            $got.AccountType | Should -Not -BeNullOrEmpty
+        }
+
+        It 'names accounts as each agreement does (PAYG and MCA guid:guid_date, EA an enrollment number)' {
+            ($all | Where-Object AgreementType -EQ 'EnterpriseAgreement').Name | Should -Match '^\d+$'
+            ($all | Where-Object AgreementType -EQ 'MicrosoftCustomerAgreement').Name | Should -Match '^[0-9a-f-]{36}:[0-9a-f-]{36}_\d{4}-\d{2}-\d{2}$'
+            ($all | Where-Object AgreementType -EQ 'MicrosoftOnlineServicesProgram').Name | Should -Match '^[0-9a-f-]{36}:[0-9a-f-]{36}_\d{4}-\d{2}-\d{2}$'
+        }
+
+        It 'the EA account carries its enrollment details' {
+            ($all | Where-Object AgreementType -EQ 'EnterpriseAgreement').EnrollmentDetails | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    Context '-Name' {
+        It 'gets one account by its exact name for <_>' -ForEach 'MicrosoftOnlineServicesProgram', 'EnterpriseAgreement', 'MicrosoftCustomerAgreement' {
+            $expected = $world.accounts | Where-Object agreementType -EQ $_
+            $got = @(Get-BillingAccount -Name $expected.name)
+            $got.Count | Should -Be 1
+            $got[0].Name | Should -Be $expected.name
+            $got[0].AgreementType | Should -Be $_
+        }
+
+        It 'takes the name by position and several names' {
+            $got = @(Get-BillingAccount $ea.name, $mca.name)
+            $got.Name | Should -Be @($ea.name, $mca.name)
+        }
+
+        It 'matches a wildcard on the name' {
+            $got = @(Get-BillingAccount -Name ($ea.name.Substring(0, 3) + '*'))
+            $got.Name | Should -Be @($ea.name)
+        }
+
+        It 'matches a wildcard on the display name, case-insensitively' {
+            $got = @(Get-BillingAccount -Name ($mca.displayName.Substring(0, 5).ToUpperInvariant() + '*'))
+            $got.Name | Should -Be @($mca.name)
+        }
+
+        It '* lists all accounts' {
+            @(Get-BillingAccount -Name '*').Count | Should -Be @($world.accounts).Count
+        }
+
+        It 'a wildcard that matches nothing writes nothing and no error' {
+            $got = Get-BillingAccount -Name 'zzz-no-match-*' -ErrorVariable ev
+            $got | Should -BeNullOrEmpty
+            $ev | Should -BeNullOrEmpty
+        }
+
+        It 'binds BillingAccountName from the pipeline' {
+            $got = @([pscustomobject]@{ BillingAccountName = $ea.name }, [pscustomobject]@{ BillingAccountName = $payg.name } | Get-BillingAccount)
+            $got.Name | Should -Be @($ea.name, $payg.name)
+        }
+
+        It 'an empty name is a parameter validation error' {
+            $e = try { Get-BillingAccount -Name '' -ErrorAction Stop; $null } catch { $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        }
+    }
+
+    Context 'errors' {
+        It 'an unknown account is ObjectNotFound, and the other names are still listed' {
+            $got = @(Get-BillingAccount -Name 'no-such-account', $ea.name -ErrorVariable ev -ErrorAction SilentlyContinue)
+            $got.Name | Should -Be @($ea.name)
+            $ev.Count | Should -Be 1
+            Assert-BillingError $ev[0] 'BillingObjectNotFound' 'ObjectNotFound'
+            $ev[0].TargetObject | Should -Be 'no-such-account'
+        }
+
+        It 'a token rejected by the service is AuthenticationFailed saying how to connect' {
+            try {
+                Set-EmulatorFaults $emu @{ revokeTokenAfter = 1 } | Out-Null
+                $null = Get-BillingAccount -Name $ea.name   # the one call still allowed
+                $e = try { Get-BillingAccount -ErrorAction Stop; $null } catch { $_ }
+            }
+            finally { Reset-Emulator $emu | Out-Null }
+            Assert-BillingError $e 'AuthenticationFailed' 'AuthenticationError'
+            $e.Exception.Message | Should -Match 'Connect-BillingAccount'
+        }
+
+        It 'a token without billing rights (403) is BillingPermissionDenied naming the billing role' {
+            # Connect checks the token, so the reader session is made by revoking nothing: connect as reader fails the
+            # same way a later call does. Both must name the role.
+            $e = try { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureReaderToken -ErrorAction Stop; $null } catch { $_ }
+            Assert-BillingError $e 'BillingPermissionDenied' 'PermissionDenied'
+            $e.Exception.Message | Should -Match '(?i)billing account reader|enterprise administrator|account administrator'
+            # The working connection is untouched.
+            @(Get-BillingAccount).Count | Should -Be @($world.accounts).Count
+        }
+    }
+}

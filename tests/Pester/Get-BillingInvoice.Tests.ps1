@@ -1,0 +1,310 @@
+# Get-BillingInvoice through the real module against the emulator: each agreement type's route (account, profile,
+# billing subscription), values from /_emulator/world, date filters (default: the last 12 months), -Latest, -Status,
+# -First/-Skip, -Name, pipelines (subscriptions, profiles, accounts, periods) with each invoice emitted once, and errors.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+    $script:emu = Start-TestEmulator
+    $script:world = Get-EmulatorWorld $emu
+    Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
+    $script:payg = $world.accounts | Where-Object agreementType -EQ 'MicrosoftOnlineServicesProgram'
+    $script:ea = $world.accounts | Where-Object agreementType -EQ 'EnterpriseAgreement'
+    $script:mca = $world.accounts | Where-Object agreementType -EQ 'MicrosoftCustomerAgreement'
+    $script:today = [datetime]::ParseExact($world.today, 'yyyy-MM-dd', [Globalization.CultureInfo]::InvariantCulture)
+    # Wide enough for the whole generated history.
+    $script:wide = @{ PeriodStartDate = $today.AddYears(-5); PeriodEndDate = $today }
+
+    function Get-RequestCount([string] $Route) {
+        $r = (Get-EmulatorStats $script:emu).requests
+        if ($r.PSObject.Properties[$Route]) { [long]$r.$Route } else { 0 }
+    }
+
+    function Assert-BillingError {
+        param($Record, [string] $Id, [string] $Category)
+        $Record | Should -Not -BeNullOrEmpty
+        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $Record.CategoryInfo.Category | Should -Be $Category
+        $Record.ToString() | Should -Not -Match '   at '
+        $Record.Exception.Message | Should -Not -Match '   at '
+    }
+}
+
+AfterAll {
+    Disconnect-BillingAccount
+    Stop-TestEmulator $script:emu
+}
+
+Describe 'Get-BillingInvoice' {
+    It 'the world has more than 12 months of invoices for each agreement type' {
+        @($payg.invoices).Count | Should -BeGreaterThan 12
+        @($ea.invoices).Count | Should -BeGreaterThan 12
+        @($mca.invoices).Count | Should -BeGreaterThan 12
+    }
+
+    Context 'each agreement type, whole history' {
+        It 'EA: the account''s invoices match the world' {
+            $got = @(Get-BillingInvoice -BillingAccountName $ea.name @wide)
+            $got.Name | Sort-Object | Should -Be ($ea.invoices.name | Sort-Object)
+            foreach ($i in $got) {
+                $w = $ea.invoices | Where-Object name -EQ $i.Name
+                $i.Status | Should -Be $w.status
+                $i.TotalAmount | Should -Be ([decimal]$w.totalAmount)
+                $i.Currency | Should -Be $w.currency
+                $i.PeriodStartDate.ToString('yyyy-MM-dd') | Should -Be $w.periodStartDate
+                $i.PeriodEndDate.ToString('yyyy-MM-dd') | Should -Be $w.periodEndDate
+                $i.BillingAccountName | Should -Be $ea.name
+                @($i.Documents).Count | Should -Be @($w.documents).Count
+            }
+        }
+
+        It 'MCA: the account''s invoices match the world, with their billing profiles' {
+            $got = @(Get-BillingInvoice -BillingAccountName $mca.name @wide)
+            $got.Name | Sort-Object | Should -Be ($mca.invoices.name | Sort-Object)
+            foreach ($i in $got) {
+                $w = $mca.invoices | Where-Object name -EQ $i.Name
+                $i.BillingProfileName | Should -Be $w.billingProfileName
+                $i.TotalAmount | Should -Be ([decimal]$w.totalAmount)
+                $i.Status | Should -Be $w.status
+            }
+        }
+
+        It 'MCA: one profile''s invoices' {
+            $p = $mca.billingProfiles[1].name
+            $got = @(Get-BillingInvoice -BillingAccountName $mca.name -BillingProfileName $p @wide)
+            $got.Name | Sort-Object | Should -Be (@($mca.invoices | Where-Object billingProfileName -EQ $p).name | Sort-Object)
+        }
+
+        It 'pay-as-you-go: one subscription''s invoices' {
+            $s = $payg.subscriptions[2].subscriptionId
+            $got = @(Get-BillingInvoice -SubscriptionId $s @wide)
+            $got.Name | Sort-Object | Should -Be (@($payg.invoices | Where-Object subscriptionId -EQ $s).name | Sort-Object)
+            foreach ($i in $got) {
+                $i.SubscriptionId | Should -Be $s
+                $i.TotalAmount | Should -Be ([decimal]($payg.invoices | Where-Object name -EQ $i.Name).totalAmount)
+            }
+        }
+
+        It 'writes BillingInvoice objects, the type its [OutputType] declares, newest first' {
+            (Get-Command Get-BillingInvoice).OutputType.Name | Should -Contain 'BillingPowerShell.BillingInvoice'
+            $got = @(Get-BillingInvoice -BillingAccountName $ea.name @wide)
+            foreach ($i in $got) { $i.GetType().FullName | Should -Be 'BillingPowerShell.BillingInvoice' }
+            for ($k = 1; $k -lt $got.Count; $k++) { $got[$k].InvoiceDate | Should -BeLessOrEqual $got[$k - 1].InvoiceDate }
+        }
+
+        It 'with nothing named: every invoice of every account, each once' {
+            $got = @(Get-BillingInvoice @wide)
+            $all = @($world.accounts | ForEach-Object { $_.invoices })
+            $got.Name | Sort-Object | Should -Be ($all.name | Sort-Object)
+        }
+    }
+
+    Context 'date filters' {
+        BeforeAll { $script:eaAll = @(Get-BillingInvoice -BillingAccountName $ea.name @wide) }
+
+        It 'by default: the last 12 months by invoice date' {
+            $got = @(Get-BillingInvoice -BillingAccountName $ea.name)
+            $from = $today.AddMonths(-12)
+            $expected = @($eaAll | Where-Object { $_.InvoiceDate.Date -ge $from -and $_.InvoiceDate.Date -le $today })
+            $got.Name | Should -Be $expected.Name
+            $got.Count | Should -BeLessThan $eaAll.Count
+            $got.Count | Should -BeGreaterOrEqual 11
+        }
+
+        It '-PeriodStartDate/-PeriodEndDate select the invoices dated in the range' {
+            $from = $today.AddMonths(-6).Date; $to = $today.AddMonths(-3).Date
+            $got = @(Get-BillingInvoice -BillingAccountName $ea.name -PeriodStartDate $from -PeriodEndDate $to)
+            $expected = @($eaAll | Where-Object { $_.InvoiceDate.Date -ge $from -and $_.InvoiceDate.Date -le $to })
+            $expected.Count | Should -BeGreaterOrEqual 3
+            $got.Name | Should -Be $expected.Name
+        }
+
+        It '-PeriodStartDate alone runs to today' {
+            $from = $today.AddMonths(-2).Date
+            $got = @(Get-BillingInvoice -BillingAccountName $mca.name -PeriodStartDate $from)
+            $got.Count | Should -BeGreaterThan 0
+            $got | ForEach-Object { $_.InvoiceDate.Date | Should -BeGreaterOrEqual $from }
+        }
+
+        It 'a range with no invoices gives nothing and no error' {
+            $got = Get-BillingInvoice -BillingAccountName $ea.name -PeriodStartDate '2001-01-01' -PeriodEndDate '2001-12-31' -ErrorVariable ev
+            $got | Should -BeNullOrEmpty
+            $ev | Should -BeNullOrEmpty
+        }
+
+        It 'an end before the start is EndBeforeStart, before any request' {
+            $before = (Get-EmulatorStats $emu).totalRequests
+            $e = try { Get-BillingInvoice -BillingAccountName $ea.name -PeriodStartDate '2026-05-01' -PeriodEndDate '2026-04-01' -ErrorAction Stop; $null } catch { $_ }
+            Assert-BillingError $e 'EndBeforeStart' 'InvalidArgument'
+            (Get-EmulatorStats $emu).totalRequests | Should -Be $before
+        }
+
+        It 'a date that is not a date is a parameter binding error' {
+            $e = try { Get-BillingInvoice -PeriodStartDate 'yesterday-ish' -ErrorAction Stop; $null } catch { $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'CannotConvertArgumentNoMessage,*'
+        }
+    }
+
+    Context '-Latest, -Status, -First/-Skip' {
+        It '-Latest gives the newest invoice of the scope' {
+            $all = @(Get-BillingInvoice -BillingAccountName $ea.name @wide)
+            $got = @(Get-BillingInvoice -BillingAccountName $ea.name -Latest)
+            $got.Name | Should -Be @($all[0].Name)
+            $got[0].PeriodEndDate.ToString('yyyy-MM-dd') | Should -Be (($ea.invoices | Sort-Object periodEndDate)[-1].periodEndDate)
+        }
+
+        It '-Latest with nothing named gives one per scope (each PAYG subscription, the EA and MCA accounts)' {
+            $got = @(Get-BillingInvoice -Latest)
+            $got.Count | Should -Be (@($payg.subscriptions).Count + 2)
+            ($got | Where-Object BillingAccountName -EQ $ea.name).Count | Should -Be 1
+        }
+
+        It '-Status <_> keeps only invoices in that status' -ForEach 'Paid', 'Void', 'Due', 'OverDue' {
+            $status = $_
+            $got = @(Get-BillingInvoice -BillingAccountName $mca.name -Status $status @wide)
+            $expected = @($mca.invoices | Where-Object status -EQ $status)
+            $expected.Count | Should -BeGreaterThan 0
+            $got.Name | Sort-Object | Should -Be ($expected.name | Sort-Object)
+        }
+
+        It '-Status with several values' {
+            $got = @(Get-BillingInvoice -BillingAccountName $mca.name -Status Void, Due @wide)
+            $got.Name | Sort-Object | Should -Be (@($mca.invoices | Where-Object status -In 'Void', 'Due').name | Sort-Object)
+        }
+
+        It 'an unknown -Status is a parameter validation error' {
+            $e = try { Get-BillingInvoice -Status 'Lost' -ErrorAction Stop; $null } catch { $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        }
+
+        It '-First 3 gives the three newest' {
+            $all = @(Get-BillingInvoice -BillingAccountName $ea.name @wide)
+            (Get-BillingInvoice -BillingAccountName $ea.name @wide -First 3).Name | Should -Be $all[0..2].Name
+        }
+
+        It '-Skip 2 -First 2 gives the third and fourth newest' {
+            $all = @(Get-BillingInvoice -BillingAccountName $ea.name @wide)
+            (Get-BillingInvoice -BillingAccountName $ea.name @wide -Skip 2 -First 2).Name | Should -Be $all[2..3].Name
+        }
+
+        It '-First applies across the whole pipeline input, not per scope' {
+            $got = @(Get-BillingSubscription -BillingAccountName $payg.name | Get-BillingInvoice @wide -First 4)
+            $got.Count | Should -Be 4
+        }
+    }
+
+    Context '-Name' {
+        It 'gets one invoice by name for <_>' -ForEach 'EnterpriseAgreement', 'MicrosoftCustomerAgreement' {
+            $account = $world.accounts | Where-Object agreementType -EQ $_
+            $name = $account.invoices[3].name
+            $got = @(Get-BillingInvoice -Name $name -BillingAccountName $account.name)
+            $got.Name | Should -Be @($name)
+            $got[0].TotalAmount | Should -Be ([decimal]$account.invoices[3].totalAmount)
+        }
+
+        It 'gets a pay-as-you-go invoice by name and subscription' {
+            $w = $payg.invoices[5]
+            $got = @(Get-BillingInvoice -Name $w.name -SubscriptionId $w.subscriptionId)
+            $got.Name | Should -Be @($w.name)
+        }
+
+        It 'an unknown invoice is ObjectNotFound' {
+            $got = Get-BillingInvoice -Name 'NOSUCHINVOICE' -BillingAccountName $ea.name -ErrorVariable ev -ErrorAction SilentlyContinue
+            $got | Should -BeNullOrEmpty
+            $ev.Count | Should -Be 1
+            Assert-BillingError $ev[0] 'BillingObjectNotFound' 'ObjectNotFound'
+        }
+
+        It 'a name that is not an invoice name (<_>) is a parameter validation error' -ForEach '../x', 'a b', '*' {
+            $e = try { Get-BillingInvoice -Name $_ -BillingAccountName $ea.name -ErrorAction Stop; $null } catch { $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        }
+    }
+
+    Context 'pipelines: each invoice once' {
+        It 'Get-BillingSubscription (EA) | Get-BillingInvoice lists the account once and emits each invoice once' {
+            $before = Get-RequestCount 'Invoices_ListByBillingAccount'
+            $got = @(Get-BillingSubscription -BillingAccountName $ea.name | Get-BillingInvoice @wide)
+            $after = Get-RequestCount 'Invoices_ListByBillingAccount'
+            @($ea.subscriptions).Count | Should -BeGreaterThan 1
+            $got.Name | Sort-Object | Should -Be ($ea.invoices.name | Sort-Object)
+            ($got.Name | Select-Object -Unique).Count | Should -Be $got.Count
+            ($after - $before) | Should -Be 1
+        }
+
+        It 'Get-BillingSubscription (MCA) | Get-BillingInvoice emits each profile''s invoices once' {
+            $got = @(Get-BillingSubscription -BillingAccountName $mca.name | Get-BillingInvoice @wide)
+            $got.Name | Sort-Object | Should -Be ($mca.invoices.name | Sort-Object)
+            ($got.Name | Select-Object -Unique).Count | Should -Be $got.Count
+        }
+
+        It 'Get-BillingSubscription (PAYG) | Get-BillingInvoice gives each subscription''s invoices' {
+            $got = @(Get-BillingSubscription -BillingAccountName $payg.name | Get-BillingInvoice @wide)
+            $got.Name | Sort-Object | Should -Be ($payg.invoices.name | Sort-Object)
+        }
+
+        It 'Get-BillingProfile | Get-BillingInvoice gives each profile''s invoices' {
+            $got = @(Get-BillingProfile | Get-BillingInvoice @wide)
+            $got.Name | Sort-Object | Should -Be ($mca.invoices.name | Sort-Object)
+        }
+
+        It 'Get-BillingAccount | Get-BillingInvoice gives every invoice once' {
+            $got = @(Get-BillingAccount | Get-BillingInvoice @wide -ErrorVariable ev)
+            $ev | Should -BeNullOrEmpty
+            $all = @($world.accounts | ForEach-Object { $_.invoices })
+            $got.Name | Sort-Object | Should -Be ($all.name | Sort-Object)
+        }
+
+        It 'Get-BillingPeriod | Get-BillingInvoice gives the invoices of those periods' {
+            $periods = @(Get-BillingPeriod -SubscriptionId $payg.subscriptions[0].subscriptionId -First 3)
+            $got = @($periods | Get-BillingInvoice)
+            $got.Name | Sort-Object | Should -Be (@($periods | ForEach-Object { $_.InvoiceNames }) | Sort-Object)
+        }
+    }
+
+    Context 'errors' {
+        It 'an unknown account is ObjectNotFound' {
+            $got = Get-BillingInvoice -BillingAccountName 'no-such-account' -ErrorVariable ev -ErrorAction SilentlyContinue
+            $got | Should -BeNullOrEmpty
+            Assert-BillingError $ev[0] 'BillingObjectNotFound' 'ObjectNotFound'
+        }
+
+        It 'an unknown profile is ObjectNotFound' {
+            $got = Get-BillingInvoice -BillingAccountName $mca.name -BillingProfileName 'NO-SUCH-PROF' -ErrorVariable ev -ErrorAction SilentlyContinue
+            $got | Should -BeNullOrEmpty
+            Assert-BillingError $ev[0] 'BillingObjectNotFound' 'ObjectNotFound'
+        }
+
+        It 'a malformed subscription id is a parameter validation error' {
+            $e = try { Get-BillingInvoice -SubscriptionId 'nope' -ErrorAction Stop; $null } catch { $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        }
+
+        It 'a token rejected half-way is AuthenticationFailed saying how to connect' {
+            try {
+                Set-EmulatorFaults $emu @{ revokeTokenAfter = 1 } | Out-Null
+                $null = Get-BillingAccount -Name $ea.name
+                $got = Get-BillingInvoice -BillingAccountName $ea.name -ErrorVariable ev -ErrorAction SilentlyContinue
+            }
+            finally { Reset-Emulator $emu | Out-Null }
+            $got | Should -BeNullOrEmpty
+            Assert-BillingError $ev[0] 'AuthenticationFailed' 'AuthenticationError'
+            $ev[0].Exception.Message | Should -Match 'Connect-BillingAccount'
+        }
+
+        It 'throttling on every call is retried and, when it passes, the listing is complete' {
+            try {
+                Reset-Emulator $emu | Out-Null
+                Set-EmulatorFaults $emu @{ fault429Rate = 0.5; fault429Header = 'rotate'; pathContains = '/invoices' } | Out-Null
+                # Fault decisions are per request number: list until some were throttled; every listing must be complete.
+                for ($n = 0; $n -lt 8 -and (Get-EmulatorStats $emu).totalFaults -eq 0; $n++) {
+                    $got = @(Get-BillingInvoice -BillingAccountName $mca.name @wide)
+                    $got.Name | Sort-Object | Should -Be ($mca.invoices.name | Sort-Object)
+                }
+                $faults = (Get-EmulatorStats $emu).totalFaults
+            }
+            finally { Reset-Emulator $emu | Out-Null }
+            $faults | Should -BeGreaterThan 0
+        }
+    }
+}
