@@ -1,0 +1,408 @@
+# Get-DailyUsage through the real module against the emulator: every agreement type and both metrics, Auto's choice
+# and its pay-as-you-go fallback, -Source forced, pipeline input from the other cmdlets, month chunks, faults (429
+# storms with every retry-after header kind, connection resets, expired SAS links) that must give exactly the rows
+# of a clean run, a stopped pipeline, and bad input refused before any request.
+# Expected figures come from GET /_emulator/world (rows and cost per currency per scope and month, both metrics).
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'UsageTestHelpers.psm1') -Force
+    if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+    $ProgressPreference = 'SilentlyContinue'
+    # Two subscriptions per account (four for MCA), 36 rows a day each: a pay-as-you-go month is more than one usage
+    # details page (1,000 rows), and the cost details reports are split into several blobs of 500 rows.
+    $script:emu = Start-TestEmulator -Size 2 -ExtraArgument '--csv-rows-per-blob', '500', '--usage-rows-per-day', '36'
+    $null = Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken
+    $script:world = Get-UsageWorld $emu
+    $script:m1 = Get-MonthStart $world -1        # last month
+    $script:m1End = $m1.AddMonths(1).AddDays(-1)
+    $script:m2 = Get-MonthStart $world -2
+    $script:m3 = Get-MonthStart $world -3
+    $script:eaName = $world.Ea.name
+    $script:eaScope = "/providers/Microsoft.Billing/billingAccounts/$eaName"
+    $script:mcaName = $world.Mca.name
+    $script:mcaProfile = $world.Mca.billingProfiles[0].name
+    $script:mcaProfileScope = "/providers/Microsoft.Billing/billingAccounts/$mcaName/billingProfiles/$mcaProfile"
+    $script:paygSub = $world.Payg.subscriptions[0].subscriptionId
+    $script:paygScope = "/subscriptions/$paygSub"
+
+    # Runs a command again (up to 6 times) until the emulator has injected -Minimum faults of -Kind ('*': any);
+    # returns each run's records as one array per run.
+    function script:Invoke-UntilFaulted([string] $Kind, [int] $Minimum, [scriptblock] $ScriptBlock) {
+        $runs = [Collections.Generic.List[object]]::new()
+        for ($i = 0; $i -lt 6; $i++) {
+            $runs.Add(@(& $ScriptBlock))
+            $stats = Get-EmulatorStats $emu
+            $n = if ($Kind -eq '*') { $stats.totalFaults } else { Get-EmulatorFaultCount $stats $Kind }
+            if ($n -ge $Minimum) { break }
+        }
+        , $runs.ToArray()
+    }
+    # Clean runs: the reference every fault scenario must reproduce exactly.
+    Reset-Emulator $emu
+    $script:cleanEa = Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End
+    $script:cleanEaHash = Get-RowKeyHash $cleanEa
+    $script:cleanPayg = Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End
+    $script:cleanPaygHash = Get-RowKeyHash $cleanPayg
+}
+
+AfterAll {
+    Disconnect-BillingAccount -ErrorAction Ignore
+    Stop-TestEmulator $script:emu
+}
+
+BeforeDiscovery {
+    $script:RetryHeaderKinds = @(
+        'Retry-After', 'Retry-After-Date', 'retry-after-ms', 'x-ms-retry-after-ms',
+        'x-ms-ratelimit-microsoft.consumption-retry-after',
+        'x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after',
+        'x-ms-ratelimit-microsoft.costmanagement-entity-retry-after',
+        'x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after',
+        'x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after')
+}
+
+Describe 'Get-DailyUsage' {
+    BeforeEach { Reset-Emulator $emu }
+
+    Context 'every agreement type and metric' {
+        It '<Name>, <Metric>: the rows and total of the world, from <Source>' -ForEach @(
+            @{ Name = 'pay-as-you-go subscription (from Get-BillingSubscription)'; Kind = 'Payg'; Metric = 'ActualCost'; Source = 'usage details' }
+            @{ Name = 'pay-as-you-go subscription (from Get-BillingSubscription)'; Kind = 'Payg'; Metric = 'AmortizedCost'; Source = 'usage details' }
+            @{ Name = 'EA billing account'; Kind = 'Ea'; Metric = 'ActualCost'; Source = 'cost details' }
+            @{ Name = 'EA billing account'; Kind = 'Ea'; Metric = 'AmortizedCost'; Source = 'cost details' }
+            @{ Name = 'MCA billing profile'; Kind = 'Mca'; Metric = 'ActualCost'; Source = 'cost details' }
+            @{ Name = 'MCA billing profile'; Kind = 'Mca'; Metric = 'AmortizedCost'; Source = 'cost details' }
+        ) {
+            $records = switch ($Kind) {
+                'Payg' { Get-BillingSubscription | Where-Object SubscriptionId -eq $paygSub | Get-DailyUsage -StartDate $m1 -EndDate $m1End -Metric $Metric -WarningVariable w }
+                'Ea' { Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Metric $Metric -WarningVariable w }
+                'Mca' { Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -StartDate $m1 -EndDate $m1End -Metric $Metric -WarningVariable w }
+            }
+            $scope = @{ Payg = $paygScope; Ea = $eaScope; Mca = $mcaProfileScope }[$Kind]
+            $expected = Get-ExpectedUsage -World $world -Scope $scope -Month $m1 -Metric $Metric
+            $actual = Measure-Usage $records
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            $w | Should -BeNullOrEmpty -Because 'Auto knows the agreement: no fallback, no warning'
+            @($records)[0].GetType().FullName | Should -Be 'BillingPowerShell.UsageRecord'
+            $days = @($records.Date | Sort-Object -Unique)
+            $days | ForEach-Object { $_.Kind | Should -Be 'Utc'; $_.TimeOfDay | Should -Be ([TimeSpan]::Zero) }
+            $days[0] | Should -Be $m1
+            $days[-1] | Should -Be $m1End
+            $stats = Get-EmulatorStats $emu
+            if ($Source -eq 'usage details') {
+                Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 0
+                Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -BeGreaterOrEqual 2 -Because 'a month of 36 rows a day is more than one 1,000-row page'
+                $records[0].SourceFormat | Should -Be 'UsageDetailsLegacy'
+            }
+            else {
+                Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
+                Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -Be 0
+                Get-EmulatorStatsCount $stats 'Blob_GET' | Should -BeGreaterThan 1 -Because 'the report is split into blobs of 150 rows'
+                $records[0].SourceFormat | Should -BeLike ($Kind -eq 'Mca' ? 'McaCostDetails*' : 'EaCostDetails*')
+            }
+        }
+
+        It 'gives different totals for the two metrics where reservations are amortized' {
+            $actual = Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Metric ActualCost | Measure-Usage
+            $amortized = Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Metric AmortizedCost | Measure-Usage
+            $actual.Rows | Should -Be $amortized.Rows
+            $actual.Cost['EUR'] | Should -BeLessThan $amortized.Cost['EUR']
+        }
+    }
+
+    Context 'Auto source' {
+        It 'falls back to usage details with a warning when the service answers 422 for a pay-as-you-go subscription' {
+            $records = Get-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -WarningVariable w 3>$null
+            $expected = Get-ExpectedUsage -World $world -Scope $paygScope -Month $m1
+            $actual = Measure-Usage $records
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            @($w).Count | Should -Be 1
+            "$w" | Should -Match 'usage details'
+            $stats = Get-EmulatorStats $emu
+            Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1 -Because 'the report is tried once'
+            $stats.statuses.'422' | Should -Be 1
+            Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -BeGreaterOrEqual 2
+        }
+
+        It 'uses the cost details report for an EA subscription named only by id, without a warning' {
+            $sub = $world.Ea.subscriptions[1].subscriptionId
+            $records = Get-DailyUsage -SubscriptionId $sub -StartDate $m1 -EndDate $m1End -WarningVariable w
+            $expected = Get-ExpectedUsage -World $world -Scope "/subscriptions/$sub" -Month $m1
+            $actual = Measure-Usage $records
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            $w | Should -BeNullOrEmpty
+            $stats = Get-EmulatorStats $emu
+            Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
+            Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -Be 0
+        }
+
+        It 'uses the cost details report for an MCA subscription named only by id' {
+            $sub = $world.Mca.subscriptions[0].subscriptionId
+            $actual = Get-DailyUsage -SubscriptionId $sub -StartDate $m1 -EndDate $m1End | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope "/subscriptions/$sub" -Month $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
+        }
+    }
+
+    Context '-Source forced' {
+        It 'reads an EA billing account from usage details with -Source UsageDetails, with the same rows and total' {
+            $actual = Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Source UsageDetails | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            $stats = Get-EmulatorStats $emu
+            Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 0
+            Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -BeGreaterOrEqual 2
+        }
+
+        It 'reads an MCA billing profile from usage details (modern kind) with -Source UsageDetails, with the same rows and total' {
+            $records = Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -StartDate $m1 -EndDate $m1End -Source UsageDetails -Metric AmortizedCost
+            $actual = Measure-Usage $records
+            $expected = Get-ExpectedUsage -World $world -Scope $mcaProfileScope -Month $m1 -Metric AmortizedCost
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            $records[0].SourceFormat | Should -Be 'UsageDetailsModern'
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 0
+        }
+
+        It 'does not fall back when -Source CostDetails is forced on a pay-as-you-go subscription: a clear error' {
+            $err = Get-ErrorFromCommand { Get-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -Source CostDetails -WarningAction SilentlyContinue }
+            Assert-CleanError $err 'BillingRequestRejected' InvalidArgument
+            $err.Exception.Message | Should -Match 'not supported'
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'UsageDetails_List' | Should -Be 0
+        }
+    }
+
+    Context 'pipeline input' {
+        It 'takes every subscription of an account from Get-BillingSubscription: the account''s rows and total' {
+            $actual = Get-BillingSubscription | Where-Object BillingAccountName -eq $eaName | Get-DailyUsage -StartDate $m1 -EndDate $m1End | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be @($world.Ea.subscriptions).Count -Because 'one report per subscription'
+        }
+
+        It 'takes a billing account from Get-BillingAccount' {
+            $actual = Get-BillingAccount | Where-Object Name -eq $eaName | Get-DailyUsage -StartDate $m1 -EndDate $m1End -Metric AmortizedCost | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m1 -Metric AmortizedCost
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+        }
+
+        It 'takes the billing profiles of an MCA account from Get-BillingProfile: both currencies' {
+            $actual = Get-BillingAccount | Where-Object Name -eq $mcaName | Get-BillingProfile | Get-DailyUsage -StartDate $m1 -EndDate $m1End | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope "/providers/Microsoft.Billing/billingAccounts/$mcaName" -Month $m1
+            $actual.Rows | Should -Be $expected.Rows
+            $actual.Cost.Keys.Count | Should -Be 2
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+        }
+
+        It 'takes a pay-as-you-go billing period from Get-BillingPeriod (usage details billing period scope)' {
+            $period = Get-BillingPeriod -SubscriptionId $paygSub | Where-Object { $_.StartDate.Date -eq $m1 }
+            $period | Should -HaveCount 1
+            $actual = $period | Get-DailyUsage | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $paygScope -Month $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 0
+        }
+
+        It 'takes an MCA invoice from Get-BillingInvoice as -InvoiceId: the rows of its billing period' {
+            $invoice = Get-BillingInvoice -BillingAccountName $mcaName -BillingProfileName $mcaProfile |
+                Where-Object { $_.PeriodStartDate.Date -eq $m2 }
+            $invoice | Should -HaveCount 1
+            $actual = $invoice | Get-DailyUsage | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $mcaProfileScope -Month $m2
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
+        }
+
+        It 'reads an EA billing period (yyyyMM) with -BillingPeriodName' {
+            $actual = Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName $m2.ToString('yyyyMM') | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m2
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+        }
+    }
+
+    Context 'ranges longer than a month' {
+        It 'splits three months of an EA account into one report per month, with exactly the world''s rows and total' {
+            $actual = Get-DailyUsage -BillingAccountName $eaName -StartDate $m3 -EndDate $m1End | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m3, $m2, $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 3
+        }
+
+        It 'splits two months of an MCA profile into two reports' {
+            $actual = Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -StartDate $m2 -EndDate $m1End -Metric AmortizedCost | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $mcaProfileScope -Month $m2, $m1 -Metric AmortizedCost
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 2
+        }
+
+        It 'pages two months of pay-as-you-go usage details, month by month' {
+            $cleanPayg | Measure-Object | ForEach-Object Count | Should -Be (Get-ExpectedUsage -World $world -Scope $paygScope -Month $m2, $m1).Rows
+            $actual = Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $paygScope -Month $m2, $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'UsageDetails_List' | Should -BeGreaterOrEqual 4 -Because 'two months of two pages'
+        }
+
+        It 'keeps records in date order across chunks' {
+            $dates = $cleanEa.Date
+            for ($i = 1; $i -lt $dates.Count; $i++) { if ($dates[$i] -lt $dates[$i - 1]) { throw "Record $i ($($dates[$i])) comes after $($dates[$i - 1])." } }
+            $cleanEa.Count | Should -Be (Get-ExpectedUsage -World $world -Scope $eaScope -Month $m2, $m1).Rows
+        }
+    }
+
+    Context 'faults give exactly the rows of a clean run' {
+        It '429 storm on the report request and its poll, header <_>' -ForEach $script:RetryHeaderKinds {
+            # "CostDetails" is in both generateCostDetailsReport (the request) and costDetailsOperationResults (the poll).
+            # Faults are a function of the request's sequence number: run until the storm has hit a few times; every
+            # run under it must give exactly the clean rows.
+            $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = $_; pathContains = 'CostDetails' }
+            $runs = Invoke-UntilFaulted -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            Get-EmulatorFaultCount (Get-EmulatorStats $emu) "429:$_" | Should -BeGreaterOrEqual 1 -Because 'the storm must have happened'
+            foreach ($records in $runs) {
+                $records.Count | Should -Be $cleanEa.Count
+                Get-RowKeyHash $records | Should -Be $cleanEaHash -Because 'no row is missing and none comes twice'
+            }
+        }
+
+        It '429 storms on the report request alone and on the poll alone' {
+            $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = 'rotate'; pathContains = 'generateCostDetailsReport' }
+            $a = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            $createStats = Get-EmulatorStats $emu
+            Reset-Emulator $emu
+            $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = 'rotate'; pathContains = 'costDetailsOperationResults' }
+            $b = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            $pollStats = Get-EmulatorStats $emu
+            Get-EmulatorStatsCount $createStats 'GenerateCostDetailsReport_CreateOperation' | Should -Be (2 * @($a).Count + $createStats.totalFaults) -Because 'each throttled report request was sent again, once'
+            Get-EmulatorStatsCount $pollStats 'GenerateCostDetailsReport_CreateOperation' | Should -Be (2 * @($b).Count) -Because 'a throttled poll is polled again, the report is not asked for again'
+            $pollStats.totalFaults | Should -BeGreaterThan 0
+            foreach ($records in @($a) + @($b)) { Get-RowKeyHash $records | Should -Be $cleanEaHash }
+        }
+
+        It '429 storm on usage details paging, header <_>' -ForEach $script:RetryHeaderKinds {
+            $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = $_; pathContains = 'usageDetails' }
+            $runs = Invoke-UntilFaulted -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End }
+            Get-EmulatorFaultCount (Get-EmulatorStats $emu) "429:$_" | Should -BeGreaterOrEqual 1
+            foreach ($records in $runs) {
+                $records.Count | Should -Be $cleanPayg.Count
+                Get-RowKeyHash $records | Should -Be $cleanPaygHash
+            }
+        }
+
+        It 'a connection reset in the middle of CSV blobs: resumed, nothing lost or doubled' {
+            $null = Set-EmulatorFaults $emu @{ faultResetRate = 0.3; resetTargets = @('csv') }
+            $runs = Invoke-UntilFaulted -Kind 'reset-csv' -Minimum 2 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            Get-EmulatorFaultCount (Get-EmulatorStats $emu) 'reset-csv' | Should -BeGreaterOrEqual 2
+            foreach ($records in $runs) {
+                $records.Count | Should -Be $cleanEa.Count
+                Get-RowKeyHash $records | Should -Be $cleanEaHash
+            }
+        }
+
+        It 'a connection reset in the middle of a usage details page: nothing lost or doubled' {
+            $null = Set-EmulatorFaults $emu @{ faultResetRate = 0.4; resetTargets = @('json'); pathContains = 'usageDetails' }
+            $runs = Invoke-UntilFaulted -Kind 'reset-json' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End }
+            Get-EmulatorFaultCount (Get-EmulatorStats $emu) 'reset-json' | Should -BeGreaterThan 0
+            foreach ($records in $runs) {
+                $records.Count | Should -Be $cleanPayg.Count
+                Get-RowKeyHash $records | Should -Be $cleanPaygHash
+            }
+        }
+
+        It 'a SAS link that expired before the download: the report is asked for again, rows exactly once' {
+            # The first manifest carries expired links; as soon as the blob host has refused one, a watcher in
+            # another runspace switches the emulator back to normal links, so the renewed report can be read.
+            $null = Set-EmulatorFaults $emu @{ sasMode = 'expired' }
+            $watcher = [powershell]::Create()
+            $null = $watcher.AddScript({
+                param($helpers, $emu)
+                Import-Module $helpers -Force
+                $deadline = [DateTime]::UtcNow.AddSeconds(120)
+                while ([DateTime]::UtcNow -lt $deadline) {
+                    $s = Get-EmulatorStats -Emulator $emu
+                    if ($s.faults.PSObject.Properties['blob-expired']) { $null = Set-EmulatorFaults -Emulator $emu -Settings @{}; return 'switched' }
+                    Start-Sleep -Milliseconds 20
+                }
+                'timed out'
+            }).AddArgument((Join-Path $PSScriptRoot 'TestHelpers.psm1')).AddArgument($emu)
+            $handle = $watcher.BeginInvoke()
+            try {
+                $records = Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End
+            }
+            finally {
+                $result = $watcher.EndInvoke($handle)
+                $watcher.Dispose()
+            }
+            "$result" | Should -Be 'switched'
+            $stats = Get-EmulatorStats $emu
+            Get-EmulatorFaultCount $stats 'blob-expired' | Should -BeGreaterThan 0
+            Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -BeGreaterThan 1 -Because 'the expired report was asked for again'
+            $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m1
+            $actual = Measure-Usage $records
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-RowKey $records | Should -Be (Get-RowKey @($cleanEa | Where-Object { $_.Date -ge $m1 }))
+        }
+
+        It 'links that never work give a clear error, not a hang' {
+            $null = Set-EmulatorFaults $emu @{ sasMode = 'expired' }
+            $err = Get-ErrorFromCommand { Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End }
+            Assert-CleanError $err 'DownloadRefused' ResourceUnavailable
+            Find-Secret -Text @($err) | Should -BeNullOrEmpty -Because 'the SAS signature is never shown'
+        }
+    }
+
+    Context 'a stopped pipeline' {
+        It 'Select-Object -First 10 returns promptly and stops the downloads' {
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $first = Get-DailyUsage -BillingAccountName $eaName -StartDate $m3 -EndDate $m1End | Select-Object -First 10
+            $sw.Stop()
+            $first | Should -HaveCount 10
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 20
+            $after = Get-EmulatorStats $emu
+            Start-Sleep -Milliseconds 1500
+            $later = Get-EmulatorStats $emu
+            $later.totalRequests | Should -Be $after.totalRequests -Because 'no request goes on after the pipeline stopped'
+        }
+
+        It 'works normally after a stopped pipeline' {
+            $null = Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End | Select-Object -First 1
+            (Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End | Measure-Usage).Rows |
+                Should -Be (Get-ExpectedUsage -World $world -Scope $eaScope -Month $m1).Rows
+        }
+    }
+
+    Context 'bad input is refused before any request' {
+        It '<Name>' -ForEach @(
+            @{ Name = 'end before start'; Id = 'EndBeforeStart'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $eaName -StartDate $m1End -EndDate $m1 } }
+            @{ Name = 'start date in the future'; Id = 'StartDateInFuture'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $eaName -StartDate ([DateTime]::UtcNow.Date.AddDays(3)) -EndDate ([DateTime]::UtcNow.Date.AddDays(5)) } }
+            @{ Name = 'end date in the future'; Id = 'EndDateInFuture'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate ([DateTime]::UtcNow.Date.AddDays(2)) } }
+            @{ Name = 'older than 13 months (cost details)'; Id = 'StartDateTooOld'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $eaName -StartDate ([DateTime]::UtcNow.Date.AddMonths(-15)) -EndDate ([DateTime]::UtcNow.Date.AddMonths(-14)) } }
+            @{ Name = 'conflicting time parameters (dates and a billing period)'; Id = 'ConflictingTimeParameters'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -BillingPeriodName $m1.ToString('yyyyMM') } }
+            @{ Name = 'conflicting time parameters (billing period and invoice)'; Id = 'ConflictingTimeParameters'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -InvoiceId 'G123456789' -BillingPeriodName '202401' } }
+            @{ Name = 'missing scope'; Id = 'ScopeRequired'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -StartDate $m1 -EndDate $m1End } }
+            @{ Name = 'a billing profile without its account'; Id = 'BillingAccountNameRequired'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingProfileName $mcaProfile -StartDate $m1 -EndDate $m1End } }
+            @{ Name = 'an invoice section without its profile'; Id = 'BillingProfileNameRequired'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $mcaName -InvoiceSectionName 'x' -StartDate $m1 -EndDate $m1End } }
+            @{ Name = 'a subscription id that is not a GUID'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -SubscriptionId 'not-a-guid' -StartDate $m1 -EndDate $m1End } }
+            @{ Name = 'an unknown metric'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -BillingAccountName $eaName -Metric Usage } }
+            @{ Name = 'a malformed billing period name'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName '2024-01' } }
+        ) {
+            $err = Get-ErrorFromCommand $Call
+            Assert-CleanError $err $Id $Category
+            (Get-EmulatorStats $emu).totalRequests | Should -Be 0 -Because 'nothing is sent for bad input'
+        }
+    }
+}
