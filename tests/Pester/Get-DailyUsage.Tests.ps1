@@ -41,7 +41,10 @@ BeforeAll {
     # Clean runs: the reference every fault scenario must reproduce exactly.
     Reset-Emulator $emu
     $script:cleanEa = Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End
-    $script:cleanEaHash = Get-RowKeyHash $cleanEa
+    # Fault runs read one EA subscription (half the rows of the account): the same reports, blobs and chunks.
+    $script:eaSub = $world.Ea.subscriptions[0].subscriptionId
+    $script:cleanEaSub = Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End
+    $script:cleanEaSubHash = Get-RowKeyHash $cleanEaSub
     $script:cleanPayg = Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End
     $script:cleanPaygHash = Get-RowKeyHash $cleanPayg
 }
@@ -270,26 +273,26 @@ Describe 'Get-DailyUsage' {
             # Faults are a function of the request's sequence number: run until the storm has hit a few times; every
             # run under it must give exactly the clean rows.
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = $_; pathContains = 'CostDetails' }
-            $runs = Invoke-UntilFaulted -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            $runs = Invoke-UntilFaulted -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             Get-EmulatorFaultCount (Get-EmulatorStats $emu) "429:$_" | Should -BeGreaterOrEqual 1 -Because 'the storm must have happened'
             foreach ($records in $runs) {
-                $records.Count | Should -Be $cleanEa.Count
-                Get-RowKeyHash $records | Should -Be $cleanEaHash -Because 'no row is missing and none comes twice'
+                $records.Count | Should -Be $cleanEaSub.Count
+                Get-RowKeyHash $records | Should -Be $cleanEaSubHash -Because 'no row is missing and none comes twice'
             }
         }
 
         It '429 storms on the report request alone and on the poll alone' {
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = 'rotate'; pathContains = 'generateCostDetailsReport' }
-            $a = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            $a = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             $createStats = Get-EmulatorStats $emu
             Reset-Emulator $emu
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = 'rotate'; pathContains = 'costDetailsOperationResults' }
-            $b = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            $b = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             $pollStats = Get-EmulatorStats $emu
             Get-EmulatorStatsCount $createStats 'GenerateCostDetailsReport_CreateOperation' | Should -Be (2 * @($a).Count + $createStats.totalFaults) -Because 'each throttled report request was sent again, once'
             Get-EmulatorStatsCount $pollStats 'GenerateCostDetailsReport_CreateOperation' | Should -Be (2 * @($b).Count) -Because 'a throttled poll is polled again, the report is not asked for again'
             $pollStats.totalFaults | Should -BeGreaterThan 0
-            foreach ($records in @($a) + @($b)) { Get-RowKeyHash $records | Should -Be $cleanEaHash }
+            foreach ($records in @($a) + @($b)) { Get-RowKeyHash $records | Should -Be $cleanEaSubHash }
         }
 
         It '429 storm on usage details paging, header <_>' -ForEach $script:RetryHeaderKinds {
@@ -304,11 +307,11 @@ Describe 'Get-DailyUsage' {
 
         It 'a connection reset in the middle of CSV blobs: resumed, nothing lost or doubled' {
             $null = Set-EmulatorFaults $emu @{ faultResetRate = 0.3; resetTargets = @('csv') }
-            $runs = Invoke-UntilFaulted -Kind 'reset-csv' -Minimum 2 -ScriptBlock { Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End }
+            $runs = Invoke-UntilFaulted -Kind 'reset-csv' -Minimum 2 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             Get-EmulatorFaultCount (Get-EmulatorStats $emu) 'reset-csv' | Should -BeGreaterOrEqual 2
             foreach ($records in $runs) {
-                $records.Count | Should -Be $cleanEa.Count
-                Get-RowKeyHash $records | Should -Be $cleanEaHash
+                $records.Count | Should -Be $cleanEaSub.Count
+                Get-RowKeyHash $records | Should -Be $cleanEaSubHash
             }
         }
 
