@@ -29,7 +29,7 @@ namespace BillingPowerShell.Engine.Billing
         {
             if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out var v)) return null;
             if (v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d)) return d;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var dbl)) return (decimal)dbl;
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var dbl) && Math.Abs(dbl) < 7.9e28) return (decimal)dbl; // beyond decimal: no value, not an OverflowException
             if (v.ValueKind == JsonValueKind.String && decimal.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var s)) return s;
             return null;
         }
