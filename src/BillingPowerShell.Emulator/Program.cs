@@ -7,6 +7,24 @@ using BillingPowerShell.Emulator;
 using BillingPowerShell.Emulator.Infrastructure;
 
 // Entry point: parse the DEVELOPING.md command line, start, print EMULATOR READY, wait for SIGTERM/Ctrl+C/stdin close.
+if (args.Length == 2 && args[0] == "--probe")
+{
+    // Diagnostic: GET a URL with a default HttpClient (full certificate validation, OS trust store / SSL_CERT_FILE)
+    // and print the status. Used by the tests to prove a plain .NET client trusts the emulator's PEM.
+    try
+    {
+        using var http = new System.Net.Http.HttpClient();
+        using var res = await http.GetAsync(args[1]);
+        Console.Out.WriteLine("PROBE " + (int)res.StatusCode);
+        return 0;
+    }
+    catch (Exception ex)
+    {
+        Console.Out.WriteLine("PROBE FAILED " + ex.GetType().Name + ": " + (ex.InnerException?.Message ?? ex.Message));
+        return 1;
+    }
+}
+
 EmulatorOptions options;
 try { options = EmulatorOptions.Parse(args); }
 catch (Exception ex) when (ex is ArgumentException or FormatException)

@@ -64,6 +64,9 @@ internal sealed class EmulatorOptions
             }
         }
         if (o.TimeScale <= 0) throw new ArgumentException("--time-scale must be > 0.");
+        if (o.Size is not ("small" or "medium" or "large") && !(int.TryParse(o.Size, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0))
+            throw new ArgumentException($"--size must be small, medium, large or a positive number, not '{o.Size}'.");
+        if (o.UsageRowsPerDay is < 0) throw new ArgumentException("--usage-rows-per-day must be >= 0.");
         o.Faults.Validate();
         return o;
     }
