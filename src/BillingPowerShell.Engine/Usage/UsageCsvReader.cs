@@ -155,15 +155,31 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
-        public async Task<UsageRecord?> ReadAsync(CancellationToken cancellationToken = default)
+        /// <summary>The next good record, or null at the end. Completes synchronously while the buffer has rows.</summary>
+        public ValueTask<UsageRecord?> ReadAsync(CancellationToken cancellationToken = default)
         {
             while (true)
             {
                 switch (Next(out var rec))
                 {
-                    case Step.Record: return rec;
-                    case Step.End: return null;
-                    case Step.NeedMore: await FillAsync(cancellationToken).ConfigureAwait(false); break;
+                    case Step.Record: return new ValueTask<UsageRecord?>(rec);
+                    case Step.End: return new ValueTask<UsageRecord?>((UsageRecord?)null);
+                    case Step.NeedMore: return ReadAsyncSlow(cancellationToken);
+                }
+            }
+        }
+
+        private async ValueTask<UsageRecord?> ReadAsyncSlow(CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                await FillAsync(cancellationToken).ConfigureAwait(false);
+                while (true)
+                {
+                    var step = Next(out var rec);
+                    if (step == Step.Record) return rec;
+                    if (step == Step.End) return null;
+                    if (step == Step.NeedMore) break;
                 }
             }
         }
