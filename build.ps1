@@ -54,7 +54,8 @@ $NuGetPackages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Pa
 $PesterManifest = Join-Path $NuGetPackages 'pester/5.7.1/tools/Pester.psd1'
 $script:BuildDone = $false
 
-function Write-Step([string] $Text) { Write-Host "==> $Text" }
+$script:Clock = [Diagnostics.Stopwatch]::StartNew()
+function Write-Step([string] $Text) { Write-Host ("==> [{0:mm\:ss}] {1}" -f $script:Clock.Elapsed, $Text) }
 
 function Invoke-Native {
     # Runs a native command, streaming its output; throws when it fails. A simple function on purpose: $args passes
@@ -146,7 +147,8 @@ function Invoke-Test {
             $name = Split-Path -Leaf $project
             Write-Step "xunit: $name"
             $trx = Join-Path $runDir "$name.trx"
-            & dotnet test (Join-Path $Root $project) -c Release --nologo `
+            # --no-build: Invoke-Build has just built the whole solution, test projects included, in Release.
+            & dotnet test (Join-Path $Root $project) -c Release --nologo --no-build `
                 --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal'
             $exit = $LASTEXITCODE
             if (Test-Path -LiteralPath $trx) {
