@@ -140,18 +140,33 @@ namespace BillingPowerShell.Engine.Costs
             return null;
         }
 
-        /// <summary>The open period's daily cost to date, and a straight-line projection to its end.</summary>
-        public async Task<CostEstimate> EstimateAsync(UsageScope scope, DateTime today, CallContext call, CancellationToken ct)
+        /// <summary>
+        /// The open period's daily cost to date, and a straight-line projection to its end: one estimate per billing currency
+        /// (a scope billed in several currencies, such as an MCA account with profiles in USD and GBP, gets one for each;
+        /// amounts in different currencies are never added up).
+        /// </summary>
+        public async Task<IReadOnlyList<CostEstimate>> EstimateAsync(UsageScope scope, DateTime today, CallContext call, CancellationToken ct, CostMetric metric = CostMetric.ActualCost)
         {
             var start = new DateTime(today.Year, today.Month, 1, 0, 0, 0, DateTimeKind.Utc);
             var end = start.AddMonths(1).AddDays(-1);
-            var q = new CostQuery(scope) { Timeframe = "Custom", From = start, To = today.Date, Granularity = "Daily" };
+            var q = new CostQuery(scope) { Timeframe = "Custom", From = start, To = today.Date, Granularity = "Daily", Metric = metric };
             var days = new List<CostRow>();
             await foreach (var row in QueryAsync(q, call, ct).WithCancellation(ct).ConfigureAwait(false))
-                days.Add(row); // at most 31 rows (one per day and currency)
+                days.Add(row); // at most 31 rows per currency
             days.Sort((a, b) => Nullable.Compare(a.Date, b.Date));
-            var total = days.Sum(d => d.Cost);
             var elapsed = (today.Date - start).Days + 1;
+            var asOf = DateTimeOffset.UtcNow;
+            var estimates = days.GroupBy(d => d.Currency ?? string.Empty, StringComparer.OrdinalIgnoreCase)
+                .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
+                .Select(g => Estimate(scope, start, end, elapsed, asOf, g.ToList(), g.Key.Length == 0 ? null : g.Key))
+                .ToList();
+            if (estimates.Count == 0) estimates.Add(Estimate(scope, start, end, elapsed, asOf, days, null));
+            return estimates;
+        }
+
+        private static CostEstimate Estimate(UsageScope scope, DateTime start, DateTime end, int elapsed, DateTimeOffset asOf, List<CostRow> days, string? currency)
+        {
+            var total = days.Sum(d => d.Cost);
             var daysWithData = days.Where(d => d.Date is not null).Select(d => d.Date!.Value).Distinct().Count();
             var basis = Math.Max(1, Math.Max(daysWithData, elapsed - 1)); // today is partial: do not let it drag the rate down
             var projected = daysWithData == 0 ? 0 : Math.Round(total / basis * ((end - start).Days + 1), 2);
@@ -160,9 +175,9 @@ namespace BillingPowerShell.Engine.Costs
                 Scope = scope.Display,
                 PeriodStart = start,
                 PeriodEnd = end,
-                AsOf = DateTimeOffset.UtcNow,
+                AsOf = asOf,
                 CostToDate = total,
-                Currency = days.Select(d => d.Currency).FirstOrDefault(c => c is not null),
+                Currency = currency,
                 ProjectedTotal = Math.Max(projected, total),
                 DailyCosts = days,
             };

@@ -4,7 +4,10 @@ using BillingPowerShell.Engine.Costs;
 
 namespace BillingPowerShell.Commands
 {
-    /// <summary>The "current statement": the open month's charges to date for a scope, day by day, and a projected total.</summary>
+    /// <summary>
+    /// The "current statement": the open month's charges to date for a scope, day by day, and a projected total; one
+    /// estimate per billing currency of the scope.
+    /// </summary>
     [Cmdlet(VerbsCommon.Get, "BillingCostEstimate")]
     [OutputType(typeof(CostEstimate))]
     public sealed class GetBillingCostEstimateCommand : UsageScopeCmdlet
@@ -15,7 +18,8 @@ namespace BillingPowerShell.Commands
             Run(async (sink, token) =>
             {
                 var service = new CostQueryService(Client);
-                sink.WriteObject(await service.EstimateAsync(scope, DateTime.UtcNow.Date, NewCall(sink), token).ConfigureAwait(false));
+                foreach (var estimate in await service.EstimateAsync(scope, DateTime.UtcNow.Date, NewCall(sink), token, MetricValue).ConfigureAwait(false))
+                    sink.WriteObject(estimate);
             }, scope.Display);
         }
     }

@@ -1,0 +1,129 @@
+# Get-BillingCostEstimate through the real module against the emulator: the open month's charges to date for a scope
+# (an object with scope, period start and end, as-of time, cost to date = the sum of the daily costs = the world's
+# month-to-date total, currency) and a projected total at least the cost to date; every agreement type, both metrics,
+# a scope billed in two currencies, pipeline input, and a missing scope refused before any request.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'UsageTestHelpers.psm1') -Force
+    if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+    $ProgressPreference = 'SilentlyContinue'
+    $script:emu = Start-TestEmulator -ExtraArgument '--query-page-size', '10'
+    $null = Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken
+    $script:world = Get-UsageWorld $emu
+    $script:m0 = Get-MonthStart $world 0
+    $script:m0End = $m0.AddMonths(1).AddDays(-1)
+    $script:eaName = $world.Ea.name
+    $script:mcaName = $world.Mca.name
+    $script:paygSub = $world.Payg.subscriptions[0].subscriptionId
+    # Usage is known up to yesterday: the days with data so far this month.
+    $script:daysWithData = ($world.Today - $m0).Days
+
+    function script:Get-CostSum($Rows) { $t = [decimal]0; foreach ($r in $Rows) { $t += [decimal]$r.Cost }; $t }
+    function script:Assert-Estimate($Estimate, [string] $Scope, [string] $Currency, [string] $Metric = 'ActualCost') {
+        $Estimate.GetType().FullName | Should -Be 'BillingPowerShell.CostEstimate'
+        $Estimate.Scope | Should -Not -BeNullOrEmpty
+        $Estimate.PeriodStart | Should -Be $m0
+        $Estimate.PeriodEnd | Should -Be $m0End
+        ([DateTimeOffset]::UtcNow - $Estimate.AsOf).TotalMinutes | Should -BeLessThan 5
+        $Estimate.Currency | Should -Be $Currency
+        $expected = (Get-ExpectedUsage -World $world -Scope $Scope -Month $m0 -Metric $Metric).Cost[$Currency]
+        $Estimate.CostToDate | Should -Be $expected -Because 'the cost to date is the world''s month-to-date total'
+        $Estimate.CostToDate | Should -Be (Get-CostSum $Estimate.DailyCosts) -Because 'the cost to date is the sum of the daily costs'
+        @($Estimate.DailyCosts) | Should -HaveCount $daysWithData
+        $Estimate.DailyCosts | ForEach-Object { $_.Date | Should -BeGreaterOrEqual $m0; $_.Date | Should -BeLessThan $world.Today; $_.Currency | Should -Be $Currency }
+        $Estimate.ProjectedTotal | Should -BeGreaterOrEqual $Estimate.CostToDate
+        if ($daysWithData -gt 0) {
+            # A straight line through the days with data, over the whole month.
+            $perDay = $Estimate.CostToDate / [Math]::Max($daysWithData, ($world.Today - $m0).Days)
+            [Math]::Abs($Estimate.ProjectedTotal - [Math]::Round($perDay * $m0End.Day, 2)) | Should -BeLessOrEqual 0.01
+        }
+    }
+}
+
+AfterAll {
+    Disconnect-BillingAccount -ErrorAction Ignore
+    Stop-TestEmulator $script:emu
+}
+
+Describe 'Get-BillingCostEstimate' {
+    BeforeEach { Reset-Emulator $emu }
+
+    It 'estimates an EA billing account' {
+        $e = @(Get-BillingCostEstimate -BillingAccountName $eaName)
+        $e | Should -HaveCount 1
+        Assert-Estimate $e[0] "/providers/Microsoft.Billing/billingAccounts/$eaName" 'EUR'
+        Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'Query_Usage' | Should -Be ([Math]::Max(1, [Math]::Ceiling($daysWithData / 10))) -Because 'the daily costs are paged'
+    }
+
+    It 'estimates a pay-as-you-go subscription' {
+        $e = Get-BillingCostEstimate -SubscriptionId $paygSub
+        Assert-Estimate $e "/subscriptions/$paygSub" 'USD'
+    }
+
+    It 'estimates an MCA billing profile in its currency' {
+        $p = $world.Mca.billingProfiles[1]
+        $e = Get-BillingCostEstimate -BillingAccountName $mcaName -BillingProfileName $p.name
+        Assert-Estimate $e "/providers/Microsoft.Billing/billingAccounts/$mcaName/billingProfiles/$($p.name)" $p.currency
+    }
+
+    It 'estimates an MCA invoice section' {
+        $p = $world.Mca.billingProfiles[0]
+        $s = $p.invoiceSections[0]
+        $e = Get-BillingCostEstimate -BillingAccountName $mcaName -BillingProfileName $p.name -InvoiceSectionName $s.name
+        Assert-Estimate $e "/providers/Microsoft.Billing/billingAccounts/$mcaName/billingProfiles/$($p.name)/invoiceSections/$($s.name)" $p.currency
+    }
+
+    It 'uses -Metric AmortizedCost' {
+        $actual = Get-BillingCostEstimate -BillingAccountName $eaName
+        $amortized = Get-BillingCostEstimate -BillingAccountName $eaName -Metric AmortizedCost
+        Assert-Estimate $amortized "/providers/Microsoft.Billing/billingAccounts/$eaName" 'EUR' -Metric AmortizedCost
+        $amortized.CostToDate | Should -BeGreaterThan $actual.CostToDate
+    }
+
+    It 'gives one estimate per currency for a scope billed in two currencies, never a sum of both' {
+        $e = @(Get-BillingCostEstimate -BillingAccountName $mcaName)
+        $e | Should -HaveCount 2
+        ($e.Currency | Sort-Object) -join ',' | Should -Be 'GBP,USD'
+        foreach ($one in $e) { Assert-Estimate $one "/providers/Microsoft.Billing/billingAccounts/$mcaName" $one.Currency }
+    }
+
+    It 'takes subscriptions from Get-BillingSubscription: one estimate each' {
+        $subs = @(Get-BillingSubscription | Where-Object BillingAccountName -eq $eaName)
+        $e = @($subs | Get-BillingCostEstimate)
+        $e | Should -HaveCount $subs.Count
+        for ($i = 0; $i -lt $subs.Count; $i++) {
+            $e[$i].Scope | Should -Match $subs[$i].SubscriptionId
+            Assert-Estimate $e[$i] "/subscriptions/$($subs[$i].SubscriptionId)" 'EUR'
+        }
+    }
+
+    It 'takes billing profiles from Get-BillingProfile' {
+        $e = @(Get-BillingAccount | Where-Object Name -eq $mcaName | Get-BillingProfile | Get-BillingCostEstimate)
+        $e | Should -HaveCount 2
+        foreach ($p in $world.Mca.billingProfiles) {
+            Assert-Estimate ($e | Where-Object Currency -eq $p.currency) "/providers/Microsoft.Billing/billingAccounts/$mcaName/billingProfiles/$($p.name)" $p.currency
+        }
+    }
+
+    It 'refuses a missing scope before any request: <Name>' -ForEach @(
+        @{ Name = 'no scope'; Id = 'ScopeRequired'; Call = { Get-BillingCostEstimate } }
+        @{ Name = 'a profile without its account'; Id = 'BillingAccountNameRequired'; Call = { Get-BillingCostEstimate -BillingProfileName 'x' } }
+        @{ Name = 'an invoice section without its profile'; Id = 'BillingProfileNameRequired'; Call = { Get-BillingCostEstimate -BillingAccountName $mcaName -InvoiceSectionName 'x' } }
+    ) {
+        $err = Get-ErrorFromCommand $Call
+        Assert-CleanError $err $Id InvalidArgument
+        (Get-EmulatorStats $emu).totalRequests | Should -Be 0
+    }
+
+    It 'refuses a subscription id that is not a GUID' {
+        $err = Get-ErrorFromCommand { Get-BillingCostEstimate -SubscriptionId 'abc' }
+        Assert-CleanError $err 'ParameterArgumentValidationError' InvalidData
+        (Get-EmulatorStats $emu).totalRequests | Should -Be 0
+    }
+
+    It 'reports an unknown billing account as a clear error' {
+        $err = Get-ErrorFromCommand { Get-BillingCostEstimate -BillingAccountName '99999999' }
+        Assert-CleanError $err 'BillingObjectNotFound' ObjectNotFound
+    }
+}
