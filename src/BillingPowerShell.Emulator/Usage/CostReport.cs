@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using System.Text;
 using System.Threading;
@@ -117,31 +118,31 @@ internal sealed class CostReport
         return n;
     }
 
-    /// <summary>One pass over the rows to learn every blob's byte count (the manifest reports them) and checkpoints.</summary>
+    /// <summary>One pass over the rows to learn every blob's byte count (the manifest reports them) and checkpoints.
+    /// Blobs are independent (row i is a pure function), so they are counted in parallel.</summary>
     public void Prepare()
     {
         long total = Usage.CountRows(Subs, From, To);
         TotalRows = total;
-        var sb = new StringBuilder(1024);
-        byte[] row = new byte[4096];
-        long first = 0;
         int index = 0;
-        using var rows = Usage.Rows(Subs, From, To, Amortized).GetEnumerator();
-        while (first < total)
+        for (long first = 0; first < total; first += RowsPerBlob)
+            Parts.Add(new Part { Report = this, Index = index++, FirstRow = first, RowCount = Math.Min(RowsPerBlob, total - first) });
+        System.Threading.Tasks.Parallel.ForEach(Parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, part =>
         {
-            long count = Math.Min(RowsPerBlob, total - first);
-            var part = new Part { Report = this, Index = index++, FirstRow = first, RowCount = count };
+            var sb = new StringBuilder(1024);
+            byte[] row = new byte[4096];
             long bytes = HeaderBytes.Length;
-            for (long i = 0; i < count && rows.MoveNext(); i++)
+            long i = 0;
+            foreach (var r in Usage.Rows(Subs, From, To, Amortized, part.FirstRow))
             {
+                if (i >= part.RowCount) break;
                 if (i % CheckpointEvery == 0) part.Checkpoints.Add((i, bytes));
-                bytes += Format(rows.Current, sb, ref row);
+                bytes += Format(r, sb, ref row);
+                i++;
             }
             part.Length = bytes;
-            Parts.Add(part);
-            TotalBytes += bytes;
-            first += count;
-        }
+        });
+        TotalBytes = Parts.Sum(p => p.Length);
     }
 
     public IBlobSource? PartByBlobName(string name) => Parts.Find(p => p.BlobName == name);
