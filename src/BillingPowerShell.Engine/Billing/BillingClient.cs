@@ -164,7 +164,7 @@ namespace BillingPowerShell.Engine.Billing
         /// Asks the service for a short-lived download URL of one document (or, with several, a zip), waiting for the
         /// long-running operation. The URL is a secret: callers must never show it.
         /// </summary>
-        public async Task<DownloadLink> GetDownloadLinkAsync(BillingInvoice invoice, IReadOnlyList<string> documentNames, CallContext call, CancellationToken ct)
+        public async Task<DownloadLink> GetDownloadLinkAsync(BillingInvoice invoice, IReadOnlyList<string> documentNames, CallContext call, CancellationToken ct, bool zip = false)
         {
             if (invoice.Source == InvoiceSource.LegacySubscription)
             {
@@ -177,7 +177,8 @@ namespace BillingPowerShell.Engine.Billing
                 ? $"{Accounts}/default/billingSubscriptions/{Segment(invoice.SubscriptionId ?? throw new ArgumentException("The invoice has no subscription id."))}"
                 : $"{Accounts}/{Segment(invoice.BillingAccountName ?? throw new ArgumentException("The invoice has no billing account name."))}";
             JsonDocument? result;
-            if (documentNames.Count <= 1)
+            // A zip is only made by downloadDocuments, even of one document; download gives that document's PDF.
+            if (!zip && documentNames.Count <= 1)
             {
                 var query = documentNames.Count == 1 ? "&documentName=" + Uri.EscapeDataString(documentNames[0]) : "";
                 result = await Arm.RunOperationAsync(RequestMethod.Post, $"{root}/invoices/{Segment(invoice.Name)}/download?api-version={BillingApi}{query}",

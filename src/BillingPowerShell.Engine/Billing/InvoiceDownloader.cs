@@ -83,7 +83,7 @@ namespace BillingPowerShell.Engine.Billing
         {
             for (var attempt = 1; ; attempt++)
             {
-                var link = await client.GetDownloadLinkAsync(file.Invoice, file.DocumentNames, call, ct).ConfigureAwait(false);
+                var link = await client.GetDownloadLinkAsync(file.Invoice, file.DocumentNames, call, ct, file.IsZip).ConfigureAwait(false);
                 try
                 {
                     return await AtomicFile.WriteAsync(file.Path, overwrite,
