@@ -274,7 +274,7 @@ internal static class AccountEndpoints
         w.WriteString("status", "Active");
         w.WriteString("operationStatus", "None");
         w.WriteString("subscriptionId", s.Id);
-        w.WriteString("costCenter", s.CostCenter);
+        if (Expand(r, "ConsumptionCostCenter")) w.WriteString("consumptionCostCenter", s.CostCenter);
         if (Expand(r, "LastMonthCharges")) JsonOut.Amount(w, "lastMonthCharges", s.Currency, 0m);
         if (Expand(r, "MonthToDateCharges")) JsonOut.Amount(w, "monthToDateCharges", s.Currency, 0m);
         w.WriteEndObject();

@@ -103,6 +103,8 @@ internal sealed class ArmPipeline
             return;
         }
         req.ApiVersion = apiVersion;
+        // Resource Manager's generic remaining-request counter, as on every real response.
+        ctx.Response.Headers[HttpMethods.IsGet(ctx.Request.Method) ? "x-ms-ratelimit-remaining-tenant-reads" : "x-ms-ratelimit-remaining-tenant-writes"] = "11999";
 
         if (await InjectFaultAsync(req, path, seq)) { _e.Stats.Status(ctx.Response.StatusCode); return; }
 
