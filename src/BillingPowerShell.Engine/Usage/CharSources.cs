@@ -7,34 +7,80 @@ using System.Threading.Tasks;
 
 namespace BillingPowerShell.Engine.Usage
 {
-    /// <summary>Where the reader's characters come from: a TextReader, or bytes decoded by us (so that we can see them).</summary>
-    internal abstract class CharSource : IDisposable
+    /// <summary>
+    /// The reader works on UTF-8 bytes: no decoding of the whole file, and a kept row costs one byte per ASCII char
+    /// instead of two. Other inputs (TextReader, UTF-16 files) are encoded to UTF-8 on the way in.
+    /// </summary>
+    internal abstract class ByteSource : IDisposable
     {
-        /// <summary>Invalid byte sequences met so far (each decoded as U+FFFD).</summary>
-        public int InvalidSequences;
-
-        public abstract int Read(char[] buffer, int offset, int count);
-        public abstract Task<int> ReadAsync(char[] buffer, int offset, int count, CancellationToken cancellationToken);
+        public abstract int Read(byte[] buffer, int offset, int count);
+        public abstract Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken);
         public abstract void Dispose();
     }
 
-    internal sealed class TextCharSource : CharSource
+    /// <summary>Encodes a TextReader's characters to UTF-8 (a leading U+FEFF is dropped).</summary>
+    internal sealed class TextByteSource : ByteSource
     {
         private readonly TextReader _reader;
         private readonly bool _leaveOpen;
+        private readonly Encoder _encoder = new UTF8Encoding(false).GetEncoder();
+        private readonly char[] _chars = new char[1 << 14];
+        private int _cpos, _clen;
+        private bool _eof, _flushed, _first = true;
 
-        public TextCharSource(TextReader reader, bool leaveOpen)
+        public TextByteSource(TextReader reader, bool leaveOpen)
         {
             _reader = reader;
             _leaveOpen = leaveOpen;
         }
 
-        public override int Read(char[] buffer, int offset, int count) => _reader.Read(buffer, offset, count);
-
-        public override Task<int> ReadAsync(char[] buffer, int offset, int count, CancellationToken cancellationToken)
+        public override int Read(byte[] buffer, int offset, int count)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            return _reader.ReadAsync(buffer, offset, count);
+            while (true)
+            {
+                if (TryEncode(buffer, offset, count, out int n)) return n;
+                Filled(_reader.Read(_chars, 0, _chars.Length));
+            }
+        }
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                if (TryEncode(buffer, offset, count, out int n)) return n;
+                cancellationToken.ThrowIfCancellationRequested();
+                Filled(await _reader.ReadAsync(_chars, 0, _chars.Length).ConfigureAwait(false));
+            }
+        }
+
+        private void Filled(int n)
+        {
+            _cpos = 0;
+            _clen = n;
+            if (n == 0) { _eof = true; return; }
+            if (_first)
+            {
+                _first = false;
+                if (_chars[0] == '\uFEFF') _cpos = 1;
+            }
+        }
+
+        private bool TryEncode(byte[] buffer, int offset, int count, out int n)
+        {
+            n = 0;
+            if (_cpos < _clen)
+            {
+                _encoder.Convert(_chars, _cpos, _clen - _cpos, buffer, offset, count, false, out int used, out n, out _);
+                _cpos += used;
+                if (n > 0) return true;
+                if (used == 0) throw new InvalidOperationException("encoder made no progress");
+                return false;
+            }
+            if (!_eof) return false;
+            if (_flushed) return true;
+            _encoder.Convert(_chars, 0, 0, buffer, offset, count, true, out _, out n, out bool completed);
+            if (completed) _flushed = true;
+            return n > 0 || _flushed;
         }
 
         public override void Dispose()
@@ -44,165 +90,106 @@ namespace BillingPowerShell.Engine.Usage
     }
 
     /// <summary>
-    /// Decodes a byte stream: sniffs gzip (1F 8B) and the BOM (UTF-8, UTF-16 LE/BE; UTF-8 without one), rejects NUL
-    /// bytes in the first block (binary, or UTF-16 without BOM), and counts invalid sequences instead of throwing.
+    /// A byte stream: sniffs gzip (1F 8B) and the BOM. UTF-8 (BOM dropped) passes straight through; UTF-16 with a BOM
+    /// is re-encoded. NUL bytes in the first block mean binary data or UTF-16 without a BOM.
     /// </summary>
-    internal sealed class StreamCharSource : CharSource
+    internal sealed class StreamByteSource : ByteSource
     {
-        private const int BlockSize = 1 << 16;
+        private const int SniffSize = 1 << 12;
         private Stream _stream;
         private readonly bool _leaveOpen;
         private readonly string? _sourceName;
-        private readonly byte[] _bytes = new byte[BlockSize];
-        private int _bpos, _blen;
-        private bool _streamEof, _flushed, _started, _gzipChecked, _checkNul = true, _firstBlock = true;
-        private Decoder? _decoder;
+        private byte[] _head = new byte[SniffSize];
+        private int _hpos, _hlen;
+        private bool _sniffed, _gzipChecked;
         private Stream? _ownedWrapper;
+        private TextByteSource? _text; // UTF-16 input
 
-        public StreamCharSource(Stream stream, bool leaveOpen, string? sourceName)
+        public StreamByteSource(Stream stream, bool leaveOpen, string? sourceName)
         {
             _stream = stream ?? throw new ArgumentNullException(nameof(stream));
             _leaveOpen = leaveOpen;
             _sourceName = sourceName;
         }
 
-        public override int Read(char[] buffer, int offset, int count)
+        public override int Read(byte[] buffer, int offset, int count)
         {
-            while (true)
+            while (!_sniffed)
             {
-                if (TryDecode(buffer, offset, count, out int n)) return n;
-                int read;
-                try { read = _stream.Read(_bytes, _blen, _bytes.Length - _blen); }
+                int n;
+                try { n = _stream.Read(_head, _hlen, _head.Length - _hlen); }
                 catch (InvalidDataException ex) { throw Corrupt(ex); }
-                Filled(read);
+                HeadFilled(n);
             }
+            if (_text != null) return _text.Read(buffer, offset, count);
+            if (_hpos < _hlen) return FromHead(buffer, offset, count);
+            try { return _stream.Read(buffer, offset, count); }
+            catch (InvalidDataException ex) { throw Corrupt(ex); }
         }
 
-        public override async Task<int> ReadAsync(char[] buffer, int offset, int count, CancellationToken cancellationToken)
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            while (true)
+            while (!_sniffed)
             {
-                if (TryDecode(buffer, offset, count, out int n)) return n;
-                int read;
-                try { read = await _stream.ReadAsync(_bytes, _blen, _bytes.Length - _blen, cancellationToken).ConfigureAwait(false); }
+                int n;
+                try { n = await _stream.ReadAsync(_head, _hlen, _head.Length - _hlen, cancellationToken).ConfigureAwait(false); }
                 catch (InvalidDataException ex) { throw Corrupt(ex); }
-                Filled(read);
+                HeadFilled(n);
             }
+            if (_text != null) return await _text.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            if (_hpos < _hlen) return FromHead(buffer, offset, count);
+            try { return await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false); }
+            catch (InvalidDataException ex) { throw Corrupt(ex); }
+        }
+
+        private int FromHead(byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(count, _hlen - _hpos);
+            Buffer.BlockCopy(_head, _hpos, buffer, offset, n);
+            _hpos += n;
+            return n;
         }
 
         private UsageFormatException Corrupt(Exception ex) =>
             new UsageFormatException("corrupt compressed (gzip) data: " + ex.Message, _sourceName, null, ex);
 
-        private void Filled(int read)
+        // Sniffs once the first block is full or the stream ended.
+        private void HeadFilled(int n)
         {
-            if (read == 0) { _streamEof = true; return; }
-            int start = _blen;
-            _blen += read;
-            if (_checkNul && _started && Array.IndexOf(_bytes, (byte)0, start, read) >= 0 && _firstBlock)
-                throw Binary();
-        }
-
-        private UsageFormatException Binary() =>
-            new UsageFormatException("the file is not CSV text: it contains NUL bytes (binary data, or UTF-16 without a byte order mark)", _sourceName);
-
-        /// <summary>True with a result (0 = end); false when more bytes are needed.</summary>
-        private bool TryDecode(char[] buffer, int offset, int count, out int n)
-        {
-            n = 0;
-            if (!_started)
-            {
-                // Sniff needs a few bytes; fill the first block as far as one read gives.
-                if (_blen < 4 && !_streamEof) return false;
-                Sniff();
-                if (!_started) return false; // gzip: restart on the decompressed stream
-            }
-            if (_bpos < _blen)
-            {
-                _decoder!.Convert(_bytes, _bpos, _blen - _bpos, buffer, offset, count, false, out int bu, out int cu, out _);
-                _bpos += bu;
-                if (_bpos == _blen)
-                {
-                    _bpos = _blen = 0;
-                    _firstBlock = false;
-                }
-                if (cu > 0) { n = cu; return true; }
-                if (bu == 0) throw new InvalidOperationException("decoder made no progress");
-                return false;
-            }
-            if (!_streamEof) return false;
-            if (_flushed) return true;
-            _decoder!.Convert(_bytes, 0, 0, buffer, offset, count, true, out _, out int fc, out bool completed);
-            if (completed) _flushed = true;
-            n = fc;
-            return fc > 0 || _flushed;
-        }
-
-        private void Sniff()
-        {
-            var b = _bytes;
+            _hlen += n;
+            if (n > 0 && _hlen < _head.Length) return;
+            var b = _head;
             if (!_gzipChecked)
             {
                 _gzipChecked = true;
-                if (_blen >= 2 && b[0] == 0x1F && b[1] == 0x8B)
+                if (_hlen >= 2 && b[0] == 0x1F && b[1] == 0x8B)
                 {
-                    var prefix = new byte[_blen];
-                    Buffer.BlockCopy(b, 0, prefix, 0, _blen);
+                    var prefix = new byte[_hlen];
+                    Buffer.BlockCopy(b, 0, prefix, 0, _hlen);
                     _ownedWrapper = new GZipStream(new PrefixedStream(prefix, _stream), CompressionMode.Decompress, leaveOpen: true);
                     _stream = _ownedWrapper;
-                    _bpos = _blen = 0;
-                    _streamEof = false;
+                    _hlen = 0;
                     return;
                 }
             }
-            Encoding enc;
-            if (_blen >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) { enc = new UTF8Encoding(false); _bpos = 3; }
-            else if (_blen >= 2 && b[0] == 0xFF && b[1] == 0xFE) { enc = new UnicodeEncoding(false, false); _bpos = 2; _checkNul = false; }
-            else if (_blen >= 2 && b[0] == 0xFE && b[1] == 0xFF) { enc = new UnicodeEncoding(true, false); _bpos = 2; _checkNul = false; }
-            else enc = new UTF8Encoding(false);
-            enc = (Encoding)enc.Clone();
-            enc.DecoderFallback = new CountingFallback(this);
-            _decoder = enc.GetDecoder();
-            _started = true;
-            if (_checkNul && Array.IndexOf(b, (byte)0, 0, _blen) >= 0) throw Binary();
+            _sniffed = true;
+            if (_hlen >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
+            {
+                var enc = new UnicodeEncoding(bigEndian: b[0] == 0xFE, byteOrderMark: false);
+                var rest = new byte[_hlen - 2];
+                Buffer.BlockCopy(b, 2, rest, 0, rest.Length);
+                _text = new TextByteSource(new StreamReader(new PrefixedStream(rest, _stream), enc, false, 1 << 14), leaveOpen: true);
+                return;
+            }
+            if (_hlen >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) _hpos = 3;
+            if (Array.IndexOf(b, (byte)0, _hpos, _hlen - _hpos) >= 0)
+                throw new UsageFormatException("the file is not CSV text: it contains NUL bytes (binary data, or UTF-16 without a byte order mark)", _sourceName);
         }
 
         public override void Dispose()
         {
             _ownedWrapper?.Dispose();
             if (!_leaveOpen) _stream.Dispose();
-        }
-
-        private sealed class CountingFallback : DecoderFallback
-        {
-            private readonly StreamCharSource _owner;
-            public CountingFallback(StreamCharSource owner) => _owner = owner;
-            public override int MaxCharCount => 1;
-            public override DecoderFallbackBuffer CreateFallbackBuffer() => new Buffer(_owner);
-
-            private sealed class Buffer : DecoderFallbackBuffer
-            {
-                private readonly StreamCharSource _owner;
-                private bool _pending;
-                public Buffer(StreamCharSource owner) => _owner = owner;
-                public override int Remaining => _pending ? 1 : 0;
-
-                public override bool Fallback(byte[] bytesUnknown, int index)
-                {
-                    _owner.InvalidSequences++;
-                    _pending = true;
-                    return true;
-                }
-
-                public override char GetNextChar()
-                {
-                    if (!_pending) return '\0';
-                    _pending = false;
-                    return '\uFFFD';
-                }
-
-                public override bool MovePrevious() => false;
-                public override void Reset() => _pending = false;
-            }
         }
     }
 

@@ -4,7 +4,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.ExceptionServices;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,7 +14,7 @@ namespace BillingPowerShell.Engine.Usage
 {
     public sealed class UsageCsvReaderOptions
     {
-        /// <summary>Longest row accepted, in characters; a longer row is a bad row (skipped to the next line).</summary>
+        /// <summary>Longest row accepted, in bytes (UTF-8); a longer row is a bad row (skipped to the next line).</summary>
         public int MaxLineLength { get; set; } = 1024 * 1024;
 
         /// <summary>After this many bad rows the input is treated as not a usage file (UsageFormatException).</summary>
@@ -43,10 +45,10 @@ namespace BillingPowerShell.Engine.Usage
         // AggressiveOptimization (not in the netstandard2.0 enum): skip tier-0 for the hot loops, the first 100k rows count.
         internal const MethodImplOptions Hot = (MethodImplOptions)512;
 
-        private readonly CharSource _src;
+        private readonly ByteSource _src;
         private readonly UsageCsvReaderOptions _opt;
         private readonly string? _name;
-        private char[] _buf = new char[InitialBuffer];
+        private byte[] _buf = new byte[InitialBuffer];
         private int _pos, _len;
         private bool _eof;
         private int[] _scratch = new int[128];
@@ -61,12 +63,12 @@ namespace BillingPowerShell.Engine.Usage
         private enum Step { Record, Continue, NeedMore, End }
 
         public UsageCsvReader(Stream stream, UsageCsvReaderOptions? options = null, bool leaveOpen = false)
-            : this(new StreamCharSource(stream, leaveOpen, options?.SourceName), options) { }
+            : this(new StreamByteSource(stream, leaveOpen, options?.SourceName), options) { }
 
         public UsageCsvReader(TextReader reader, UsageCsvReaderOptions? options = null, bool leaveOpen = false)
-            : this(new TextCharSource(reader ?? throw new ArgumentNullException(nameof(reader)), leaveOpen), options) { }
+            : this(new TextByteSource(reader ?? throw new ArgumentNullException(nameof(reader)), leaveOpen), options) { }
 
-        private UsageCsvReader(CharSource src, UsageCsvReaderOptions? options)
+        private UsageCsvReader(ByteSource src, UsageCsvReaderOptions? options)
         {
             _src = src;
             _opt = options ?? new UsageCsvReaderOptions();
@@ -76,7 +78,7 @@ namespace BillingPowerShell.Engine.Usage
 
         /// <summary>Continues a file whose header is already known (later chunks of a Native export).</summary>
         internal UsageCsvReader(Stream stream, UsageCsvReaderOptions? options, UsageColumnLayout layout, char delimiter, bool leaveOpen)
-            : this(new StreamCharSource(stream, leaveOpen, options?.SourceName), options)
+            : this(new StreamByteSource(stream, leaveOpen, options?.SourceName), options)
         {
             _layout = layout;
             _delim = delimiter;
@@ -291,7 +293,7 @@ namespace BillingPowerShell.Engine.Usage
             }
             if (_buf.Length - _len < 16)
             {
-                var nb = new char[Math.Min(Math.Max(_buf.Length * 2, 32), MaxBuffer)];
+                var nb = new byte[Math.Min(Math.Max(_buf.Length * 2, 32), MaxBuffer)];
                 if (nb.Length - _len < 2) throw new InvalidOperationException("buffer cannot grow");
                 Array.Copy(_buf, nb, _len);
                 _buf = nb;
@@ -324,7 +326,7 @@ namespace BillingPowerShell.Engine.Usage
             if (_state == State.Done) return Step.End;
             if (_skipping)
             {
-                int k = Array.IndexOf(_buf, '\n', _pos, _len - _pos);
+                int k = Array.IndexOf(_buf, (byte)'\n', _pos, _len - _pos);
                 if (k < 0)
                 {
                     _pos = _len;
@@ -348,8 +350,8 @@ namespace BillingPowerShell.Engine.Usage
                     _pos = _len;
                     _skipping = true;
                     if (_state != State.Rows)
-                        throw new UsageFormatException($"a line before the header ends is longer than {_opt.MaxLineLength} characters: not a usage CSV file", _name, at);
-                    Report(at, $"row longer than {_opt.MaxLineLength} characters (unbalanced quote?); skipped to the next line");
+                        throw new UsageFormatException($"a line before the header ends is longer than {_opt.MaxLineLength} bytes: not a usage CSV file", _name, at);
+                    Report(at, $"row longer than {_opt.MaxLineLength} bytes (unbalanced quote?); skipped to the next line");
                     return Step.Continue;
                 }
                 return Step.NeedMore;
@@ -379,8 +381,8 @@ namespace BillingPowerShell.Engine.Usage
                         _delimChosen = true;
                         if (fields == 1)
                         {
-                            var span = new ReadOnlySpan<char>(_buf, rowStart, len);
-                            char alt = span.IndexOf(';') >= 0 ? ';' : span.IndexOf('\t') >= 0 ? '\t' : '\0';
+                            var span = new ReadOnlySpan<byte>(_buf, rowStart, len);
+                            char alt = span.IndexOf((byte)';') >= 0 ? ';' : span.IndexOf((byte)'\t') >= 0 ? '\t' : '\0';
                             if (alt != '\0')
                             {
                                 _delim = alt;
@@ -437,17 +439,22 @@ namespace BillingPowerShell.Engine.Usage
                         Report(rowLine, $"expected {layout.ColumnCount} fields, found {fields}");
                         return Step.Continue;
                     }
-                    int bad = new ReadOnlySpan<char>(_buf, rowStart, len).IndexOfAny('\0', '\uFFFD');
-                    if (bad >= 0 && (_buf[rowStart + bad] == '\0' || _src.InvalidSequences > 0))
+                    var rowSpan = new ReadOnlySpan<byte>(_buf, rowStart, len);
+                    if (rowSpan.IndexOf((byte)0) >= 0)
                     {
-                        Report(rowLine, _buf[rowStart + bad] == '\0'
-                            ? "NUL character in the row (binary data)"
-                            : "invalid byte sequence for the file's encoding (UTF-8 expected)");
+                        Report(rowLine, "NUL character in the row (binary data)");
+                        return Step.Continue;
+                    }
+                    if (!IsValidUtf8(rowStart, len))
+                    {
+                        Report(rowLine, "invalid byte sequence for the file's encoding (UTF-8 expected)");
                         return Step.Continue;
                     }
                     var offsets = new int[fields + 1];
                     Array.Copy(_scratch, offsets, fields + 1);
-                    var rec = new UsageRecord(layout, new string(_buf, rowStart, len), offsets);
+                    var line = new byte[len];
+                    Buffer.BlockCopy(_buf, rowStart, line, 0, len);
+                    var rec = new UsageRecord(layout, line, offsets);
                     if (!Validate(rec, rowLine)) return Step.Continue;
                     RowCount++;
                     record = rec;
@@ -508,7 +515,7 @@ namespace BillingPowerShell.Engine.Usage
             {
                 foreach (char c in n)
                 {
-                    if (c == '\0' || (c < 0x20 && c != '\t') || (c == '\uFFFD' && _src.InvalidSequences > 0))
+                    if (c == '\0' || (c < 0x20 && c != '\t') || c == '\uFFFD')
                         throw new UsageFormatException("the header is not text: binary data or an encoding other than UTF-8/UTF-16", _name, line);
                 }
             }
@@ -528,7 +535,7 @@ namespace BillingPowerShell.Engine.Usage
                 if (_scratch[f + 1] - _scratch[f] > 1) return false;
             }
             int len = _scratch[1] - 1;
-            return len > 0 && len < 40 && UsageFormatDetector.IsLegacySectionTitle(new string(_buf, rowStart, len).Trim('"'));
+            return len > 0 && len < 40 && UsageFormatDetector.IsLegacySectionTitle(Encoding.UTF8.GetString(_buf, rowStart, len).Trim('"'));
         }
 
         private static bool IsSectionTitle(string[] names) =>
@@ -548,16 +555,39 @@ namespace BillingPowerShell.Engine.Usage
         private string Unquote(int s, int e)
         {
             if (e <= s) return string.Empty;
-            if (_buf[s] != '"') return new string(_buf, s, e - s);
+            if (_buf[s] != (byte)'"') return Encoding.UTF8.GetString(_buf, s, e - s);
             int cs = s + 1, ce = e - 1;
-            if (ce > cs && _buf[ce] != '"') ce = e; // unterminated: keep what there is
-            var sb = new System.Text.StringBuilder(Math.Max(0, ce - cs));
+            if (ce > cs && _buf[ce] != (byte)'"') ce = e; // unterminated: keep what there is
+            var tmp = new byte[Math.Max(0, ce - cs)];
+            int n = 0;
             for (int i = cs; i < ce; i++)
             {
-                sb.Append(_buf[i]);
-                if (_buf[i] == '"' && i + 1 < ce && _buf[i + 1] == '"') i++;
+                tmp[n++] = _buf[i];
+                if (_buf[i] == (byte)'"' && i + 1 < ce && _buf[i + 1] == (byte)'"') i++;
             }
-            return sb.ToString();
+            return Encoding.UTF8.GetString(tmp, 0, n);
+        }
+
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+        // ASCII rows (the usual case) are checked eight bytes at a time; others are decoded strictly once.
+        private bool IsValidUtf8(int start, int len)
+        {
+            var span = new ReadOnlySpan<byte>(_buf, start, len);
+            var words = MemoryMarshal.Cast<byte, ulong>(span);
+            ulong acc = 0;
+            for (int i = 0; i < words.Length; i++) acc |= words[i];
+            for (int i = words.Length * 8; i < span.Length; i++) acc |= span[i];
+            if ((acc & 0x8080808080808080UL) == 0) return true;
+            try
+            {
+                StrictUtf8.GetCharCount(_buf, start, len);
+                return true;
+            }
+            catch (DecoderFallbackException)
+            {
+                return false;
+            }
         }
 
         private int CountNewlines(int from, int to)
@@ -565,7 +595,7 @@ namespace BillingPowerShell.Engine.Usage
             int n = 0;
             while (from < to)
             {
-                int k = Array.IndexOf(_buf, '\n', from, to - from);
+                int k = Array.IndexOf(_buf, (byte)'\n', from, to - from);
                 if (k < 0) break;
                 n++;
                 from = k + 1;
@@ -582,9 +612,9 @@ namespace BillingPowerShell.Engine.Usage
         {
             // A scalar state machine: per-field IndexOfAny calls cost more than they save on ~10-char fields.
             int start = _pos, i = start, f = 0, len = _len, nl = 0;
-            char d = _delim;
-            char hi = (char)Math.Max(Math.Max((int)d, '"'), '\r'); // chars above this are never special
-            char[] buf = _buf;
+            byte d = (byte)_delim;
+            byte hi = (byte)Math.Max(Math.Max((int)d, '"'), '\r'); // bytes above this are never special
+            byte[] buf = _buf;
             rowEnd = next = fields = newlines = 0;
             error = null;
             _scratch[0] = 0;
@@ -597,16 +627,16 @@ namespace BillingPowerShell.Engine.Usage
                     newlines = nl;
                     return EndRow(i, i, ref f, start, out rowEnd, out next, out fields);
                 }
-                if (buf[i] == '"')
+                if (buf[i] == (byte)'"')
                 {
                     i++;
                     while (true)
                     {
                         while (i < len)
                         {
-                            char c = buf[i];
-                            if (c == '"') break;
-                            if (c == '\n') nl++;
+                            byte c = buf[i];
+                            if (c == (byte)'"') break;
+                            if (c == (byte)'\n') nl++;
                             i++;
                         }
                         if (i >= len)
@@ -617,24 +647,24 @@ namespace BillingPowerShell.Engine.Usage
                             return EndRow(len, len, ref f, start, out rowEnd, out next, out fields);
                         }
                         if (i + 1 >= len && !_eof) return Step.NeedMore; // "" or closing: cannot tell yet
-                        if (i + 1 < len && buf[i + 1] == '"') { i += 2; continue; }
+                        if (i + 1 < len && buf[i + 1] == (byte)'"') { i += 2; continue; }
                         i++;
                         break;
                     }
                     if (i < len)
                     {
-                        char t = buf[i];
-                        if (t != d && t != '\n' && t != '\r') error ??= "unexpected character after a closing quote";
+                        byte t = buf[i];
+                        if (t != d && t != (byte)'\n' && t != (byte)'\r') error ??= "unexpected character after a closing quote";
                     }
                 }
                 while (i < len)
                 {
-                    char c = buf[i];
+                    byte c = buf[i];
                     if (c <= hi)
                     {
-                        if (c == d || c == '\n' || c == '\r') break;
+                        if (c == d || c == (byte)'\n' || c == (byte)'\r') break;
                         // RFC 4180: a quote may only open a field. Azure quotes such fields, so this is damage.
-                        if (c == '"') error ??= "quote character inside an unquoted field";
+                        if (c == (byte)'"') error ??= "quote character inside an unquoted field";
                     }
                     i++;
                 }
@@ -653,10 +683,10 @@ namespace BillingPowerShell.Engine.Usage
                     continue;
                 }
                 int nx;
-                if (buf[i] == '\r')
+                if (buf[i] == (byte)'\r')
                 {
                     if (i + 1 >= len && !_eof) return Step.NeedMore;
-                    nx = i + 1 < len && buf[i + 1] == '\n' ? i + 2 : i + 1;
+                    nx = i + 1 < len && buf[i + 1] == (byte)'\n' ? i + 2 : i + 1;
                 }
                 else nx = i + 1;
                 newlines = nl + 1;

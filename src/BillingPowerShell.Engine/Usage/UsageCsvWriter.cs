@@ -225,24 +225,32 @@ namespace BillingPowerShell.Engine.Usage
             if (d.HasValue) Put(d.Value.ToString(CultureInfo.InvariantCulture));
         }
 
-        private void PutRaw(string line, int start, int len, bool escape)
+        private void PutRaw(byte[] line, int start, int len, bool escape)
         {
             if (len == 0) return;
-            bool quote = char.IsWhiteSpace(line[start]) || char.IsWhiteSpace(line[start + len - 1]);
+            byte first = line[start], last = line[start + len - 1];
+            // Leading/trailing blanks or non-ASCII ends: let the string path decide about quoting.
+            bool quote = first <= (byte)' ' || last <= (byte)' ' || first >= 0x80 || last >= 0x80;
             for (int i = start; i < start + len && !quote; i++)
             {
-                char c = line[i];
-                quote = c == ',' || c == '"' || c == '\r' || c == '\n';
+                byte c = line[i];
+                quote = c == (byte)',' || c == (byte)'"' || c == (byte)'\r' || c == (byte)'\n';
             }
             if (quote)
             {
-                PutText(line.Substring(start, len), escape);
+                PutText(Encoding.UTF8.GetString(line, start, len), escape);
                 return;
             }
-            if (escape && UsageValueParser.NeedsFormulaEscape(line, start, len)) Put('\'');
+            if (escape && NeedsFormulaEscape(line, start, len)) Put('\'');
             Ensure(len);
-            line.CopyTo(start, _row, _rn, len);
-            _rn += len;
+            _rn += Encoding.UTF8.GetChars(line, start, len, _row, _rn);
+        }
+
+        private static bool NeedsFormulaEscape(byte[] s, int start, int len)
+        {
+            int i = start, end = start + len;
+            while (i < end && s[i] == (byte)'\'') i++;
+            return i < end && UsageValueParser.IsFormulaTrigger((char)s[i]);
         }
 
         private void PutText(string s, bool escape)

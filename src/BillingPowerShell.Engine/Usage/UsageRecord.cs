@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text;
 using BillingPowerShell.Engine.Usage;
 
 namespace BillingPowerShell
@@ -13,7 +14,7 @@ namespace BillingPowerShell
     public sealed class UsageRecord
     {
         private readonly UsageColumnLayout _layout;
-        private readonly string? _line;     // CSV: the whole row as read
+        private readonly byte[]? _line;     // CSV: the whole row as read (UTF-8)
         private readonly int[]? _offsets;   // CSV: start of field i; field i ends at _offsets[i+1]-1
         private readonly string?[]? _values; // JSON/other: values by column
         private ulong _loaded;               // bit per UsageField: cached
@@ -23,7 +24,7 @@ namespace BillingPowerShell
         private Dictionary<string, string>? _tags;
         private UsageSourceColumns? _sourceColumns;
 
-        internal UsageRecord(UsageColumnLayout layout, string line, int[] offsets)
+        internal UsageRecord(UsageColumnLayout layout, byte[] line, int[] offsets)
         {
             _layout = layout;
             _line = line;
@@ -148,9 +149,9 @@ namespace BillingPowerShell
                 int s = _offsets![c], e = _offsets[c + 1] - 1;
                 if (s == e) return true;
                 present = true;
-                if (_line![s] != '"')
+                if (_line![s] != (byte)'"')
                 {
-                    if (!UsageValueParser.TryParseDecimal(_line.AsSpan(s, e - s), out var d)) return false;
+                    if (!UsageValueParser.TryParseDecimal(new ReadOnlySpan<byte>(_line, s, e - s), out var d)) return false;
                     value = d;
                     return true;
                 }
@@ -168,10 +169,10 @@ namespace BillingPowerShell
             raw = null;
             bool ok;
             int c = _layout.Col(UsageField.Date);
-            if (_values == null && c >= 0 && _offsets![c] < _offsets[c + 1] - 1 && _line![_offsets[c]] != '"')
+            if (_values == null && c >= 0 && _offsets![c] < _offsets[c + 1] - 1 && _line![_offsets[c]] != (byte)'"')
             {
                 // Unquoted: parse in place, no substring (this runs for every row).
-                ok = UsageValueParser.TryParseDate(_line.AsSpan(_offsets[c], _offsets[c + 1] - 1 - _offsets[c]), out date);
+                ok = UsageValueParser.TryParseDate(new ReadOnlySpan<byte>(_line, _offsets[c], _offsets[c + 1] - 1 - _offsets[c]), out date);
                 if (!ok) raw = RawColumn(c);
             }
             else
@@ -240,16 +241,16 @@ namespace BillingPowerShell
         internal bool TagsMaterialized => _tags != null;
 
         /// <summary>Where a text field sits in the row when it can be copied as is (unquoted, no transformation).</summary>
-        internal bool TryGetRawSpan(UsageField f, out string line, out int start, out int length)
+        internal bool TryGetRawSpan(UsageField f, out byte[] line, out int start, out int length)
         {
-            line = string.Empty;
+            line = Array.Empty<byte>();
             start = length = 0;
             if (_values != null || f == UsageField.SubscriptionId) return false;
             if (_text != null && _text[(int)f] != null) return false; // already materialised: use it
             int c = _layout.Col(f);
             if (c < 0) return false;
             int s = _offsets![c], e = _offsets[c + 1] - 1;
-            if (s < e && (_line![s] == '"' || (_layout.UnescapeFormulas && _line[s] == '\''))) return false;
+            if (s < e && (_line![s] == (byte)'"' || (_layout.UnescapeFormulas && _line[s] == (byte)'\''))) return false;
             line = _line!;
             start = s;
             length = e - s;
@@ -270,20 +271,20 @@ namespace BillingPowerShell
             int s = _offsets[c], e = _offsets[c + 1] - 1;
             if (s >= e) return string.Empty;
             var line = _line!;
-            if (line[s] != '"') return line.Substring(s, e - s);
+            if (line[s] != (byte)'"') return Encoding.UTF8.GetString(line, s, e - s);
             // Quoted: the reader validated the closing quote, so the content is s+1 .. e-2 with "" for ".
             int cs = s + 1, ce = e - 1;
             if (ce < cs) return string.Empty;
-            int q = line.IndexOf('"', cs, ce - cs);
-            if (q < 0) return line.Substring(cs, ce - cs);
-            var chars = new char[ce - cs];
+            int q = Array.IndexOf(line, (byte)'"', cs, ce - cs);
+            if (q < 0) return Encoding.UTF8.GetString(line, cs, ce - cs);
+            var bytes = new byte[ce - cs];
             int n = 0;
             for (int i = cs; i < ce; i++)
             {
-                chars[n++] = line[i];
-                if (line[i] == '"' && i + 1 < ce && line[i + 1] == '"') i++;
+                bytes[n++] = line[i];
+                if (line[i] == (byte)'"' && i + 1 < ce && line[i + 1] == (byte)'"') i++;
             }
-            return new string(chars, 0, n);
+            return Encoding.UTF8.GetString(bytes, 0, n);
         }
     }
 }

@@ -81,6 +81,27 @@ namespace BillingPowerShell.Engine.Usage
             return true;
         }
 
+        /// <summary>The same, on UTF-8 bytes (numbers are ASCII: anything else is not a number).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
+        public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value)
+        {
+            value = 0m;
+            if (s.Length > 128) return TryParseDecimal(Encoding.UTF8.GetString(s.ToArray()), out value);
+            Span<char> c = stackalloc char[s.Length];
+            for (int i = 0; i < s.Length; i++) c[i] = (char)s[i]; // non-ASCII bytes become chars the parser rejects
+            return TryParseDecimal(c, out value);
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
+        public static bool TryParseDate(ReadOnlySpan<byte> s, out DateTime value)
+        {
+            value = default;
+            if (s.Length > 64) return TryParseDate(Encoding.UTF8.GetString(s.ToArray()), out value);
+            Span<char> c = stackalloc char[s.Length];
+            for (int i = 0; i < s.Length; i++) c[i] = (char)s[i];
+            return TryParseDate(c, out value);
+        }
+
         private static bool Slow(ReadOnlySpan<char> s, out decimal value)
         {
             try
