@@ -111,7 +111,7 @@ namespace BillingPowerShell.Engine.Http
             }
 
             var response = message.Response;
-            if (response.Status >= 400)
+            if (response.Status >= 300) // a redirect or 304 is not an answer: never read it as an empty success
                 throw ErrorFrom(response);
             var content = response.Content;
             JsonDocument? body = null;

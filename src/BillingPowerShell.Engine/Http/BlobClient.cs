@@ -86,7 +86,7 @@ namespace BillingPowerShell.Engine.Http
                 throw new ArmException(0, "TransportFailure", $"Could not reach the download host {uri.Authority}: {Redactor.Redact(ex.Message)}");
             }
             var response = message.Response;
-            if (response.Status >= 400)
+            if (response.Status >= 300) // a redirect's body is not the blob
             {
                 // Buffer the small error body so the message can be read, then report it without the SAS query.
                 var error = ArmClient.ErrorFrom(new BufferedErrorResponse(response));
@@ -135,6 +135,7 @@ namespace BillingPowerShell.Engine.Http
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_token.IsCancellationRequested && (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is ObjectDisposedException))
                     {
+                        if (_length is long total && _position >= total) return 0; // every byte arrived before the reset
                         await ResumeAsync(ex.Message).ConfigureAwait(false);
                         continue;
                     }

@@ -4,7 +4,7 @@ using BillingPowerShell.Engine.Costs;
 
 namespace BillingPowerShell.Engine.Tests.Costs
 {
-    public sealed class UsageChunkAndScopeTests
+    public sealed class ChunkPlanAndScopeTests
     {
         private static UsageRequest Days(string from, string? to) => new UsageRequest(UsageScope.Subscription("S", null))
         {

@@ -133,6 +133,17 @@ namespace BillingPowerShell.Engine.Tests.Http
             Assert.Equal("management.example.test", t.Requests[0].Uri.Host);
         }
 
+        [Theory]
+        [InlineData(302)]
+        [InlineData(304)]
+        public async Task RedirectOrNotModifiedIsAnErrorNotAnEmptyList(int status)
+        {
+            var t = new FakeTransport(Reply.With(status, null, ("Location", "https://login.example.test/captive")).WithReason("Found"));
+            var ex = await Assert.ThrowsAsync<ArmException>(() => All(List(TestArm.Client(t))));
+            Assert.Equal(status, ex.Status);
+            Assert.Single(t.Requests);
+        }
+
         [Fact]
         public async Task SendAsyncRefusesForeignHostDirectly()
         {

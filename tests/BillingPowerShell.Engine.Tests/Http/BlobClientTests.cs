@@ -33,6 +33,8 @@ namespace BillingPowerShell.Engine.Tests.Http
             if (range is not null)
             {
                 offset = int.Parse(range.Substring("bytes=".Length).TrimEnd('-'));
+                if (offset >= _data.Length) // as Blob storage answers a range that starts at the end
+                    return Reply.With(416, "<Error><Code>InvalidRange</Code><Message>The range specified is invalid for the current size of the resource.</Message></Error>");
                 status = 206;
                 headers.Add(("Content-Range", $"bytes {offset}-{_data.Length - 1}/{_data.Length}"));
             }
@@ -108,6 +110,24 @@ namespace BillingPowerShell.Engine.Tests.Http
             Assert.Equal(data, await Download(blob));
             Assert.Equal(2, t.Count);
             Assert.Equal("bytes=12345-", t.Requests[1].Header("Range"));
+        }
+
+        [Fact]
+        public async Task ResetAfterTheLastByteCompletesWithoutAskingForAnEmptyRange()
+        {
+            var data = Data(10_000);
+            var (blob, t, server) = Setup(data);
+            server.ResetAfter(10_000);
+            Assert.Equal(data, await Download(blob));
+            Assert.Single(t.Requests);
+        }
+
+        [Fact]
+        public async Task RedirectFromTheBlobHostIsAnErrorNotTheFileContent()
+        {
+            var t = new FakeTransport { Handler = _ => Reply.With(302, "<html>moved</html>", ("Location", "https://elsewhere.example.test/x")) };
+            var ex = await Assert.ThrowsAsync<ArmException>(() => Download(new BlobClient(TestArm.FastRetry(), t)));
+            Assert.Equal(302, ex.Status);
         }
 
         [Fact]
