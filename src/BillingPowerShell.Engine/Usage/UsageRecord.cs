@@ -7,7 +7,7 @@ namespace BillingPowerShell
 {
     /// <summary>
     /// One day of usage of one meter on one resource, the same shape for every source. Cheap to create: it keeps the
-    /// raw row (one string plus field offsets, or the source values) and parses a field the first time it is read.
+    /// raw row (its UTF-8 bytes plus field offsets, or the source values) and parses a field the first time it is read.
     /// Text fields are never null (empty when the source has no value or no such column); money, prices and quantities
     /// are null when the source has none or holds text that is not a number (the raw text stays in SourceColumns).
     /// </summary>
