@@ -376,6 +376,13 @@ namespace BillingPowerShell.Engine.Usage
                 case State.Header:
                 {
                     if (len == 0) return Step.Continue; // leading blank line
+                    if (len == 5 && _buf[rowStart] == (byte)'s' && _buf[rowStart + 1] == (byte)'e' && _buf[rowStart + 2] == (byte)'p' && _buf[rowStart + 3] == (byte)'=')
+                    {
+                        // Excel's "sep=;" hint line
+                        _delim = (char)_buf[rowStart + 4];
+                        _delimChosen = true;
+                        return Step.Continue;
+                    }
                     if (!_delimChosen)
                     {
                         _delimChosen = true;

@@ -62,6 +62,17 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Equal(2.5m, Assert.Single(recs).Cost);
         }
 
+        [Fact]
+        public void ExcelSeparatorHintLineIsHonoured()
+        {
+            var errors = new List<UsageRowError>();
+            var text = "sep=;\r\n" + MiniHeader.Replace(',', ';') + "\r\n2024-01-02;2.5;EUR;m,n;s;;o\r\n2024-01-03;2,5;EUR;m;s;;o\r\n";
+            var rec = Assert.Single(ReadAll(text, errors));
+            Assert.Equal(2.5m, rec.Cost);
+            Assert.Equal("m,n", rec.MeterName);
+            Assert.Equal(4, Assert.Single(errors).LineNumber); // "2,5" is not an invariant number
+        }
+
         [Theory]
         [InlineData("2024-03-05")]
         [InlineData("2024-03-05T00:00:00")]
