@@ -209,6 +209,19 @@ Describe 'Export-DailyUsage' {
         }
     }
 
+    Context 'secrets' {
+        It 'shows no token and no SAS signature in any stream, with -Verbose and -Debug' {
+            $path = Join-Path $dir 'secrets.csv'
+            $all = & {
+                $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'
+                Export-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Path $path -Verbose -Debug
+            } *>&1
+            @($all | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }).Count | Should -BeGreaterThan 0 -Because 'the debug stream was on'
+            Find-Secret -Text @($all) -Secret $emu.Token | Should -BeNullOrEmpty
+            Test-Path -LiteralPath $path | Should -BeTrue
+        }
+    }
+
     Context '-Force, -NoClobber and -WhatIf' {
         It 'refuses to replace a file without -Force, before any request, and leaves it as it was' {
             $path = Join-Path $dir 'exists.csv'

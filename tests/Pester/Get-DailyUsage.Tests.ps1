@@ -260,6 +260,13 @@ Describe 'Get-DailyUsage' {
             Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'UsageDetails_List' | Should -BeGreaterOrEqual 4 -Because 'two months of two pages'
         }
 
+        It 'splits a range of partial months at the month boundary: exactly the rows of those days' {
+            $from = $m2.AddDays(14); $to = $m1.AddDays(9)
+            $records = Get-DailyUsage -BillingAccountName $eaName -StartDate $from -EndDate $to
+            Get-RowKey $records | Should -Be (Get-RowKey @($cleanEa | Where-Object { $_.Date -ge $from -and $_.Date -le $to }))
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 2
+        }
+
         It 'keeps records in date order across chunks' {
             $dates = $cleanEa.Date
             for ($i = 1; $i -lt $dates.Count; $i++) { if ($dates[$i] -lt $dates[$i - 1]) { throw "Record $i ($($dates[$i])) comes after $($dates[$i - 1])." } }
