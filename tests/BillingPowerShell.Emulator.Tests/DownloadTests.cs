@@ -33,8 +33,10 @@ public sealed class DownloadTests
         int polls = 0;
         while (true)
         {
+            var sincePost = sw.Elapsed;
             var (s, b, _) = await _f.Send(HttpMethod.Get, location);
             polls++;
+            if (sincePost < TimeSpan.FromMilliseconds(60)) Assert.Equal(202, s); // cannot be done before the scaled 10 s
             if (s == 200)
             {
                 Assert.Equal(expectValid, DateTime.Parse(b.GetProperty("expiryTime").GetString()!).ToUniversalTime() > DateTime.UtcNow);
@@ -55,7 +57,6 @@ public sealed class DownloadTests
         var doc = inv.GetProperty("documents")[0];
         var (url, waited, polls) = await Download($"/providers/Microsoft.Billing/billingAccounts/{_f.Mca}/invoices/{inv.GetProperty("name").GetString()}/download?api-version=2024-04-01&documentName={doc.GetProperty("name").GetString()}");
         Assert.True(waited >= TimeSpan.FromMilliseconds(95), "operation finished too early: " + waited);
-        Assert.True(polls >= 2, "the first poll must still be running");
         Assert.StartsWith(_f.Host.BlobUrl + "/invoices/", url);
         Assert.Contains("sv=2019-02-02", url);
         Assert.Contains("sig=", url);

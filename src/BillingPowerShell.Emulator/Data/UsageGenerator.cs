@@ -28,9 +28,11 @@ internal readonly struct UsageRow
     public string? ReservationId { get; init; }
     public string? ReservationName { get; init; }
     public string Currency => Sub.Currency;
-    public string ResourceId => $"/subscriptions/{Sub.Id}/resourceGroups/{ResourceGroup}/providers/{Meter.ResourceType}/{ResourceName}";
-    public string TagsJson => "{\"env\":\"" + TagEnv + "\",\"team\":\"" + TagTeam + "\"}";
-    public string AdditionalInfo => "{\"ServiceType\":\"" + Meter.SubCategory + "\",\"UsageType\":\"ComputeHR\"}";
+    // The strings below are cached per resource / meter / tag combination: a million-row report must not build
+    // the same ids a million times.
+    public string ResourceId { get; init; }
+    public string TagsJson { get; init; }
+    public string AdditionalInfo => UsageGenerator.AdditionalInfoOf(Meter);
     public string RowId => $"{Sub.Id}-{Day:yyyyMMdd}-{Index}";
 }
 
@@ -58,6 +60,33 @@ internal sealed class UsageGenerator
     private static readonly string[] Envs = { "prod", "dev", "test", "=cmd|' /C calc'!A0" }; // one value a spreadsheet would run: exercises CSV injection handling
     private static readonly string[] Teams = { "web", "data", "platform" };
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, int, int), (string Name, string Id)> _resources = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _reservations = new();
+    private static readonly string[,] TagsJsonCache = BuildTags();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Meter, string> AdditionalInfoCache = new();
+
+    private (string Name, string Id) ResourceOf(Subscription s, int rg, int res, Meter m) =>
+        _resources.GetOrAdd((s.Id, rg, res), k =>
+        {
+            string rgName = s.ResourceGroups[rg];
+            string name = $"{m.ResourceType.Substring(m.ResourceType.LastIndexOf('/') + 1, 3)}-{rgName.Substring(3)}-{res}";
+            return (name, $"/subscriptions/{s.Id}/resourceGroups/{rgName}/providers/{m.ResourceType}/{name}");
+        });
+
+    private string ReservationOf(Account a) => _reservations.GetOrAdd(a.Name, n => Det.Guid(_world.Seed, n + "/ri").ToString());
+
+    private static string[,] BuildTags()
+    {
+        var t = new string[Envs.Length, Teams.Length];
+        for (int e = 0; e < Envs.Length; e++)
+            for (int m = 0; m < Teams.Length; m++)
+                t[e, m] = "{\"env\":\"" + Envs[e] + "\",\"team\":\"" + Teams[m] + "\"}";
+        return t;
+    }
+
+    private static string TagsJsonOf(int env, int team) => TagsJsonCache[env, team];
+    internal static string AdditionalInfoOf(Meter m) => AdditionalInfoCache.GetOrAdd(m, x => "{\"ServiceType\":\"" + x.SubCategory + "\",\"UsageType\":\"ComputeHR\"}");
+
     public int RowsPerDay(Subscription s, DateOnly day)
     {
         if (day < _world.DataStart || day >= _world.Today) return 0; // usage is known up to yesterday
@@ -74,7 +103,7 @@ internal sealed class UsageGenerator
         // Each resource always uses the same meter: the meter is a function of (rg, resource).
         var meter = Meters[(rgIndex * 4 + resIndex + s.Ordinal) % Meters.Length];
         string rg = s.ResourceGroups[rgIndex];
-        string resName = $"{meter.ResourceType.Substring(meter.ResourceType.LastIndexOf('/') + 1, 3)}-{rg.Substring(3)}-{resIndex}";
+        var res = ResourceOf(s, rgIndex, resIndex, meter);
         decimal qty = ((long)(h2 % 48000) + 1) / 1000m; // 0.001 .. 48.000
         decimal unit = meter.UnitPrice;
         decimal discount = s.Account.IsEa ? 0.85m : 1m;
@@ -82,16 +111,17 @@ internal sealed class UsageGenerator
         string pricing = "OnDemand";
         string? resId = null, resNameR = null;
         int kind = Det.Int(h2 >> 20, 20);
-        if (meter.Category == "Virtual Machines" && kind == 0) { pricing = "Reservation"; resId = Det.Guid(_world.Seed, s.Account.Name + "/ri").ToString(); resNameR = "VM_RI_01-01-2025_12-00"; }
+        if (meter.Category == "Virtual Machines" && kind == 0) { pricing = "Reservation"; resId = ReservationOf(s.Account); resNameR = "VM_RI_01-01-2025_12-00"; }
         else if (meter.Category == "Virtual Machines" && kind == 1) { pricing = "Spot"; eff = Math.Round(eff * 0.2m, 6); }
         decimal cost = Math.Round(qty * eff, 6);
+        int envIndex = Det.Int(h >> 16, Envs.Length);
         if (pricing == "Reservation" && !amortized) cost = 0m; // actual cost of reserved usage is carried by the purchase
         return new UsageRow
         {
-            Sub = s, Day = day, Index = i, Meter = meter, ResourceGroup = rg, ResourceName = resName,
+            Sub = s, Day = day, Index = i, Meter = meter, ResourceGroup = rg, ResourceName = res.Name, ResourceId = res.Id,
             Location = Locations[(rgIndex + resIndex) % Locations.Length],
             Quantity = qty, UnitPrice = unit, EffectivePrice = eff, Cost = cost, PricingModel = pricing, ChargeType = "Usage",
-            TagEnv = Envs[Det.Int(h >> 16, Envs.Length)], TagTeam = Teams[rgIndex % Teams.Length],
+            TagEnv = Envs[envIndex], TagTeam = Teams[rgIndex % Teams.Length], TagsJson = TagsJsonOf(envIndex, rgIndex % Teams.Length),
             ReservationId = resId, ReservationName = resNameR,
         };
     }

@@ -14,7 +14,9 @@ internal static class CsvSchemas
     internal sealed record Column(string Name, Func<UsageRow, World, string> Value);
 
     private static string N(decimal d) => d.ToString(CultureInfo.InvariantCulture);
-    private static string D(DateOnly d) => d.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture); // cost details files write US dates
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> Dates = new();
+    // Cost details files write US dates; cached per day (a report has at most a month of them).
+    private static string D(DateOnly d) => Dates.GetOrAdd(d.DayNumber, _ => d.ToString("MM/dd/yyyy", CultureInfo.InvariantCulture));
     private static DateOnly Ps(UsageRow r) => new(r.Day.Year, r.Day.Month, 1);
     private static DateOnly Pe(UsageRow r) => Ps(r).AddMonths(1).AddDays(-1);
     private static string Pricing(UsageRow r) => r.PricingModel == "OnDemand" ? "OnDemand" : r.PricingModel;
