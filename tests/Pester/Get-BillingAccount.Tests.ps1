@@ -65,6 +65,12 @@ Describe 'Get-BillingAccount' {
         It 'the EA account carries its enrollment details' {
             ($all | Where-Object AgreementType -EQ 'EnterpriseAgreement').EnrollmentDetails | Should -Not -BeNullOrEmpty
         }
+
+        It 'the MCA account carries its sold-to address (listed and by name); pay-as-you-go has none' {
+            ($all | Where-Object AgreementType -EQ 'MicrosoftCustomerAgreement').SoldTo.CompanyName | Should -Be $mca.displayName
+            (Get-BillingAccount -Name $mca.name).SoldTo.CompanyName | Should -Be $mca.displayName
+            ($all | Where-Object AgreementType -EQ 'MicrosoftOnlineServicesProgram').SoldTo | Should -BeNullOrEmpty
+        }
     }
 
     Context '-Name' {

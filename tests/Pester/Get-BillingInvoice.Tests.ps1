@@ -126,6 +126,15 @@ Describe 'Get-BillingInvoice' {
             $got | ForEach-Object { $_.InvoiceDate.Date | Should -BeGreaterOrEqual $from }
         }
 
+        It '-PeriodEndDate alone starts 12 months before it' {
+            $to = $today.AddMonths(-4).Date
+            $got = @(Get-BillingInvoice -BillingAccountName $ea.name -PeriodEndDate $to)
+            $expected = @($eaAll | Where-Object { $_.InvoiceDate.Date -ge $to.AddMonths(-12) -and $_.InvoiceDate.Date -le $to })
+            $expected.Count | Should -BeGreaterOrEqual 6
+            $expected.Count | Should -BeLessThan $eaAll.Count
+            $got.Name | Should -Be $expected.Name
+        }
+
         It 'a range with no invoices gives nothing and no error' {
             $got = Get-BillingInvoice -BillingAccountName $ea.name -PeriodStartDate '2001-01-01' -PeriodEndDate '2001-12-31' -ErrorVariable ev
             $got | Should -BeNullOrEmpty
@@ -208,6 +217,21 @@ Describe 'Get-BillingInvoice' {
             $got.Name | Should -Be @($w.name)
         }
 
+        It 'gets an MCA invoice by name alone (the account-independent route)' {
+            $w = $mca.invoices[6]
+            $got = @(Get-BillingInvoice -Name $w.name)
+            $got.Name | Should -Be @($w.name)
+            $got[0].BillingProfileName | Should -Be $w.billingProfileName
+        }
+
+        It 'gets a legacy pay-as-you-go invoice by -SubscriptionId and -BillingPeriodName' {
+            $s = $payg.subscriptions[1]
+            $period = Get-BillingPeriod -SubscriptionId $s.subscriptionId -Name $s.legacyBillingPeriods[2]
+            $got = @(Get-BillingInvoice -SubscriptionId $s.subscriptionId -BillingPeriodName $period.Name)
+            $got.Name | Should -Be @($period.InvoiceNames)
+            $s.legacyInvoices | Should -Contain $got[0].Name
+        }
+
         It 'an unknown invoice is ObjectNotFound' {
             $got = Get-BillingInvoice -Name 'NOSUCHINVOICE' -BillingAccountName $ea.name -ErrorVariable ev -ErrorAction SilentlyContinue
             $got | Should -BeNullOrEmpty
@@ -253,6 +277,15 @@ Describe 'Get-BillingInvoice' {
             $ev | Should -BeNullOrEmpty
             $all = @($world.accounts | ForEach-Object { $_.invoices })
             $got.Name | Sort-Object | Should -Be ($all.name | Sort-Object)
+        }
+
+        It 'Get-BillingProfile | Get-BillingInvoice -Latest gives the newest invoice of each profile' {
+            $got = @(Get-BillingProfile | Get-BillingInvoice -Latest)
+            $got.Count | Should -Be @($mca.billingProfiles).Count
+            foreach ($i in $got) {
+                $newest = @($mca.invoices | Where-Object billingProfileName -EQ $i.BillingProfileName | Sort-Object periodEndDate)[-1]
+                $i.Name | Should -Be $newest.name
+            }
         }
 
         It 'Get-BillingPeriod | Get-BillingInvoice gives the invoices of those periods' {

@@ -77,6 +77,14 @@ Describe 'Get-BillingPeriod' {
             $got.SubscriptionId | Select-Object -Unique | Sort-Object | Should -Be ($payg.subscriptions.subscriptionId | Sort-Object)
         }
 
+        It '-First and -Skip apply per subscription, as documented' {
+            $got = @(Get-BillingPeriod -Skip 1 -First 2)
+            $got.Count | Should -Be (2 * @($payg.subscriptions).Count)
+            foreach ($s in $payg.subscriptions) {
+                ($got | Where-Object SubscriptionId -EQ $s.subscriptionId).Name | Should -Be @($s.legacyBillingPeriods | Sort-Object -Descending | Select-Object -Skip 1 -First 2)
+            }
+        }
+
         It 'Get-BillingSubscription | Get-BillingPeriod binds the subscription id' {
             $got = @(Get-BillingSubscription -BillingAccountName $payg.name | Get-BillingPeriod -First 1)
             $got.Count | Should -Be @($payg.subscriptions).Count

@@ -212,6 +212,22 @@ Describe 'Save-BillingInvoice' {
             Assert-FilesMatchWorld $folder | Should -Be $invoices.Count
         }
 
+        It 'Get-BillingPeriod | Get-BillingInvoice | Save-BillingInvoice saves legacy pay-as-you-go invoices as PDFs' {
+            $folder = New-Folder 'legacy'
+            $s = $payg.subscriptions[0]
+            $invoices = @(Get-BillingPeriod -SubscriptionId $s.subscriptionId -Skip 1 -First 2 | Get-BillingInvoice)
+            $invoices.Count | Should -Be 2
+            $files = @($invoices | Save-BillingInvoice -Destination $folder -PassThru -ErrorVariable ev)
+            $ev | Should -BeNullOrEmpty
+            ($files.Name | Sort-Object) | Should -Be ($invoices | ForEach-Object { "$($_.Name).pdf" } | Sort-Object)
+            foreach ($f in $files) {
+                $s.legacyInvoices | Should -Contain $f.BaseName
+                $bytes = [IO.File]::ReadAllBytes($f.FullName)
+                [Text.Encoding]::ASCII.GetString($bytes, 0, 5) | Should -Be '%PDF-'
+            }
+            @(Get-ChildItem -LiteralPath $folder -Force).Count | Should -Be 2
+        }
+
         It 'the same invoice piped twice is saved once' {
             $folder = New-Folder 'twice'
             $i = Get-Listed $ea.invoices[0].name

@@ -74,11 +74,11 @@ namespace BillingPowerShell.Engine.Billing
         // ---- accounts, profiles, subscriptions (A1-A6) ----
 
         public IAsyncEnumerable<BillingAccount> ListAccountsAsync(CallContext call, CancellationToken ct) =>
-            Arm.ListAsync($"{Accounts}?api-version={BillingApi}", BillingMapper.Account, call, ct);
+            Arm.ListAsync($"{Accounts}?api-version={BillingApi}&expand=SoldTo", BillingMapper.Account, call, ct);
 
         public async Task<BillingAccount> GetAccountAsync(string name, CallContext call, CancellationToken ct)
         {
-            using var r = await Arm.GetAsync($"{Accounts}/{Segment(name)}?api-version={BillingApi}", call, ct).ConfigureAwait(false);
+            using var r = await Arm.GetAsync($"{Accounts}/{Segment(name)}?api-version={BillingApi}&expand=SoldTo", call, ct).ConfigureAwait(false);
             return BillingMapper.Account(Root(r));
         }
 
