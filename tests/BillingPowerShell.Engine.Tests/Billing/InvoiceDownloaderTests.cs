@@ -281,5 +281,56 @@ namespace BillingPowerShell.Engine.Tests.Billing
             Assert.Equal(new DateTimeOffset(2023, 2, 16, 17, 32, 28, TimeSpan.Zero), link.ExpiresOn);
             Assert.DoesNotContain("sv=", link.ToString());
         }
-    }
+    
+        [Fact]
+        public async Task BillingSubscriptionRouteForASingleDocument()
+        {
+            var inv = new BillingInvoice { Name = "E123456789", SubscriptionId = "11111111-1111-1111-1111-111111111111", Source = InvoiceSource.BillingSubscription,
+                Documents = new[] { new InvoiceDocument { Kind = "Invoice", Name = "12345678" } } };
+            var t = new FakeTransport(Reply.With(200, Examples.Body("Microsoft.Billing/2024-04-01/invoicesDownloadByBillingSubscription.json")));
+            var link = await BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, new[] { "12345678" }, new CallContext("c"), default);
+            var post = t.Requests.Single();
+            Assert.Equal("POST", post.Method);
+            Assert.Equal("/providers/Microsoft.Billing/billingAccounts/default/billingSubscriptions/11111111-1111-1111-1111-111111111111/invoices/E123456789/download", post.Uri.AbsolutePath);
+            Assert.Contains("documentName=12345678", post.Uri.Query);
+            Assert.Equal("https", link.Url.Scheme);
+        }
+
+        [Fact]
+        public async Task BillingSubscriptionDownloadDocumentsBodyMatchesTheOfficialExample()
+        {
+            var inv = new BillingInvoice { Name = "E123456789", SubscriptionId = "00000000-0000-0000-0000-000000000000", Source = InvoiceSource.BillingSubscription };
+            const string example = "Microsoft.Billing/2024-04-01/invoicesDownloadDocumentsByBillingSubscription.json";
+            var t = new FakeTransport(Reply.With(200, Examples.Body(example)));
+            await BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, new[] { "12345678", "87654321" }, new CallContext("c"), default);
+            var post = t.Requests.Single();
+            Assert.Equal("/providers/Microsoft.Billing/billingAccounts/default/billingSubscriptions/00000000-0000-0000-0000-000000000000/downloadDocuments", post.Uri.AbsolutePath);
+            using var body = JsonDocument.Parse(post.Body!);
+            var expected = Examples.Parameters(example).GetProperty("parameters")[0].EnumerateObject().Select(p => p.Name).OrderBy(n => n);
+            Assert.All(body.RootElement.EnumerateArray(), e => Assert.Equal(expected, e.EnumerateObject().Select(p => p.Name).OrderBy(n => n)));
+            Assert.Equal(2, body.RootElement.GetArrayLength());
+        }
+
+        [Fact]
+        public async Task LegacyInvoiceGetsAFreshInlineUrlWithoutAnOperation()
+        {
+            var inv = new BillingInvoice { Name = "2017-02-05-123456789", SubscriptionId = "subid", Source = InvoiceSource.LegacySubscription };
+            var t = new FakeTransport(Reply.With(200, Examples.Body("Microsoft.Billing/2018-03-01-preview/InvoicesGet.json")));
+            var link = await BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default);
+            var get = t.Requests.Single();
+            Assert.Equal("GET", get.Method);
+            Assert.Equal("/subscriptions/subid/providers/Microsoft.Billing/invoices/2017-02-05-123456789", get.Uri.AbsolutePath);
+            Assert.Contains("api-version=2018-03-01-preview", get.Uri.Query);
+            Assert.Equal(new Uri("https://microsoft.com"), link.Url);
+        }
+
+        [Fact]
+        public async Task LegacyInvoiceWithoutUrlIsNotFound()
+        {
+            var inv = new BillingInvoice { Name = "2017-02-05-123456789", SubscriptionId = "subid", Source = InvoiceSource.LegacySubscription };
+            var t = new FakeTransport(Reply.With(200, "{\"name\":\"2017-02-05-123456789\",\"properties\":{\"invoicePeriodEndDate\":\"2017-02-01\"}}"));
+            var ex = await Assert.ThrowsAsync<ArmException>(() => BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default));
+            Assert.Equal(404, ex.Status);
+        }
+}
 }
