@@ -31,7 +31,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, DateOnly? today = null)
     {
         var host = new EmulatorHost();
-        var world = new World(options.Seed, options.Size, today ?? DateOnly.FromDateTime(DateTime.UtcNow), options.UsageRowsPerDay);
+        var world = new World(options.Seed, options.Size, today ?? DateOnly.FromDateTime(DateTime.UtcNow), options.UsageRowsPerDay, options.HostileDocumentNames);
         var services = new EmulatorServices(options, world);
         host.Services = services;
         host.Certificate = CertificateFactory.CreateAndWrite(options.CertDir, out var pem);

@@ -77,7 +77,7 @@ internal static class DownloadEndpoints
             await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"The document '{documentName}' was not found for invoice '{inv.Name}'.");
             return;
         }
-        await Accept(r, scopePath, new DownloadPayload("invoices", doc.Name + ".pdf"));
+        await Accept(r, scopePath, new DownloadPayload("invoices", World.BlobNameOf(doc) + ".pdf"));
     }
 
     private static async Task DocumentsByAccount(ArmRequest r)

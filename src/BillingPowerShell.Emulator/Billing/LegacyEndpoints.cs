@@ -142,7 +142,7 @@ internal static class LegacyEndpoints
         {
             // Synchronous in this API version: the SAS URL comes inline with the invoice.
             var doc = i.Modern.Documents.First(d => d.Kind == "Invoice");
-            var (url, expiry) = r.E.IssueBlobUrl("invoices", doc.Name + ".pdf", TimeSpan.FromHours(1));
+            var (url, expiry) = r.E.IssueBlobUrl("invoices", World.BlobNameOf(doc) + ".pdf", TimeSpan.FromHours(1));
             w.WriteStartObject("downloadUrl");
             w.WriteString("expiryTime", Blob.SasSigner.FormatExpiry(expiry));
             w.WriteString("url", url);

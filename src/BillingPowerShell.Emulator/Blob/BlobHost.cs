@@ -141,7 +141,7 @@ internal static class BlobHost
         if (container == "invoices" && blob.EndsWith(".pdf", StringComparison.Ordinal))
         {
             string docName = blob[..^4];
-            if (!e.World.DocumentsByName.TryGetValue(docName, out var d)) return null;
+            if (!e.World.DocumentsByBlob.TryGetValue(docName, out var d)) return null;
             return new BytesBlob(DocumentFactory.Pdf(d.Invoice, d.Document), "application/pdf");
         }
         if (container == "invoices" && blob.EndsWith(".zip", StringComparison.Ordinal))

@@ -126,6 +126,14 @@ internal sealed class World
     public Dictionary<string, Subscription> SubscriptionsById { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, Invoice> InvoicesByName { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, (Invoice Invoice, InvoiceDocument Document)> DocumentsByName { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, (Invoice Invoice, InvoiceDocument Document)> DocumentsByBlob { get; } = new(StringComparer.Ordinal);
+    public bool HostileDocumentNames { get; }
+
+    /// <summary>The blob name of a document: its name when that is a plain token (as real ones are), else a hash,
+    /// so a hostile document name never becomes a path on the blob host.</summary>
+    public static string BlobNameOf(InvoiceDocument d) =>
+        System.Text.RegularExpressions.Regex.IsMatch(d.Name, "^[A-Za-z0-9_-]{1,64}$") ? d.Name
+        : "d" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(d.Name))).Substring(0, 20).ToLowerInvariant();
     public List<Subscription> AllSubscriptions { get; } = new();
     private readonly Dictionary<(Account, Profile?, Subscription?, DateOnly), Invoice> _invoiceByPeriod = new();
 
@@ -137,8 +145,9 @@ internal sealed class World
         return _invoiceByPeriod.GetValueOrDefault(key);
     }
 
-    public World(long seed, string size, DateOnly today, int? rowsPerDay)
+    public World(long seed, string size, DateOnly today, int? rowsPerDay, bool hostileDocumentNames = false)
     {
+        HostileDocumentNames = hostileDocumentNames;
         Seed = seed;
         Today = today;
         var monthStart = new DateOnly(today.Year, today.Month, 1);
@@ -233,6 +242,23 @@ internal sealed class World
 
         foreach (var a in new[] { payg, ea, mca }) { Accounts.Add(a); AccountsByName[a.Name] = a; }
         BuildInvoices();
+        if (HostileDocumentNames)
+        {
+            // Test mode (--hostile-document-names): document names a server could send that must never become a
+            // path outside the client's destination folder. Added to the newest invoice of every account.
+            string[] reserved = { "CON", "nul", "COM1" };
+            for (int i = 0; i < Accounts.Count; i++)
+            {
+                var inv = Accounts[i].Invoices.Last();
+                foreach (var (kind, name) in new[] { ("Other", $"../../escape{i}"), ("Transactions", reserved[i]), ("Other", $"a\\b:c*?<>|{i}"), ("Other", $"..\\..\\win{i}") })
+                {
+                    var d = new InvoiceDocument(kind, name, "Other");
+                    inv.Documents.Add(d);
+                    DocumentsByName[d.Name] = (inv, d);
+                    DocumentsByBlob[BlobNameOf(d)] = (inv, d);
+                }
+            }
+        }
     }
 
     private void BuildInvoices()
@@ -311,7 +337,7 @@ internal sealed class World
         a.Invoices.Add(inv);
         InvoicesByName[name] = inv;
         _invoiceByPeriod[(a, p, s, start)] = inv;
-        foreach (var d in inv.Documents) DocumentsByName[d.Name] = (inv, d);
+        foreach (var d in inv.Documents) { DocumentsByName[d.Name] = (inv, d); DocumentsByBlob[BlobNameOf(d)] = (inv, d); }
         return inv;
     }
 

@@ -23,6 +23,8 @@ internal sealed class EmulatorOptions
     /// <summary>Rows per Query API page before a nextLink is issued.</summary>
     public int QueryPageSize { get; set; } = 1000;
     public bool WatchStdin { get; set; } = true;
+    /// <summary>Adds documents with path-escaping / reserved names to the newest invoice of each account (client tests).</summary>
+    public bool HostileDocumentNames { get; set; }
     public FaultSettings Faults { get; set; } = new();
 
     public static EmulatorOptions Parse(string[] args)
@@ -46,6 +48,7 @@ internal sealed class EmulatorOptions
                 case "--usage-rows-per-day": o.UsageRowsPerDay = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--csv-rows-per-blob": o.CsvRowsPerBlob = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--query-page-size": o.QueryPageSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--hostile-document-names": o.HostileDocumentNames = true; break;
                 case "--no-stdin-watch": o.WatchStdin = false; break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-jitter-ms": o.Faults.LatencyJitterMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
