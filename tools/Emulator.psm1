@@ -110,7 +110,11 @@ function Start-BillingEmulator {
         $EmulatorPath, '--port', '0', '--blob-port', '0', '--seed', "$Seed", '--size', $Size,
         '--token', $Token, '--reader-token', $ReaderToken,
         '--time-scale', $TimeScale.ToString([Globalization.CultureInfo]::InvariantCulture),
-        '--cert-dir', $CertDirectory, '--ready-file', $readyFile
+        '--cert-dir', $CertDirectory, '--ready-file', $readyFile,
+        # The emulator would stop at EOF on a piped stdin, and it inherits ours: under a CI harness or `... | pwsh`
+        # that is an empty pipe and the emulator would stop at once. Its life is managed here (Stop-BillingEmulator,
+        # and the process tree kill of a timed-out test file) instead.
+        '--no-stdin-watch'
     ) + $ExtraArgument
     $dotnet = if ([Environment]::ProcessPath -and [IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { 'dotnet' }
     # Tokens are on the emulator's command line only (never printed by us); the quoting is for spaces in paths.
