@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -64,8 +65,16 @@ namespace BillingPowerShell.Engine.Files
         {
             var dir = Path.GetDirectoryName(finalPath);
             if (dir is null || !Directory.Exists(dir)) return;
+            // Only ".<name>.<8 hex>.partial" (what TempPathFor makes): never the in-flight temp of "<name>.gz" or of a wildcard match.
+            var prefix = "." + Path.GetFileName(finalPath) + ".";
             foreach (var stale in Directory.EnumerateFiles(dir, "." + Path.GetFileName(finalPath) + ".*" + PartialSuffix))
-                TryDelete(stale);
+            {
+                var name = Path.GetFileName(stale);
+                var middle = name.Length == prefix.Length + 8 + PartialSuffix.Length && name.StartsWith(prefix, StringComparison.Ordinal)
+                    ? name.Substring(prefix.Length, 8) : null;
+                if (middle is not null && middle.All(Uri.IsHexDigit))
+                    TryDelete(stale);
+            }
         }
 
         public static void TryDelete(string path)

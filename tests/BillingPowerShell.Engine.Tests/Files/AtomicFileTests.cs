@@ -103,6 +103,21 @@ namespace BillingPowerShell.Engine.Tests.Files
         }
 
         [Fact]
+        public async Task PartialsOfALongerNameOrWildcardNameAreNotTouched()
+        {
+            // another writer's temp files, possibly in flight: "usage.csv.gz" and "usage.csv.bak" are not "usage.csv"
+            File.WriteAllText(Path.Combine(_dir, ".usage.csv.gz.1234abcd.partial"), "in flight");
+            File.WriteAllText(Path.Combine(_dir, ".usage.csv.bak.partial"), "not ours");
+            File.WriteAllText(Path.Combine(_dir, ".usage.csv.0badf00d.partial"), "stale, ours");
+            await AtomicFile.WriteAsync(Path.Combine(_dir, "usage.csv"), false, Writes("a,b"), null, default);
+            Assert.Equal(new[] { ".usage.csv.bak.partial", ".usage.csv.gz.1234abcd.partial", "usage.csv" }, Files());
+
+            File.WriteAllText(Path.Combine(_dir, ".abc.csv.1234abcd.partial"), "someone else's");
+            await AtomicFile.WriteAsync(Path.Combine(_dir, "a*.csv"), false, Writes("x"), null, default);
+            Assert.Contains(".abc.csv.1234abcd.partial", Files());
+        }
+
+        [Fact]
         public async Task ExistingFileWithoutOverwriteIsKeptAndErrorRaised()
         {
             File.WriteAllText(Final, "original");

@@ -103,6 +103,34 @@ namespace BillingPowerShell.Engine.Tests.Http
         }
 
         [Fact]
+        public async Task BodyThatHangsPastTheNetworkTimeoutIsRetried()
+        {
+            var ok = System.Text.Encoding.UTF8.GetBytes("{\"value\":[]}");
+            var t = new FakeTransport(Reply.Stream(200, () => new HangingStream()), Reply.Bytes(200, ok));
+            var sw = Stopwatch.StartNew();
+            using var r = await Get(TestArm.Client(t, o => o.NetworkTimeout = TimeSpan.FromMilliseconds(200)));
+            Assert.Equal(200, r.Status);
+            Assert.Equal(2, t.Count);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
+        }
+
+        private sealed class HangingStream : Stream
+        {
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) { await Task.Delay(Timeout.Infinite, ct); return 0; }
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) { await Task.Delay(Timeout.Infinite, ct); return 0; }
+            public override int Read(byte[] buffer, int offset, int count) { Thread.Sleep(Timeout.Infinite); return 0; }
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => 0; set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+
+        [Fact]
         public async Task TransportFailuresBoundedThenTransportFailureError()
         {
             var t = new FakeTransport { Handler = _ => Reply.Throw(new HttpRequestException("Connection refused")) };
