@@ -76,10 +76,14 @@ Describe 'Connect-BillingAccount' {
         AfterAll { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null }
 
         It 'a wrong token is AuthenticationFailed that says how to connect' {
+            Disconnect-BillingAccount   # the hint must not come from the session that is (not) there
             $bad = ConvertTo-SecureString ('wrong-' + [guid]::NewGuid()) -AsPlainText -Force
             $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
             Assert-BillingError $e 'AuthenticationFailed' 'AuthenticationError'
             $e.Exception.Message | Should -Match 'Connect-BillingAccount'
+            # The hint names the Resource Manager being connected to, not the public cloud of the old session.
+            $e.Exception.Message | Should -Match ([regex]::Escape(([Uri]$emu.ArmUrl).GetLeftPart([UriPartial]::Authority)))
+            $e.TargetObject.ToString() | Should -Match ([regex]::Escape(([Uri]$emu.ArmUrl).Authority))
         }
 
         It 'a token without billing rights (403) is BillingPermissionDenied naming the billing role' {

@@ -38,7 +38,7 @@ namespace BillingPowerShell.Commands
                 case ArmException a when a.Status == 401 || a.Code == "CredentialUnavailable":
                     return Record(a, "AuthenticationFailed", ErrorCategory.AuthenticationError, target,
                         prefix + a.Message + ". Sign in with Connect-BillingAccount (for example -DeviceCode at a prompt, -Identity in an Azure Automation runbook, -ServicePrincipal in a pipeline, or -AccessToken with a token for "
-                        + BillingSession.Current.Context.ResourceManagerUrl.GetLeftPart(UriPartial.Authority) + ").");
+                        + ((target as Uri) ?? BillingSession.Current.Context.ResourceManagerUrl).GetLeftPart(UriPartial.Authority) + ")."); // Connect-BillingAccount passes the URL it is connecting to
                 case ArmException a when a.Status == 403:
                     return Record(a, "BillingPermissionDenied", ErrorCategory.PermissionDenied, target,
                         prefix + a.Describe() + ". Reading billing data needs a billing role on the billing scope: Billing account reader (or Billing profile reader / Invoice manager for invoices) on a Microsoft Customer Agreement, Enterprise administrator (read-only) on an Enterprise Agreement, or Account administrator (or Billing reader) on a pay-as-you-go subscription.");

@@ -146,7 +146,7 @@ namespace BillingPowerShell.Commands
                 }
                 BillingSession.Set(client);
                 sink.WriteObject(client.Context);
-            }, ResourceManagerUrl ?? (object)Environment, "Could not connect");
+            }, client.Context.ResourceManagerUrl, "Could not connect");
         }
     }
 }
