@@ -57,11 +57,14 @@ public sealed class ConformanceTests
             string apiVersion = ex.GetProperty("parameters").GetProperty("api-version").GetString()!;
             string result;
             string endpoint = "?";
+            string extraNote = "";
             try
             {
                 var b = Build(name, ex.GetProperty("parameters"));
                 endpoint = b.Endpoint;
-                var diffs = await Check(b, ex.GetProperty("responses"), apiVersion);
+                var extras = new List<string>();
+                var diffs = await Check(b, ex.GetProperty("responses"), apiVersion, extras);
+                extraNote = extras.Count == 0 ? "" : $"{extras.Count}: " + string.Join(", ", extras.Distinct().Take(8)) + (extras.Distinct().Count() > 8 ? ", …" : "");
                 if (Known.TryGetValue(name, out var known))
                 {
                     var unexpected = diffs.Where(d => !known.Paths.Any(p => d.Contains(p, StringComparison.Ordinal))).ToList();
@@ -76,7 +79,7 @@ public sealed class ConformanceTests
                 result = "FAIL: " + e.GetType().Name + ": " + e.Message;
                 failures++;
             }
-            table.Add(new[] { endpoint, apiVersion, Path.GetRelativePath(dir, file), result });
+            table.Add(new[] { endpoint, apiVersion, Path.GetRelativePath(dir, file), result, extraNote });
         }
 
         var md = new StringBuilder();
@@ -84,8 +87,10 @@ public sealed class ConformanceTests
         md.AppendLine();
         md.AppendLine($"{table.Count} examples, {table.Count - failures} pass, {failures} fail. Status, property names and JSON types compared recursively (arrays by their first element).");
         md.AppendLine();
-        md.AppendLine("| endpoint | api-version | example | result |");
-        md.AppendLine("|---|---|---|---|");
+        md.AppendLine("Extra properties (present in the emulator's response, absent from the example) are listed for review; every one is a property of the operation's schema in the spec (OPERATIONS.md property lists).");
+        md.AppendLine();
+        md.AppendLine("| endpoint | api-version | example | result | extra properties |");
+        md.AppendLine("|---|---|---|---|---|");
         foreach (var row in table) md.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
         string outDir = Path.Combine(EmulatorFixture.RepoRoot(), "out");
         Directory.CreateDirectory(outDir);
@@ -94,7 +99,7 @@ public sealed class ConformanceTests
         Assert.True(failures == 0, md.ToString());
     }
 
-    private async Task<List<string>> Check(Built b, JsonElement responses, string apiVersion)
+    private async Task<List<string>> Check(Built b, JsonElement responses, string apiVersion, List<string> extras)
     {
         var diffs = new List<string>();
         string url = b.Path + (b.Path.Contains('?') ? "&" : "?") + "api-version=" + apiVersion;
@@ -120,14 +125,14 @@ public sealed class ConformanceTests
         var expected = responses.EnumerateObject().Where(p => p.Name != "202" && p.Name != "204").Select(p => p.Name).FirstOrDefault() ?? "204";
         if (status.ToString(CultureInfo.InvariantCulture) != expected) { diffs.Add($"status {status}, expected {expected} ({Short(body)})"); return diffs; }
         if (responses.GetProperty(expected).TryGetProperty("body", out var exBody))
-            Compare(exBody, body, "$", diffs);
+            Compare(exBody, body, "$", diffs, extras);
         return diffs;
     }
 
     private static string Short(JsonElement e) => e.ValueKind == JsonValueKind.Undefined ? "" : e.GetRawText().Substring(0, Math.Min(200, e.GetRawText().Length));
 
     /// <summary>Same property names and JSON types, recursively; arrays by their first element; extra properties allowed.</summary>
-    internal static void Compare(JsonElement expected, JsonElement actual, string path, List<string> diffs)
+    internal static void Compare(JsonElement expected, JsonElement actual, string path, List<string> diffs, List<string>? extras = null)
     {
         if (expected.ValueKind == JsonValueKind.Null) return; // null in an example says nothing about the type
         if (actual.ValueKind == JsonValueKind.Undefined) { diffs.Add($"{path} missing"); return; }
@@ -148,13 +153,16 @@ public sealed class ConformanceTests
             foreach (var p in expected.EnumerateObject())
             {
                 if (!actual.TryGetProperty(p.Name, out var a)) { if (p.Value.ValueKind != JsonValueKind.Null) diffs.Add($"{path}.{p.Name} missing"); continue; }
-                Compare(p.Value, a, path + "." + p.Name, diffs);
+                Compare(p.Value, a, path + "." + p.Name, diffs, extras);
             }
+            if (extras != null)
+                foreach (var p in actual.EnumerateObject())
+                    if (!expected.TryGetProperty(p.Name, out _)) extras.Add(p.Name);
         }
         else if (expected.ValueKind == JsonValueKind.Array && expected.GetArrayLength() > 0)
         {
             if (actual.GetArrayLength() == 0) { diffs.Add($"{path} is empty; cannot compare items"); return; }
-            Compare(expected[0], actual[0], path + "[0]", diffs);
+            Compare(expected[0], actual[0], path + "[0]", diffs, extras);
         }
     }
 

@@ -149,14 +149,9 @@ internal static class InvoiceEndpoints
         JsonOut.Amount(w, "billedAmount", i.Currency, i.Billed);
         if (i.Profile != null)
         {
+            // Only MCA invoices are billed through a billing profile; EA and pay-as-you-go invoices have none.
             w.WriteString("billingProfileDisplayName", i.Profile.DisplayName);
             w.WriteString("billingProfileId", i.Profile.Id);
-        }
-        else
-        {
-            // EA and MOSP invoices are not billed through a billing profile; the account plays that role.
-            w.WriteString("billingProfileDisplayName", i.Account.DisplayName);
-            w.WriteString("billingProfileId", i.Account.Id);
         }
         JsonOut.Amount(w, "creditAmount", i.Currency, i.Credit);
         w.WriteStartArray("documents");
