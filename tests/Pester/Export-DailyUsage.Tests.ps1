@@ -209,6 +209,39 @@ Describe 'Export-DailyUsage' {
         }
     }
 
+    Context 'paths and pipeline input' {
+        It 'resolves a relative -Path against the current location' {
+            Push-Location -LiteralPath $dir
+            try { $file = Export-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Path 'relative.csv' }
+            finally { Pop-Location }
+            $file.FullName | Should -Be (Join-Path $dir 'relative.csv')
+            Test-Path -LiteralPath (Join-Path $dir 'relative.csv') | Should -BeTrue
+        }
+
+        It 'takes the billing account from Get-BillingAccount' {
+            $path = Join-Path $dir 'piped-account.csv'
+            $file = Get-BillingAccount | Where-Object Name -eq $eaName | Export-DailyUsage -StartDate $m2 -EndDate $m1End -Path $path
+            Get-FileHashHex $path | Should -Be $eaNativeHash
+            $file.RowCount | Should -Be $eaClean.Count
+        }
+
+        It 'never lets a second piped scope overwrite the file of the first, even with -Force' {
+            $path = Join-Path $dir 'two-profiles.csv'
+            $profiles = @(Get-BillingAccount | Where-Object Name -eq $mcaName | Get-BillingProfile)
+            $profiles | Should -HaveCount 2
+            $files = @($profiles | Export-DailyUsage -StartDate $m1 -EndDate $m1End -Path $path -Schema Normalized -Force -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $files | Should -HaveCount 1
+            $errs | Should -HaveCount 1
+            Assert-CleanError $errs[0] 'PathAlreadyWritten' ResourceExists
+            $first = "$mcaScope/billingProfiles/$($profiles[0].Name)"
+            $expected = Get-ExpectedUsage -World $world -Scope $first -Month $m1
+            $imported = @(Import-DailyUsage -Path $path)
+            $imported | Should -HaveCount $expected.Rows -Because 'the file still holds the first profile''s usage'
+            Format-CostTable (Measure-Usage $imported).Cost | Should -Be (Format-CostTable $expected.Cost)
+            $files[0].RowCount | Should -Be $expected.Rows
+        }
+    }
+
     Context 'secrets' {
         It 'shows no token and no SAS signature in any stream, with -Verbose and -Debug' {
             $path = Join-Path $dir 'secrets.csv'

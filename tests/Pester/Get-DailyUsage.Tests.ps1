@@ -267,6 +267,16 @@ Describe 'Get-DailyUsage' {
             Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 2
         }
 
+        It 'reads the current month to date when no time is given' {
+            $m0 = Get-MonthStart $world 0
+            $records = Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement
+            $expected = Get-ExpectedUsage -World $world -Scope "/subscriptions/$eaSub" -Month $m0
+            $actual = Measure-Usage $records
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            if ($expected.Rows -gt 0) { ($records.Date | Sort-Object)[0] | Should -Be $m0 }
+        }
+
         It 'keeps records in date order across chunks' {
             $dates = $cleanEa.Date
             for ($i = 1; $i -lt $dates.Count; $i++) { if ($dates[$i] -lt $dates[$i - 1]) { throw "Record $i ($($dates[$i])) comes after $($dates[$i - 1])." } }

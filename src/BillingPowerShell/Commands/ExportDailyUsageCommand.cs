@@ -33,6 +33,9 @@ namespace BillingPowerShell.Commands
         [Parameter]
         public SwitchParameter NoFormulaEscape { get; set; }
 
+        /// <summary>Files this invocation has written: a second pipeline object must not overwrite the first one's file.</summary>
+        private readonly System.Collections.Generic.HashSet<string> _written = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+
         protected override void ProcessRecord()
         {
             if (WildcardPattern.ContainsWildcardCharacters(Path))
@@ -45,6 +48,15 @@ namespace BillingPowerShell.Commands
                 FailArgument("PathIsAFolder", $"-Path '{full}' is a folder; name a file such as usage.csv.", Path);
             if (!full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
                 FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .csv or .csv.gz.", Path);
+            if (_written.Contains(full))
+            {
+                // Several scopes piped to one -Path: refuse the later ones rather than replace (with -Force) the file just written.
+                WriteError(new ErrorRecord(new ArgumentException(
+                    $"-Path '{full}' was already written by this command for an earlier input object; give each scope its own file, " +
+                    "for example: ... | ForEach-Object { Export-DailyUsage -Path \"usage-$($_.Name).csv\" ... }."),
+                    "PathAlreadyWritten", ErrorCategory.ResourceExists, Path));
+                return;
+            }
             if (File.Exists(full) && (NoClobber || !Force))
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
             var request = BuildRequest();
@@ -71,6 +83,7 @@ namespace BillingPowerShell.Commands
                 file.Properties.Add(new PSNoteProperty("Scope", request.Scope.Display));
                 sink.WriteObject(file);
             }, full);
+            _written.Add(full);
         }
     }
 }
