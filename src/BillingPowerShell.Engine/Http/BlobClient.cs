@@ -133,7 +133,8 @@ namespace BillingPowerShell.Engine.Http
                     {
                         read = await _body.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_token.IsCancellationRequested && (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is ObjectDisposedException))
+                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_token.IsCancellationRequested && (ex is IOException || ex is System.Net.Http.HttpRequestException || ex is ObjectDisposedException
+                        || ex is OperationCanceledException)) // a stalled connection hit the read timeout: resume like a reset
                     {
                         if (_length is long total && _position >= total) return 0; // every byte arrived before the reset
                         await ResumeAsync(ex.Message).ConfigureAwait(false);

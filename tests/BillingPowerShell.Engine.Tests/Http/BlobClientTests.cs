@@ -102,6 +102,25 @@ namespace BillingPowerShell.Engine.Tests.Http
         }
 
         [Fact]
+        public async Task StalledBodyThatHitsTheReadTimeoutResumes()
+        {
+            // Azure.Core's read timeout surfaces as TaskCanceledException while the caller's token is not cancelled
+            var data = Data(40_000);
+            var server = new FakeBlobServer(data);
+            var served = 0;
+            var t = new FakeTransport
+            {
+                Handler = r => served++ == 0
+                    ? Reply.Stream(200, () => new FlakyStream(data, 10_000, () => new TaskCanceledException("The operation was cancelled because it exceeded the configured timeout of 0:01:40.")),
+                        ("Content-Length", data.Length.ToString()), ("ETag", FakeBlobServer.ETag))
+                    : server.Handle(r),
+            };
+            Assert.Equal(data, await Download(new BlobClient(TestArm.FastRetry(), t)));
+            Assert.Equal(2, t.Count);
+            Assert.Equal("bytes=10000-", t.Requests[1].Header("Range"));
+        }
+
+        [Fact]
         public async Task EarlyEndBelowContentLengthResumes()
         {
             var data = Data(50_000);
