@@ -102,8 +102,16 @@ public sealed class FaultTests
                 string s = await res.Content.ReadAsStringAsync();
                 JsonDocument.Parse(s); // a truncated body must not parse either
             });
+            await _f.SetFaults(new { faultTruncateRate = 1.0, resetTargets = new[] { "json" } });
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                using var req = _f.Request(HttpMethod.Get, $"/providers/Microsoft.Billing/billingAccounts/{_f.Mca}/invoices?api-version=2024-04-01");
+                using var res = await _f.Client.SendAsync(req);
+                JsonDocument.Parse(await res.Content.ReadAsStringAsync());
+            });
             var stats = await _f.GetAdmin("/_emulator/stats");
             Assert.True(stats.GetProperty("faults").GetProperty("reset-json").GetInt64() >= 1);
+            Assert.True(stats.GetProperty("faults").GetProperty("truncate-json").GetInt64() >= 1);
         }
         finally { await _f.ResetFaults(); }
     }

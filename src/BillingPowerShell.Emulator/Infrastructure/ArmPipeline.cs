@@ -108,16 +108,19 @@ internal sealed class ArmPipeline
 
         if (await InjectFaultAsync(req, path, seq)) { _e.Stats.Status(ctx.Response.StatusCode); return; }
 
-        bool reset = _e.Faults.AppliesTo(path) && _e.Faults.Settings.ResetTargets.Contains("json", StringComparer.OrdinalIgnoreCase)
-                     && _e.Faults.Decide("reset-json", _e.Faults.Settings.FaultResetRate, seq);
-        if (!reset)
+        var fs = _e.Faults.Settings;
+        bool jsonTarget = _e.Faults.AppliesTo(path) && fs.ResetTargets.Contains("json", StringComparer.OrdinalIgnoreCase);
+        bool reset = jsonTarget && _e.Faults.Decide("reset-json", fs.FaultResetRate, seq);
+        bool truncate = !reset && jsonTarget && _e.Faults.Decide("truncate-json", fs.FaultTruncateRate, seq);
+        if (!reset && !truncate)
         {
             await route.Handler(req);
             _e.Stats.Status(ctx.Response.StatusCode);
             return;
         }
 
-        // Connection reset in the middle of a JSON body: render the response aside, send part of it, abort.
+        // Connection reset (or truncation: Content-Length promises the whole body) in the middle of a JSON body:
+        // render the response aside, send part of it, abort.
         var real = ctx.Response.Body;
         var buffer = new MemoryStream();
         ctx.Response.Body = buffer;
@@ -130,7 +133,8 @@ internal sealed class ArmPipeline
             await buffer.CopyToAsync(real);
             return;
         }
-        _e.Stats.Fault("reset-json");
+        _e.Stats.Fault(reset ? "reset-json" : "truncate-json");
+        if (truncate) ctx.Response.ContentLength = buffer.Length;
         await real.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)(buffer.Length / 2)));
         await real.FlushAsync();
         ctx.Abort();
