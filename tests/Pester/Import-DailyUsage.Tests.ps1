@@ -179,6 +179,29 @@ Describe 'Import-DailyUsage' {
             $records | Should -HaveCount 6
         }
 
+        It 'reads a file whose name has wildcard characters, by -LiteralPath and from Get-ChildItem' {
+            $path = Join-Path $dir 'usage[1].csv'
+            Copy-Item -LiteralPath $files.Payg2019 -Destination $path
+            @(Import-DailyUsage -LiteralPath $path) | Should -HaveCount 3
+            @(Get-Item -LiteralPath $path | Import-DailyUsage) | Should -HaveCount 3
+        }
+
+        It 'resolves a relative -Path against the current location' {
+            Push-Location -LiteralPath $dir
+            try { $records = @(Import-DailyUsage -Path 'payg-2019.csv') }
+            finally { Pop-Location }
+            $records | Should -HaveCount 3
+        }
+
+        It 'reads a UTF-16 file with its BOM' {
+            $path = Join-Path $dir 'utf16.csv'
+            [IO.File]::WriteAllText($path, (Get-Content -Raw -LiteralPath $files.Ea2023), [Text.UnicodeEncoding]::new($false, $true))
+            [IO.File]::ReadAllBytes($path)[0..1] | Should -Be @(0xFF, 0xFE)
+            $records = @(Import-DailyUsage -Path $path)
+            $records | Should -HaveCount 3
+            Get-Total $records | Should -Be ([decimal]'3.750001')
+        }
+
         It 'reads .csv.gz files, the same records as the plain file' {
             $plain = Get-Content -Raw -LiteralPath $files.Mca2023
             $gz = Write-TestFile 'mca-2023.csv.gz' $plain -Bom -Gzip
