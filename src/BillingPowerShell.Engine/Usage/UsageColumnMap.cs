@@ -32,7 +32,7 @@ namespace BillingPowerShell.Engine.Usage
             M(UsageField.Date, "Date", "UsageDateTime", "Usage Date", "UsageDate", "UsageStart");
             M(UsageField.BillingAccountId, "BillingAccountId");
             M(UsageField.BillingProfileId, "BillingProfileId");
-            M(UsageField.InvoiceSectionName, "InvoiceSectionName", "InvoiceSection");
+            M(UsageField.InvoiceSectionName, "InvoiceSectionName", "InvoiceSection", "DepartmentName"); // EA departments were the invoice sections of older EA files
             // SubscriptionGuid is preferred when both exist (EA Reporting API: subscriptionId is numeric there).
             M(UsageField.SubscriptionId, "SubscriptionGuid", "SubscriptionId", "Subscription Id", "Subscription Guid");
             M(UsageField.SubscriptionName, "SubscriptionName", "Subscription Name");
