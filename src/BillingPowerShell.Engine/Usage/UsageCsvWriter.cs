@@ -100,6 +100,7 @@ namespace BillingPowerShell.Engine.Usage
                 throw new DirectoryNotFoundException("The folder of '" + path + "' does not exist.");
             if (!opt.Overwrite && File.Exists(_path))
                 throw new IOException("The file '" + _path + "' already exists.");
+            RemoveStaleTemps(dir!, System.IO.Path.GetFileName(_path));
             _tempPath = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(_path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
             _summary.Schema = schema;
             _summary.Path = _path;
@@ -111,6 +112,31 @@ namespace BillingPowerShell.Engine.Usage
                 _text = new StreamWriter(_out, new UTF8Encoding(true), 1 << 16, leaveOpen: true) { NewLine = "\r\n" };
                 WriteNormalizedHeader();
             }
+        }
+
+        /// <summary>
+        /// Deletes temporary files that an earlier export to the same path left behind (process killed). A temp file
+        /// still being written is held with FileShare.None by its writer, so opening it fails and it is left alone.
+        /// </summary>
+        private static void RemoveStaleTemps(string dir, string name)
+        {
+            if (name.IndexOfAny(new[] { '*', '?' }) >= 0) return;
+            try
+            {
+                foreach (var f in Directory.EnumerateFiles(dir, "." + name + ".*.tmp"))
+                {
+                    var middle = System.IO.Path.GetFileName(f).Substring(name.Length + 2);
+                    if (middle.Length != 12) continue; // 8 hex digits + ".tmp": ours only
+                    try
+                    {
+                        using (new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+                    }
+                    catch (IOException) { /* in use by a running export */ }
+                    catch (UnauthorizedAccessException) { }
+                }
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
 
         public static UsageCsvWriter Create(string path, UsageCsvSchema schema, UsageCsvWriterOptions? options = null) =>

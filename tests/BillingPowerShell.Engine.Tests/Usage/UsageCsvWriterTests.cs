@@ -242,6 +242,25 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Throws<DirectoryNotFoundException>(() => UsageCsvWriter.Create(Path.Combine(_dir, "missing", "x.csv"), UsageCsvSchema.Native));
         }
 
+        [Fact]
+        public void TempFilesOfAKilledExportAreRemovedButNotThoseInUse()
+        {
+            var path = Path.Combine(_dir, "u.csv");
+            var stale = Path.Combine(_dir, ".u.csv.0123abcd.tmp");
+            File.WriteAllText(stale, "half an export");
+            var other = Path.Combine(_dir, ".u.csv.notours.tmp");
+            File.WriteAllText(other, "x");
+            using (var running = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized)) // holds its own temp file
+            {
+                Assert.False(File.Exists(stale));
+                Assert.True(File.Exists(other));
+                var inUse = Directory.GetFiles(_dir, ".u.csv.*.tmp").Single(f => f != other);
+                using (var second = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized))
+                    Assert.True(File.Exists(inUse)); // the running export's temp file is left alone
+            }
+            Assert.Equal(new[] { other }, Directory.GetFiles(_dir));
+        }
+
         /// <summary>Cancels its token once a number of bytes has been read.</summary>
         private sealed class CancelAfterStream : MemoryStream
         {
