@@ -42,6 +42,7 @@ namespace BillingPowerShell.Engine.Costs
             var page = 0;
             while (next is not null)
             {
+                var current = next;
                 using var response = await _client.Arm.SendAsync(RequestMethod.Post, next, body, call, ct).ConfigureAwait(false);
                 next = null;
                 page++;
@@ -62,6 +63,8 @@ namespace BillingPowerShell.Engine.Costs
                 call.Verbose?.Invoke($"Query page {page}: {rows} row(s).");
                 var link = props.Str("nextLink");
                 if (!string.IsNullOrEmpty(link)) next = _client.Arm.MakeUri(link!);
+                if (next is not null && next == current)
+                    throw new ArmException(response.Status, "InvalidResponse", $"Query page {page} links to itself as the next page; stopping instead of looping.");
             }
         }
 

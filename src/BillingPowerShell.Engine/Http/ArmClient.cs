@@ -134,6 +134,7 @@ namespace BillingPowerShell.Engine.Http
             var page = 0;
             while (next is not null)
             {
+                var current = next;
                 using var response = await SendAsync(RequestMethod.Get, next, null, context, cancellationToken).ConfigureAwait(false);
                 page++;
                 next = null;
@@ -155,6 +156,8 @@ namespace BillingPowerShell.Engine.Http
                 context.Verbose?.Invoke($"Page {page}: {count} item(s).");
                 if (container.TryGetProperty("nextLink", out var link) && link.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(link.GetString()))
                     next = MakeUri(link.GetString()!);
+                if (next is not null && next == current)
+                    throw new ArmException(response.Status, "InvalidResponse", $"Page {page} links to itself as the next page; stopping instead of looping.");
             }
         }
 

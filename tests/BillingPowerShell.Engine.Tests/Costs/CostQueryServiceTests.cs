@@ -151,6 +151,20 @@ namespace BillingPowerShell.Engine.Tests.Costs
         }
 
         [Fact]
+        public async Task QueryNextLinkRepeatingItselfDoesNotLoopForever()
+        {
+            var page = "{\"properties\":{\"columns\":[{\"name\":\"Cost\"}],\"rows\":[[1]],\"nextLink\":\"https://management.azure.com/subscriptions/s/providers/Microsoft.CostManagement/query?api-version=2025-03-01&$skiptoken=x\"}}";
+            var t = new FakeTransport { Handler = _ => Reply.With(200, page) };
+            var rows = new List<CostRow>();
+            var ex = await Assert.ThrowsAsync<ArmException>(async () =>
+            {
+                await foreach (var r in Service(t).QueryAsync(new CostQuery(UsageScope.Subscription("s", null)), new CallContext("c"), default)) { rows.Add(r); if (rows.Count > 50) break; }
+            });
+            Assert.Equal("InvalidResponse", ex.Code);
+            Assert.True(t.Count <= 3, $"{t.Count} requests");
+        }
+
+        [Fact]
         public async Task NoContentAndEmptyRows()
         {
             var t = new FakeTransport(Reply.With(204));

@@ -62,6 +62,19 @@ namespace BillingPowerShell.Engine.Tests.Http
         }
 
         [Fact]
+        public async Task NextLinkPointingAtTheSamePageDoesNotLoopForever()
+        {
+            var self = TestArm.Base.AbsoluteUri + "providers/Microsoft.Billing/billingAccounts?api-version=2024-04-01&$skiptoken=same";
+            var t = new FakeTransport(Reply.With(200, Page(self, "a")));
+            t.Handler = _ => Reply.With(200, Page(self, "again"));
+            var items = new List<string>();
+            var ex = await Assert.ThrowsAsync<ArmException>(async () => { await foreach (var i in List(TestArm.Client(t))) { items.Add(i); if (items.Count > 50) break; } });
+            Assert.Equal("InvalidResponse", ex.Code);
+            Assert.True(t.Count <= 3, $"{t.Count} requests");
+            Assert.Equal(new[] { "a", "again" }, items);
+        }
+
+        [Fact]
         public async Task NoContentIsAnEmptyList()
         {
             var t = new FakeTransport(Reply.With(204));
