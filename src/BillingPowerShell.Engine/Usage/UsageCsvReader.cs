@@ -28,6 +28,8 @@ namespace BillingPowerShell.Engine.Usage
 
         /// <summary>Name used in errors (the path when opened from a path).</summary>
         public string? SourceName { get; set; }
+
+        internal UsageCsvReaderOptions Clone() => (UsageCsvReaderOptions)MemberwiseClone();
     }
 
     /// <summary>
@@ -91,8 +93,8 @@ namespace BillingPowerShell.Engine.Usage
         public static UsageCsvReader Open(string path, UsageCsvReaderOptions? options = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
-            var opt = options ?? new UsageCsvReaderOptions();
-            if (opt.SourceName == null) opt.SourceName = path;
+            var opt = (options ?? new UsageCsvReaderOptions()).Clone();
+            if (opt.SourceName == null) opt.SourceName = path; // a copy: one options object may serve many files
             var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             return new UsageCsvReader(fs, opt, leaveOpen: false);
         }

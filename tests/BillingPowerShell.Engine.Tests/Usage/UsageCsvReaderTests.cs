@@ -312,6 +312,16 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 }
                 using (var r = UsageCsvReader.Open(path))
                     Assert.Equal(3.75m, r.ReadAll().Sum(x => x.Cost!.Value));
+                // One options object for several files: each error names its own file.
+                var bad1 = Path.Combine(dir, "a.csv");
+                var bad2 = Path.Combine(dir, "b.csv");
+                File.WriteAllText(bad1, Mini("nope,1,USD,m,s,,o"));
+                File.WriteAllText(bad2, Mini("nope,1,USD,m,s,,o"));
+                var errs = new List<UsageRowError>();
+                var shared = new UsageCsvReaderOptions { OnError = errs.Add };
+                foreach (var p in new[] { bad1, bad2 })
+                    using (var r = UsageCsvReader.Open(p, shared)) r.ReadAll().ToList();
+                Assert.Equal(new[] { bad1, bad2 }, errs.Select(e => e.Source));
                 Assert.Equal(UsageFileFormat.EaCostDetailsVariant, UsageCsvReader.DetectFormat(path));
 
                 // A stream that trickles one byte at a time, read asynchronously (like an HTTP body).
