@@ -43,7 +43,29 @@ internal readonly struct UsageRow
 internal sealed class UsageGenerator
 {
     private readonly World _world;
-    public UsageGenerator(World world) => _world = world;
+    // Per-subscription values computed once (the hash of the subscription id, its resources), so a row costs a few
+    // multiplications and no string building.
+    private readonly Dictionary<Subscription, ulong> _subHash = new();
+    private readonly Dictionary<Subscription, (string Name, string Id)[]> _subResources = new();
+
+    public UsageGenerator(World world)
+    {
+        _world = world;
+        foreach (var s in world.AllSubscriptions)
+        {
+            _subHash[s] = Det.Mix((ulong)world.Seed ^ Det.HashString(s.Id));
+            var res = new (string, string)[s.ResourceGroups.Length * 4];
+            for (int rg = 0; rg < s.ResourceGroups.Length; rg++)
+                for (int k = 0; k < 4; k++)
+                {
+                    var m = Meters[(rg * 4 + k + s.Ordinal) % Meters.Length];
+                    string rgName = s.ResourceGroups[rg];
+                    string name = $"{m.ResourceType.Substring(m.ResourceType.LastIndexOf('/') + 1, 3)}-{rgName.Substring(3)}-{k}";
+                    res[rg * 4 + k] = (name, $"/subscriptions/{s.Id}/resourceGroups/{rgName}/providers/{m.ResourceType}/{name}");
+                }
+            _subResources[s] = res;
+        }
+    }
 
     public static readonly Meter[] Meters =
     {
@@ -60,18 +82,11 @@ internal sealed class UsageGenerator
     private static readonly string[] Envs = { "prod", "dev", "test", "=cmd|' /C calc'!A0" }; // one value a spreadsheet would run: exercises CSV injection handling
     private static readonly string[] Teams = { "web", "data", "platform" };
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, int, int), (string Name, string Id)> _resources = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _reservations = new();
     private static readonly string[,] TagsJsonCache = BuildTags();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Meter, string> AdditionalInfoCache = new();
 
-    private (string Name, string Id) ResourceOf(Subscription s, int rg, int res, Meter m) =>
-        _resources.GetOrAdd((s.Id, rg, res), k =>
-        {
-            string rgName = s.ResourceGroups[rg];
-            string name = $"{m.ResourceType.Substring(m.ResourceType.LastIndexOf('/') + 1, 3)}-{rgName.Substring(3)}-{res}";
-            return (name, $"/subscriptions/{s.Id}/resourceGroups/{rgName}/providers/{m.ResourceType}/{name}");
-        });
+    private (string Name, string Id) ResourceOf(Subscription s, int rg, int res, Meter m) => _subResources[s][rg * 4 + res];
 
     private string ReservationOf(Account a) => _reservations.GetOrAdd(a.Name, n => Det.Guid(_world.Seed, n + "/ri").ToString());
 
@@ -91,12 +106,13 @@ internal sealed class UsageGenerator
     {
         if (day < _world.DataStart || day >= _world.Today) return 0; // usage is known up to yesterday
         if (_world.FixedRowsPerDay is int f) return f;
-        return _world.BaseRowsPerDay + Det.Int(Det.Hash(_world.Seed, s.Id + day.DayNumber, 5), 3);
+        return _world.BaseRowsPerDay + Det.Int(Det.Hash(_world.Seed, s.Id + day.DayNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), 5), 3);
     }
 
     public UsageRow Row(Subscription s, DateOnly day, int i, bool amortized)
     {
-        ulong h = Det.Hash(Det.Hash(_world.Seed, s.Id, day.DayNumber), i);
+        // Same value as Det.Hash(Det.Hash(seed, s.Id, day), i), with the subscription's part precomputed.
+        ulong h = Det.Hash(Det.Mix(_subHash[s] ^ (ulong)day.DayNumber), i);
         ulong h2 = Det.Mix(h);
         int rgIndex = Det.Int(h, s.ResourceGroups.Length);
         int resIndex = Det.Int(h >> 8, 4);

@@ -108,7 +108,9 @@ internal sealed class CostReport
         for (int i = 0; i < Schema.Length; i++)
         {
             if (i > 0) sb.Append(',');
-            CsvSchemas.AppendField(sb, Schema[i].Value(r, World));
+            var c = Schema[i];
+            if (c.Number != null) sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{c.Number(r)}");
+            else CsvSchemas.AppendField(sb, c.Value!(r, World));
         }
         sb.Append("\r\n");
         int max = Encoding.UTF8.GetMaxByteCount(sb.Length);
