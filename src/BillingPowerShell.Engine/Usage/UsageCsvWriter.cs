@@ -105,12 +105,20 @@ namespace BillingPowerShell.Engine.Usage
             _summary.Schema = schema;
             _summary.Path = _path;
             _file = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            bool gz = opt.Gzip ?? _path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-            _out = gz ? new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true) : (Stream)_file;
-            if (schema == UsageCsvSchema.Normalized)
+            try
             {
-                _text = new StreamWriter(_out, new UTF8Encoding(true), 1 << 16, leaveOpen: true) { NewLine = "\r\n" };
-                WriteNormalizedHeader();
+                bool gz = opt.Gzip ?? _path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+                _out = gz ? new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true) : (Stream)_file;
+                if (schema == UsageCsvSchema.Normalized)
+                {
+                    _text = new StreamWriter(_out, new UTF8Encoding(true), 1 << 16, leaveOpen: true) { NewLine = "\r\n" };
+                    WriteNormalizedHeader();
+                }
+            }
+            catch
+            {
+                Abort();
+                throw;
             }
         }
 
