@@ -332,5 +332,52 @@ namespace BillingPowerShell.Engine.Tests.Billing
             var ex = await Assert.ThrowsAsync<ArmException>(() => BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default));
             Assert.Equal(404, ex.Status);
         }
+
+        [Fact]
+        public async Task ParallelSavesThroughFaultsAllEndByteIdenticalWithNothingPartial()
+        {
+            static byte[] Content(string name) => Encoding.ASCII.GetBytes("%PDF-1.7 " + name + " " + new string((char)('a' + name.Length % 26), 40_000 + name.Length * 1000));
+            var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+            int First(string key) => seen.AddOrUpdate(key, 1, (_, n) => n + 1);
+            var t = new FakeTransport
+            {
+                Handler = r =>
+                {
+                    var path = r.Uri.AbsolutePath;
+                    var name = path.Split('/')[^1].Replace(".pdf", "");
+                    if (r.Uri.Host == "blobhost.example.test")
+                    {
+                        Assert.Null(r.Header("Authorization"));
+                        var data = Content(name);
+                        var range = r.Header("Range");
+                        if (range is null && First("blob " + name) == 1)
+                            return Reply.Stream(200, () => new FlakyStream(data, 7_000 + name.Length * 100), ("Content-Length", data.Length.ToString()), ("ETag", "\"e\""));
+                        var offset = range is null ? 0 : int.Parse(range.Substring(6).TrimEnd('-'));
+                        return Reply.Bytes(range is null ? 200 : 206, data.Skip(offset).ToArray(), ("Content-Length", (data.Length - offset).ToString()), ("ETag", "\"e\""));
+                    }
+                    Assert.Equal("Bearer " + FakeCredential.Token, r.Header("Authorization"));
+                    if (r.Method == "POST")
+                    {
+                        name = path.Split('/')[^2];
+                        if (First("post " + name) == 1) return Reply.With(429, TestArm.ArmError("429", "Too many requests. Please retry."), ("x-ms-ratelimit-microsoft.consumption-retry-after", "0.01"));
+                        return Reply.With(202, null, ("Location", TestArm.Base.AbsoluteUri + "operationResults/" + name), ("Retry-After", "0"));
+                    }
+                    if (First("poll " + name) == 1) return Reply.With(503);
+                    return Reply.With(200, "{\"url\":\"" + TestArm.BlobHost + "/docs/" + name + ".pdf?" + TestArm.Sas + "\"}");
+                },
+            };
+            var client = BillingMapperTests.Client(t);
+            var invoices = Enumerable.Range(1, 12).Select(i => Invoice("G" + i.ToString("D9"), ("Invoice", "D" + i))).ToList();
+            var files = invoices.SelectMany(i => InvoiceDownloader.Plan(i, new[] { "Invoice" }, false, _dir)).ToList();
+            using var gate = new SemaphoreSlim(4);
+            await Task.WhenAll(files.Select(async f =>
+            {
+                await gate.WaitAsync();
+                try { await InvoiceDownloader.SaveAsync(client, f, false, new CallContext("Save-BillingInvoice"), default); }
+                finally { gate.Release(); }
+            }));
+            Assert.Equal(files.Select(f => Path.GetFileName(f.Path)).OrderBy(n => n), Directory.GetFiles(_dir).Select(Path.GetFileName).OrderBy(n => n));
+            foreach (var f in files) Assert.Equal(Content(f.Invoice.Name), File.ReadAllBytes(f.Path));
+        }
 }
 }
