@@ -287,6 +287,11 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Equal("IS2", m.InvoiceSectionName);
             Assert.Equal("G123", m.InvoiceId);
             Assert.Empty(m.Tags);
+
+            var bad = System.Text.Json.JsonDocument.Parse(@"{""kind"":""modern"",""properties"":{""date"":""someday"",""costInBillingCurrency"":1}}");
+            Assert.Contains("date", Assert.Throws<UsageFormatException>(() => UsageDetailsJson.ToRecord(bad.RootElement)).Message);
+            var badCost = System.Text.Json.JsonDocument.Parse(@"{""kind"":""legacy"",""properties"":{""date"":""2024-01-01"",""cost"":""n/a""}}");
+            Assert.Throws<UsageFormatException>(() => UsageDetailsJson.ToRecord(badCost.RootElement));
         }
     }
 }
