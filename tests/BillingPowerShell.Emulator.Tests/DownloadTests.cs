@@ -184,10 +184,10 @@ public sealed class DownloadTests
                 Assert.Equal(403, (int)res.StatusCode);
                 Assert.Contains("AuthenticationFailed", await res.Content.ReadAsStringAsync());
             }
-            await _f.SetFaults(new { sasMode = "short", sasExpiresInMs = 400 });
+            await _f.SetFaults(new { sasMode = "short", sasExpiresInMs = 2000 });
             (url, _, _) = await Download(post);
             using (var res = await _f.Client.GetAsync(url)) Assert.Equal(200, (int)res.StatusCode);
-            await Task.Delay(600);
+            await Task.Delay(2100);
             using (var res = await _f.Client.GetAsync(url)) Assert.Equal(403, (int)res.StatusCode);
 
             await _f.SetFaults(new { lroMode = "fail" });

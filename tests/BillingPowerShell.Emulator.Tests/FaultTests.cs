@@ -122,7 +122,7 @@ public sealed class FaultTests
         await _f.ResetFaults();
         try
         {
-            await _f.SetFaults(new { quota = "3/100s" }); // 100 s × 0.01 = 1 s fixed windows
+            await _f.SetFaults(new { quota = "3/300s" }); // 300 s × 0.01 = 3 s fixed windows: a burst spans at most two
             string url = $"/subscriptions/{_f.Sub("EnterpriseAgreement")}/providers/Microsoft.CostManagement/query?api-version=2025-03-01";
             var body = new { type = "ActualCost", timeframe = "MonthToDate", dataset = new { granularity = "None" } };
             // At most 3 pass per window: a burst meets a 429 within 7 requests even if it straddles two windows.
@@ -136,9 +136,11 @@ public sealed class FaultTests
                 else Assert.Equal(200, status);
             }
             Assert.NotNull(throttled);
-            Assert.Equal("0", throttled!.Headers.GetValues("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after").Single()); // < 1 s → "0"
-            int waitMs = int.Parse(throttled.Headers.GetValues("retry-after-ms").Single());
-            Assert.InRange(waitMs, 1, 1000); // the real time left in the scaled window
+            int waitMs = int.Parse(throttled!.Headers.GetValues("retry-after-ms").Single());
+            Assert.InRange(waitMs, 1, 3000); // the real time left in the scaled window
+            // Whole seconds, rounded up; "0" below one second.
+            string expectedSeconds = waitMs < 1000 ? "0" : ((int)Math.Ceiling(waitMs / 1000.0)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expectedSeconds, throttled.Headers.GetValues("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after").Single());
             Assert.Contains(":0", throttled.Headers.GetValues("x-ms-ratelimit-microsoft.costmanagement-qpu-remaining").Single());
             // Billing paths are not governed by the quota; admin calls never are.
             for (int i = 0; i < 5; i++) Assert.Equal(200, (await _f.Send(HttpMethod.Get, Accounts)).Status);
