@@ -242,6 +242,25 @@ Describe 'Export-DailyUsage' {
         }
     }
 
+    Context 'a period without usage' {
+        It 'writes a file with the Normalized header and no rows for <Schema> (today: no usage yet; Native warns)' -ForEach @(
+            @{ Schema = 'Native' }
+            @{ Schema = 'Normalized' }
+        ) {
+            $path = Join-Path $dir "empty-$Schema.csv"
+            $today = [DateTime]::UtcNow.Date
+            $file = Export-DailyUsage -BillingAccountName $eaName -StartDate $today -EndDate $today -Path $path -Schema $Schema -WarningVariable w -ErrorVariable errs 3>$null
+            $errs | Should -BeNullOrEmpty
+            $file.RowCount | Should -Be 0
+            Test-Path -LiteralPath $path | Should -BeTrue
+            (Get-Content -LiteralPath $path -TotalCount 1) | Should -Match '^Date,'
+            @(Import-DailyUsage -Path $path -ErrorVariable importErrors) | Should -HaveCount 0
+            $importErrors | Should -BeNullOrEmpty
+            if ($Schema -eq 'Native') { "$w" | Should -Match 'No usage' }
+            Get-Leftover $dir | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'secrets' {
         It 'shows no token and no SAS signature in any stream, with -Verbose and -Debug' {
             $path = Join-Path $dir 'secrets.csv'

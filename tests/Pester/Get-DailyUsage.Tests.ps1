@@ -150,6 +150,16 @@ Describe 'Get-DailyUsage' {
             Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
             Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
         }
+
+        It 'uses the cost details report for an MCA invoice section' {
+            $p = $world.Mca.billingProfiles[0]
+            $s = $p.invoiceSections[1]
+            $actual = Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $p.name -InvoiceSectionName $s.name -StartDate $m1 -EndDate $m1End | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope "$mcaProfileScope/invoiceSections/$($s.name)" -Month $m1
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
+        }
     }
 
     Context '-Source forced' {
@@ -275,6 +285,18 @@ Describe 'Get-DailyUsage' {
             $actual.Rows | Should -Be $expected.Rows
             Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
             if ($expected.Rows -gt 0) { ($records.Date | Sort-Object)[0] | Should -Be $m0 }
+        }
+
+        It 'gives no records and no error for a period without usage (<Name>)' -ForEach @(
+            @{ Name = 'cost details report with no data'; Agreement = 'EnterpriseAgreement' }
+            @{ Name = 'usage details 204'; Agreement = 'MicrosoftOnlineServicesProgram' }
+        ) {
+            $today = [DateTime]::UtcNow.Date
+            $sub = if ($Agreement -eq 'EnterpriseAgreement') { $eaSub } else { $paygSub }
+            $records = @(Get-DailyUsage -SubscriptionId $sub -AgreementType $Agreement -StartDate $today -EndDate $today -ErrorVariable errs)
+            $records | Should -HaveCount 0
+            $errs | Should -BeNullOrEmpty
+            (Get-EmulatorStats $emu).totalRequests | Should -BeGreaterThan 0 -Because 'the service was asked'
         }
 
         It 'keeps records in date order across chunks' {

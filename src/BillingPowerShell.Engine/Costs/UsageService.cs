@@ -276,6 +276,7 @@ namespace BillingPowerShell.Engine.Costs
             // Reports take a while to prepare (60 s each in Azure): ask for the next ones while this one is copied.
             var reports = new Task<CostReport>?[chunks.Count];
             var ahead = Math.Max(1, request.MaxConcurrency);
+            var blobsWritten = 0;
             for (var i = 0; i < chunks.Count; i++)
             {
                 for (var j = i; j < chunks.Count && j < i + ahead; j++)
@@ -289,11 +290,21 @@ namespace BillingPowerShell.Engine.Costs
                 {
                     using var stream = await OpenBlobAsync(request, chunks[i], report, b, call, ct).ConfigureAwait(false);
                     await writer.WriteNativeChunkAsync(stream, ct).ConfigureAwait(false);
+                    blobsWritten++;
                 }
                 _progress.ChunksDone++;
                 _progress.Rows = writer.Summary.RowCount;
                 _progress.Status = $"{chunks[i]} done";
                 Progress?.Invoke(_progress);
+            }
+            if (blobsWritten == 0)
+            {
+                // No usage in the period (e.g. today only, on the first of the month): the service sends no CSV, so there is
+                // no native header to write. Write the Normalized header instead of failing.
+                writer.Dispose(); // drops the empty temporary file
+                call.Warning?.Invoke($"No usage for {request.Scope} in this period: the service sent no CSV file, so the file has the Normalized header and no rows.");
+                using var empty = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized, options);
+                return empty.Complete();
             }
             return writer.Complete();
         }
