@@ -313,6 +313,23 @@ Describe 'Save-BillingInvoice' {
             Assert-FilesMatchWorld $folder | Should -Be 1
         }
 
+        It 'a relative -Destination is resolved against the PowerShell location' {
+            $base = New-Folder 'relative-base'
+            Push-Location $base
+            try { Get-Listed $mca.invoices[2].name | Save-BillingInvoice -Destination 'rel' -Force } finally { Pop-Location }
+            Join-Path $base "rel/$($mca.invoices[2].name).pdf" | Should -Exist
+        }
+
+        It 'a .partial file left by an interrupted earlier run is cleaned up when that name is written' {
+            $folder = New-Folder 'stale'
+            $w = $ea.invoices[9]
+            $stale = Join-Path $folder ".$($w.name).pdf.0badc0de.partial"
+            Set-Content -LiteralPath $stale -Value 'half a PDF'
+            Get-Listed $w.name | Save-BillingInvoice -Destination $folder
+            $stale | Should -Not -Exist
+            Assert-FilesMatchWorld $folder | Should -Be 1
+        }
+
         It 'a destination that is a file is DestinationIsAFile' {
             $file = Join-Path $TestDrive 'a-file.txt'
             Set-Content -LiteralPath $file -Value 'x'
