@@ -35,7 +35,7 @@ namespace BillingPowerShell.Engine.Billing
         public BillingContext Context { get; }
 
         /// <summary>How long an invoice download operation may take before we give up on it.</summary>
-        public TimeSpan InvoiceDownloadTimeout { get; set; } = TimeSpan.FromMinutes(10);
+        public TimeSpan InvoiceDownloadTimeout { get; set; } = OperationTimeout.OrDefault(TimeSpan.FromMinutes(10));
 
         /// <summary>Creates the client for a sign-in choice; refuses a Resource Manager URL that is not HTTPS before any token is requested.</summary>
         /// <remarks>The cmdlets call this overload only: no Azure.* type may appear in what they reference (see the loader).</remarks>

@@ -68,7 +68,7 @@ namespace BillingPowerShell.Engine.Costs
         public UsageSource Source { get; set; } = UsageSource.Auto;
         /// <summary>How many chunks may be fetched ahead at once; lowered while the service throttles.</summary>
         public int MaxConcurrency { get; set; } = 3;
-        public TimeSpan ReportTimeout { get; set; } = TimeSpan.FromMinutes(30);
+        public TimeSpan ReportTimeout { get; set; } = BillingPowerShell.Engine.Http.OperationTimeout.OrDefault(TimeSpan.FromMinutes(30));
     }
 
     /// <summary>One request's worth of time: the service allows at most a month per cost details report.</summary>
