@@ -148,10 +148,15 @@ namespace BillingPowerShell.Engine.Costs
         /// (a scope billed in several currencies, such as an MCA account with profiles in USD and GBP, gets one for each;
         /// amounts in different currencies are never added up).
         /// </summary>
-        public async Task<IReadOnlyList<CostEstimate>> EstimateAsync(UsageScope scope, DateTime today, CallContext call, CancellationToken ct, CostMetric metric = CostMetric.ActualCost)
+        public async Task<IReadOnlyList<CostEstimate>> EstimateAsync(UsageScope scope, DateTime today, CallContext call, CancellationToken ct,
+            CostMetric metric = CostMetric.ActualCost, DateTime? periodStart = null, DateTime? periodEnd = null)
         {
-            var start = new DateTime(today.Year, today.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-            var end = start.AddMonths(1).AddDays(-1);
+            // The open period: a pay-as-you-go billing period when the caller found one (they start on the sign-up day),
+            // else the calendar month (EA and MCA bill by calendar month).
+            var start = periodStart?.Date ?? new DateTime(today.Year, today.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+            var end = periodEnd?.Date ?? start.AddMonths(1).AddDays(-1);
+            start = DateTime.SpecifyKind(start, DateTimeKind.Utc);
+            end = DateTime.SpecifyKind(end, DateTimeKind.Utc);
             var q = new CostQuery(scope) { Timeframe = "Custom", From = start, To = today.Date, Granularity = "Daily", Metric = metric };
             var days = new List<CostRow>();
             await foreach (var row in QueryAsync(q, call, ct).WithCancellation(ct).ConfigureAwait(false))

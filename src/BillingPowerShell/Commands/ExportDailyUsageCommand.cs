@@ -62,6 +62,7 @@ namespace BillingPowerShell.Commands
             var request = BuildRequest();
             if (!ShouldProcess(full, $"Export {Schema} daily usage of {request.Scope}")) return;
 
+            UsageExportSummary? summary = null;
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink);
@@ -71,18 +72,20 @@ namespace BillingPowerShell.Commands
                     Progress = p => sink.WriteProgress(UsageErrors.ProgressOf("Exporting daily usage", request, p)),
                 };
                 var options = new UsageCsvWriterOptions { Overwrite = Force, EscapeFormulas = !NoFormulaEscape };
-                var summary = await service.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token).ConfigureAwait(false);
+                summary = await service.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token).ConfigureAwait(false);
                 sink.WriteProgress(new ProgressRecord(2, "Exporting daily usage", "Done") { RecordType = ProgressRecordType.Completed });
-                var file = PSObject.AsPSObject(new FileInfo(summary.Path));
-                file.TypeNames.Insert(0, "BillingPowerShell.UsageExportResult");
-                file.Properties.Add(new PSNoteProperty("RowCount", summary.RowCount));
-                file.Properties.Add(new PSNoteProperty("StartDate", summary.StartDate));
-                file.Properties.Add(new PSNoteProperty("EndDate", summary.EndDate));
-                file.Properties.Add(new PSNoteProperty("CostByCurrency", summary.CostByCurrency));
-                file.Properties.Add(new PSNoteProperty("Schema", summary.Schema.ToString()));
-                file.Properties.Add(new PSNoteProperty("Scope", request.Scope.Display));
-                sink.WriteObject(file);
             }, full);
+            if (summary is null) return;
+            // The file as Get-Item shows it (through the provider, on this thread), with what was written added.
+            var file = InvokeProvider.Item.Get(new[] { summary.Path }, false, true)[0];
+            file.TypeNames.Insert(0, "BillingPowerShell.UsageExportResult");
+            file.Properties.Add(new PSNoteProperty("RowCount", summary.RowCount));
+            file.Properties.Add(new PSNoteProperty("StartDate", summary.StartDate));
+            file.Properties.Add(new PSNoteProperty("EndDate", summary.EndDate));
+            file.Properties.Add(new PSNoteProperty("CostByCurrency", summary.CostByCurrency));
+            file.Properties.Add(new PSNoteProperty("Schema", summary.Schema.ToString()));
+            file.Properties.Add(new PSNoteProperty("Scope", request.Scope.Display));
+            WriteObject(file);
             _written.Add(full);
         }
     }

@@ -11,19 +11,35 @@ namespace BillingPowerShell.Commands
     [OutputType(typeof(BillingAccount))]
     public sealed class GetBillingAccountCommand : BillingApiCmdlet
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("BillingAccountName")]
+        [Parameter(Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
         public string[]? Name { get; set; }
 
+        /// <summary>
+        /// Binds the account of objects from the pipeline (subscriptions, profiles, invoices) by their BillingAccountName,
+        /// never by their own Name — a profile's Name is not an account's.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
+        private string? _billingAccountName;
+
+        // Several subscriptions of one account arrive from the pipeline: get the account once.
+        private readonly System.Collections.Generic.HashSet<string> _fromPipeline = new System.Collections.Generic.HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
         protected override void ProcessRecord()
         {
+            var names = Name;
+            if (names is null && BillingAccountName is not null)
+            {
+                if (!_fromPipeline.Add(BillingAccountName)) return;
+                names = new[] { BillingAccountName };
+            }
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink);
-                if (Name is null)
+                if (names is null)
                 {
                     await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
                     {
@@ -32,9 +48,9 @@ namespace BillingPowerShell.Commands
                     }
                     return;
                 }
-                foreach (var name in Name)
+                foreach (var name in names)
                     await WriteMatchesAsync(sink, call, name, token).ConfigureAwait(false);
-            }, Name);
+            }, names);
         }
 
         private async Task WriteMatchesAsync(ICmdletSink sink, CallContext call, string name, CancellationToken token)

@@ -1,6 +1,8 @@
 using System;
 using System.Management.Automation;
+using System.Threading.Tasks;
 using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands
 {
@@ -18,7 +20,23 @@ namespace BillingPowerShell.Commands
             Run(async (sink, token) =>
             {
                 var service = new CostQueryService(Client);
-                foreach (var estimate in await service.EstimateAsync(scope, DateTime.UtcNow.Date, NewCall(sink), token, MetricValue).ConfigureAwait(false))
+                var call = NewCall(sink);
+                var today = DateTime.UtcNow.Date;
+                DateTime? start = null, end = null;
+                if (scope.IsSubscription && !scope.IsCustomerAgreement && !AgreementTypes.IsEnterprise(scope.AgreementType))
+                {
+                    // Pay-as-you-go periods run from the sign-up day; the legacy billing periods API says which one is open.
+                    try
+                    {
+                        await foreach (var p in Client.ListBillingPeriodsAsync(SubscriptionId!, 3, call, token).WithCancellation(token).ConfigureAwait(false))
+                            if (p.StartDate <= today && today <= p.EndDate) { start = p.StartDate; end = p.EndDate; break; }
+                    }
+                    catch (ArmException ex)
+                    {
+                        sink.WriteVerbose($"No pay-as-you-go billing period for {scope} ({ex.Code}); using the calendar month.");
+                    }
+                }
+                foreach (var estimate in await service.EstimateAsync(scope, today, call, token, MetricValue, start, end).ConfigureAwait(false))
                     sink.WriteObject(estimate);
             }, scope.Display);
         }

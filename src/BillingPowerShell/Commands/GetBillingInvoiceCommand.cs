@@ -63,7 +63,7 @@ namespace BillingPowerShell.Commands
 
         private readonly HashSet<string> _emitted = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> _scopesListed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        private ulong _written, _skipped;
+        private ulong _written, _skipped, _total;
         private DateTime _from, _to;
 
         protected override void BeginProcessing()
@@ -76,6 +76,9 @@ namespace BillingPowerShell.Commands
 
         protected override void ProcessRecord()
         {
+            if (BillingPeriodName is not null && SubscriptionId is null)
+                FailArgument("BillingPeriodNeedsSubscription",
+                    "-BillingPeriodName names a pay-as-you-go billing period of one subscription: add -SubscriptionId (or pipe Get-BillingPeriod output).", BillingPeriodName);
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink);
@@ -188,6 +191,12 @@ namespace BillingPowerShell.Commands
                 Emit(sink, i);
         }
 
+        protected override void EndProcessing()
+        {
+            if (PagingParameters.IncludeTotalCount)
+                WriteObject(PagingParameters.NewTotalCount(_total, 1.0));
+        }
+
         private bool InRange(BillingInvoice i)
         {
             var d = i.InvoiceDate ?? i.PeriodEndDate;
@@ -197,6 +206,7 @@ namespace BillingPowerShell.Commands
         private void Emit(ICmdletSink sink, BillingInvoice invoice)
         {
             if (!_emitted.Add(invoice.Name)) return; // invoice names are unique across Azure, whatever route found them
+            _total++;
             if (_skipped < PagingParameters.Skip) { _skipped++; return; }
             if (_written >= PagingParameters.First) return;
             _written++;

@@ -107,7 +107,9 @@ namespace BillingPowerShell.Commands
             if (_invoices.Count == 0) return;
             if (!Directory.Exists(_folder))
             {
-                if (!ShouldProcess(_folder, "Create folder")) return;
+                // Under -WhatIf, go on and say which files would be saved; a "no" from -Confirm stops here.
+                if (!ShouldProcess(_folder, "Create folder") && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
+                if (!Directory.Exists(_folder) && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                 try { Directory.CreateDirectory(_folder); }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { Fail(ex, _folder, "Could not create the destination folder"); }
             }
@@ -140,7 +142,10 @@ namespace BillingPowerShell.Commands
             }
             if (work.Count == 0) return;
 
-            Run(async (sink, token) =>
+            var saved = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            try
+            {
+                Run(async (sink, token) =>
             {
                 var call = NewCall(sink);
                 var done = 0;
@@ -154,7 +159,7 @@ namespace BillingPowerShell.Commands
                     {
                         var bytes = await InvoiceDownloader.SaveAsync(Client, file, Force, call, token).ConfigureAwait(false);
                         sink.WriteVerbose($"Saved {file.Path} ({bytes:N0} bytes).");
-                        if (PassThru) sink.WriteObject(new FileInfo(file.Path));
+                        if (PassThru) saved.Enqueue(file.Path);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
                     {
@@ -182,6 +187,14 @@ namespace BillingPowerShell.Commands
                     sink.WriteProgress(new ProgressRecord(1, "Saving invoices", "Done") { RecordType = ProgressRecordType.Completed });
                 }
             }, _folder);
+            }
+            finally
+            {
+                // Through the provider (on this thread), so -PassThru items look like Get-Item's, every column filled.
+                if (PassThru)
+                    foreach (var path in saved)
+                        WriteObject(InvokeProvider.Item.Get(new[] { path }, false, true), true);
+            }
         }
     }
 }

@@ -107,6 +107,10 @@ namespace BillingPowerShell.Commands
             var choices = (StartDate is not null || EndDate is not null ? 1 : 0) + (BillingPeriodName is not null ? 1 : 0) + (InvoiceId is not null ? 1 : 0);
             if (choices > 1)
                 FailArgument("ConflictingTimeParameters", "Use one of -StartDate/-EndDate, -BillingPeriodName or -InvoiceId.", null);
+            if (InvoiceId is not null && !scope.IsCustomerAgreement)
+                FailArgument("InvoiceIdNotSupported",
+                    $"-InvoiceId selects the usage of a Microsoft Customer Agreement invoice at its billing profile; {scope} is not such a scope. For a pay-as-you-go or Enterprise Agreement invoice, use -StartDate/-EndDate (the invoice's PeriodStartDate/PeriodEndDate) or -BillingPeriodName.",
+                    InvoiceId);
             var request = new UsageRequest(scope)
             {
                 Metric = MetricValue,
