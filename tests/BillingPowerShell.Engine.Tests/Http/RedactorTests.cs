@@ -69,6 +69,19 @@ namespace BillingPowerShell.Engine.Tests.Http
             Assert.DoesNotContain(secret, Redactor.Redact(text));
         }
 
+        [Theory]
+        [InlineData("<Message>Denied for https://a.blob.example/c/b.pdf?sv=2024-11-04&amp;sig=XMLSECRET123&amp;se=2026</Message>", "XMLSECRET123")]
+        [InlineData("{\"message\":\"Denied for https://a.blob.example/c/b.pdf?sv=1\\u0026sig=JSONSECRET123\\u0026se=2026\"}", "JSONSECRET123")]
+        [InlineData("redirect_uri=https%3A%2F%2Fa.blob.example%2Fb.pdf%3Fsv%3D1%26sig%3DENCSECRET%252B123%26se%3D2026", "ENCSECRET")]
+        [InlineData("https%3A%2F%2Fa.blob.example%2Fb.pdf%3Fsig%3DENCFIRST123", "ENCFIRST123")]
+        public void RemovesSignaturesInEscapedOrEncodedUrls(string text, string secret)
+        {
+            var redacted = Redactor.Redact(text);
+            Assert.DoesNotContain(secret, redacted);
+            Assert.Contains("REDACTED", redacted);
+            Assert.Contains("a.blob.example", redacted);
+        }
+
         [Fact]
         public void LeavesOrdinaryTextAlone()
         {
