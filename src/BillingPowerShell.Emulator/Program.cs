@@ -33,12 +33,22 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
     return 2;
 }
 
-await using var host = await EmulatorHost.StartAsync(options);
+EmulatorHost host;
+try { host = await EmulatorHost.StartAsync(options); }
+catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+{
+    // A busy --port, an unwritable --cert-dir, ...: one clear line instead of a stack trace.
+    Console.Error.WriteLine("error: the emulator could not start: " + ex.Message);
+    return 1;
+}
+await using var hostLifetime = host;
 string ready = host.ReadyJson();
 if (options.ReadyFile != null)
 {
     // Write then rename, so a watcher never reads half a file.
     string tmp = options.ReadyFile + ".tmp";
+    var readyDir = Path.GetDirectoryName(Path.GetFullPath(options.ReadyFile));
+    if (readyDir != null) Directory.CreateDirectory(readyDir);
     await File.WriteAllTextAsync(tmp, ready);
     File.Move(tmp, options.ReadyFile, overwrite: true);
 }

@@ -131,7 +131,8 @@ internal static class DownloadEndpoints
     private static async Task Accept(ArmRequest r, string scopePath, DownloadPayload payload)
     {
         var e = r.E;
-        string mode = e.Faults.Settings.LroMode;
+        // pathContains (when set) limits lroMode to matching download requests, so one invoice can fail among others.
+        string mode = e.Faults.AppliesTo(r.Http.Request.Path.Value ?? "") ? e.Faults.Settings.LroMode : "normal";
         if (mode != "normal") e.Stats.Fault("lro-" + mode);
         var duration = e.Options.Scale(ContractDuration);
         var op = new Operation
