@@ -23,11 +23,17 @@ internal static class CsvSchemas
     private static string Pricing(UsageRow r) => r.PricingModel == "OnDemand" ? "OnDemand" : r.PricingModel;
     private static string Rate(UsageRow r) => UsageDetailsEndpoints.UsdRate[r.Currency].ToString(CultureInfo.InvariantCulture);
 
+    // EA departments / enrollment accounts: two of each, shared with the usage details JSON.
+    internal static readonly string[] Departments = { "Department 1", "Department 2" };
+    internal static readonly string[] EnrollmentAccounts = { "Enrollment account 1", "Enrollment account 2" };
+    internal static readonly string[] Owners = { "owner1@example.com", "owner2@example.com" };
+    private static readonly string[] SectionIds = { "100", "101" };
+
     public static readonly Column[] Ea =
     {
-        new("InvoiceSectionName", (r, w) => "Department " + (r.Sub.Ordinal % 2 + 1)),
-        new("AccountName", (r, w) => "Enrollment account " + (r.Sub.Ordinal % 2 + 1)),
-        new("AccountOwnerId", (r, w) => "owner" + (r.Sub.Ordinal % 2 + 1) + "@example.com"),
+        new("InvoiceSectionName", (r, w) => Departments[r.Sub.Ordinal % 2]),
+        new("AccountName", (r, w) => EnrollmentAccounts[r.Sub.Ordinal % 2]),
+        new("AccountOwnerId", (r, w) => Owners[r.Sub.Ordinal % 2]),
         new("SubscriptionId", (r, w) => r.Sub.Id),
         new("SubscriptionName", (r, w) => r.Sub.DisplayName),
         new("ResourceGroup", (r, w) => r.ResourceGroup),
@@ -71,7 +77,7 @@ internal static class CsvSchemas
         new("BillingPeriodEndDate", (r, w) => D(Pe(r))),
         new("BillingProfileId", (r, w) => r.Sub.Account.Name),
         new("BillingProfileName", (r, w) => r.Sub.Account.DisplayName),
-        new("InvoiceSectionId", (r, w) => (100 + r.Sub.Ordinal % 2).ToString(CultureInfo.InvariantCulture)),
+        new("InvoiceSectionId", (r, w) => SectionIds[r.Sub.Ordinal % 2]),
         new("IsAzureCreditEligible", (r, w) => "True"),
         new("PartNumber", (r, w) => r.Meter.PartNumber),
         new("PayGPrice", null, r => r.UnitPrice),
