@@ -208,8 +208,8 @@ internal static class UsageDetailsEndpoints
         w.WriteString("billingPeriodEndDate", Dt(pe));
         w.WriteString("billingProfileId", s.Account.Name);
         w.WriteString("billingProfileName", s.Account.DisplayName);
-        w.WriteString("accountName", s.Account.IsEa ? "Enrollment account " + (s.Ordinal % 2 + 1) : s.Account.DisplayName);
-        w.WriteString("accountOwnerId", "owner" + (s.Ordinal % 2 + 1) + "@example.com");
+        w.WriteString("accountName", s.Account.IsEa ? CsvSchemas.EnrollmentAccounts[s.Ordinal % 2] : s.Account.DisplayName);
+        w.WriteString("accountOwnerId", CsvSchemas.Owners[s.Ordinal % 2]);
         w.WriteString("subscriptionId", s.Id);
         w.WriteString("subscriptionName", s.DisplayName);
         w.WriteString("date", Dt(row.Day));
@@ -239,7 +239,7 @@ internal static class UsageDetailsEndpoints
         w.WriteString("serviceInfo1", "");
         w.WriteString("serviceInfo2", "");
         if (expand.Contains("additionalinfo")) w.WriteString("additionalInfo", row.AdditionalInfo);
-        w.WriteString("invoiceSection", s.Account.IsEa ? "Department " + (s.Ordinal % 2 + 1) : "");
+        w.WriteString("invoiceSection", s.Account.IsEa ? CsvSchemas.Departments[s.Ordinal % 2] : "");
         w.WriteString("costCenter", s.CostCenter);
         w.WriteString("resourceGroup", row.ResourceGroup);
         if (row.ReservationId != null) { w.WriteString("reservationId", row.ReservationId); w.WriteString("reservationName", row.ReservationName); }
