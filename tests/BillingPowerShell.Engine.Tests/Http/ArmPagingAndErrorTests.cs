@@ -176,6 +176,34 @@ namespace BillingPowerShell.Engine.Tests.Http
             Assert.True(HostGuardPolicy.IsAllowed(new Uri("https://127.0.0.1:5001"), new Uri("https://127.0.0.1:5001/x")));
         }
 
+        private sealed class PlainOptions : Azure.Core.ClientOptions { }
+
+        [Theory]
+        [InlineData("https://evil.example.test/x")]
+        [InlineData("http://management.example.test/x")]
+        public async Task HostGuardPolicyStopsTheRequestInsideThePipelineToo(string target)
+        {
+            var t = new FakeTransport { Handler = _ => Reply.With(200, "{}") };
+            var options = new PlainOptions { Transport = t };
+            var pipeline = Azure.Core.Pipeline.HttpPipelineBuilder.Build(options, new Azure.Core.Pipeline.HttpPipelinePolicy[] { new HostGuardPolicy(TestArm.Base) },
+                Array.Empty<Azure.Core.Pipeline.HttpPipelinePolicy>(), new Azure.Core.ResponseClassifier());
+            using var message = pipeline.CreateMessage();
+            message.Request.Method = RequestMethod.Get;
+            message.Request.Uri.Reset(new Uri(target));
+            await Assert.ThrowsAsync<UnsafeRequestException>(async () => await pipeline.SendAsync(message, default));
+            Assert.Equal(0, t.Count);
+        }
+
+        [Theory]
+        [InlineData("/providers/x?api-version=1", "https://management.example.test/providers/x?api-version=1")]
+        [InlineData("providers/x", "https://management.example.test/providers/x")]
+        [InlineData("https://management.example.test/a?b=c", "https://management.example.test/a?b=c")]
+        [InlineData("https://elsewhere.example.test/a", "https://elsewhere.example.test/a")]
+        public void MakeUriResolvesAgainstTheResourceManager(string input, string expected)
+        {
+            Assert.Equal(new Uri(expected), TestArm.Client(new FakeTransport()).MakeUri(input));
+        }
+
         [Fact]
         public async Task RequestCarriesUserAgentCommandNameAndBearer()
         {
