@@ -1,0 +1,502 @@
+<#
+.SYNOPSIS
+    The fault matrix (build.ps1 Faults, issue 5): drives the real module through whole jobs against the billing
+    emulator under each fault, and proves that nothing is lost, duplicated or leaked.
+.DESCRIPTION
+    Each scenario starts a fresh emulator (its own faults and statistics) and runs the job in a fresh child pwsh with
+    -Verbose -Debug on every cmdlet; every stream (output, error, warning, verbose, debug, information), the
+    transcript, the child's stdout/stderr and a dump of $Error (each record's FullyQualifiedErrorId, category,
+    Exception.ToString(), target) are written to files under out/faults/<scenario>/ and scanned for secrets.
+
+    The job: list subscriptions (Get-BillingAccount | Get-BillingSubscription); save a year of invoices of the
+    pay-as-you-go subscriptions (Get-BillingInvoice | Save-BillingInvoice); export one month of usage per agreement
+    type (Export-DailyUsage: Native for EA and MCA, Normalized for pay-as-you-go). Expected facts come from the
+    emulator's /_emulator/world (document SHA-256, usage row counts and cost per currency); delivered facts are read
+    back from disk (file hashes; usage files re-read with Import-DailyUsage in this process).
+
+    One row per scenario: requests, faults injected (emulator stats), retries (the engine's "retry n/m" and
+    "resuming" debug/verbose lines), expected vs delivered, duplicates, partial files left, secrets found, verdict.
+    The table goes to the console and to out/faults.md. Exit code 1 when any verdict is not PASS.
+
+    Timeouts: the never-finishing operation scenario sets BILLINGPS_OPERATION_TIMEOUT_SECONDS for the child (the
+    engine's documented knob, see src/BillingPowerShell.Engine/Http/OperationTimeout.cs).
+
+      -Quick                  a reduced matrix (a handful of scenarios) for the Test task (tests/Pester/Faults.Tests.ps1).
+      -Only <name,...>        run only these scenarios (names as in the table).
+      -MutationCount <n>      also run the engine's CSV mutation test with n mutants (xunit, UsageMutationTests;
+                              env USAGE_MUTATIONS, USAGE_MUTATION_SECONDS=240); 0 skips it. Default 20000 (full run), 0 with -Quick.
+#>
+[CmdletBinding()]
+param(
+    [switch] $Quick,
+    [string[]] $Only,
+    [int] $MutationCount = -1,
+    [string] $OutDirectory
+)
+Set-StrictMode -Version 1.0  # scenario hashtables leave optional keys out
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
+Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
+$root = Get-RepoRoot
+$module = if ($env:BILLINGPS_MODULE_PATH) { $env:BILLINGPS_MODULE_PATH } else { Get-BuiltModulePath }
+if (-not (Test-Path -LiteralPath $module)) { throw "The module is not built ($module). Run ./build.ps1 Build first." }
+if (-not $OutDirectory) { $OutDirectory = Join-Path $root ($(if ($Quick) { 'out/faults-quick' } else { 'out/faults' })) }
+if ($MutationCount -lt 0) { $MutationCount = if ($Quick) { 0 } else { 20000 } }
+if (Test-Path -LiteralPath $OutDirectory) { Remove-Item -LiteralPath $OutDirectory -Recurse -Force }
+$null = New-Item -ItemType Directory -Path $OutDirectory -Force
+$certDir = Join-Path $OutDirectory 'cert'
+$certPath = Join-Path $certDir 'emulator.pem'
+# Import-DailyUsage (local files only) is used here to read the exports back.
+Import-Module $module -Force
+$inv = [Globalization.CultureInfo]::InvariantCulture
+$fakeClientSecret = 'FAKE-client-secret-' + [Guid]::NewGuid().ToString('n')
+
+$lastMonth = (Get-Date).ToUniversalTime().AddMonths(-1)
+$monthStart = [datetime]::new($lastMonth.Year, $lastMonth.Month, 1)
+$monthEnd = $monthStart.AddMonths(1).AddDays(-1)
+$invoiceFrom = $monthStart.AddMonths(-11)
+$invoiceTo = $monthEnd
+
+# ---- the job run in every child pwsh ----------------------------------------------------------------------------------
+$jobScript = @'
+$ErrorActionPreference = 'Continue'
+$ProgressPreference = 'SilentlyContinue'
+if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
+$VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'
+# -Debug on a compiled cmdlet turns its warnings into prompts (Inquire), which fail in a non-interactive session; -WarningAction Continue keeps them warnings.
+$PSDefaultParameterValues['*-Billing*:WarningAction'] = 'Continue'; $PSDefaultParameterValues['*-DailyUsage:WarningAction'] = 'Continue'
+$dir = $env:BPS_FAULTS_DIR
+$null = Start-Transcript -LiteralPath (Join-Path $dir 'transcript.txt') -Force
+Import-Module $env:BPS_FAULTS_MODULE
+$streams = Join-Path $dir 'streams.txt'
+$result = [ordered]@{ Steps = [ordered]@{} }
+function Write-Records($step, $records) {
+    foreach ($r in $records) {
+        $line = switch ($r) {
+            { $_ -is [System.Management.Automation.ErrorRecord] } {
+                "[$step][Error] $($_.FullyQualifiedErrorId) | $($_.CategoryInfo) | $($_.ToString()) | target: $($_.TargetObject) | details: $($_.ErrorDetails) | exception: $($_.Exception.ToString())"; break }
+            { $_ -is [System.Management.Automation.WarningRecord] } { "[$step][Warning] $($_.Message)"; break }
+            { $_ -is [System.Management.Automation.VerboseRecord] } { "[$step][Verbose] $($_.Message)"; break }
+            { $_ -is [System.Management.Automation.DebugRecord] } { "[$step][Debug] $($_.Message)"; break }
+            { $_ -is [System.Management.Automation.InformationRecord] } { "[$step][Information] $($_.MessageData)"; break }
+            default { "[$step][Output] " + (($_ | Format-List * -Force | Out-String -Width 4096).Trim() -replace "`r?`n", ' ; ') }
+        }
+        Add-Content -LiteralPath $streams -Value $line
+    }
+}
+function Invoke-Step([string] $name, [scriptblock] $block) {
+    $records = @(& $block *>&1)
+    Write-Records $name $records
+    $errors = @($records | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+    $result.Steps[$name] = [ordered]@{
+        Output = @($records | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] -and $_ -isnot [System.Management.Automation.InformationalRecord] -and $_ -isnot [System.Management.Automation.InformationRecord] }).Count
+        Errors = @($errors | ForEach-Object { [ordered]@{ Id = $_.FullyQualifiedErrorId; Category = "$($_.CategoryInfo.Category)"; Message = $_.ToString() } })
+    }
+    $result | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath (Join-Path $dir 'result.json')
+}
+$steps = $env:BPS_FAULTS_STEPS -split ','
+if ('spn' -in $steps) {
+    # A service principal with a fake secret: the sign-in fails (no identity provider here); the secret must not leak.
+    Invoke-Step 'spn' {
+        Connect-BillingAccount -ServicePrincipal -TenantId '00000000-0000-0000-0000-000000000001' -ClientId '00000000-0000-0000-0000-000000000002' `
+            -ClientSecret (ConvertTo-SecureString $env:BPS_FAULTS_CLIENT_SECRET -AsPlainText -Force) -ResourceManagerUrl $env:BPS_FAULTS_ARM -Verbose -Debug
+    }
+}
+Invoke-Step 'connect' { Connect-BillingAccount -ResourceManagerUrl $env:BPS_FAULTS_ARM -AccessToken (ConvertTo-SecureString $env:BPS_FAULTS_TOKEN -AsPlainText -Force) -Verbose -Debug }
+if ('subs' -in $steps) {
+    Invoke-Step 'subs' { Get-BillingAccount -Verbose -Debug | Get-BillingSubscription -Verbose -Debug }
+}
+if ('invoices' -in $steps) {
+    Invoke-Step 'invoices' {
+        $list = @(Get-BillingAccount -Verbose -Debug | Where-Object AgreementType -eq 'MicrosoftOnlineServicesProgram' |
+            Get-BillingSubscription -Verbose -Debug | Get-BillingInvoice -PeriodStartDate $env:BPS_FAULTS_INV_FROM -PeriodEndDate $env:BPS_FAULTS_INV_TO -Verbose -Debug)
+        Set-Content -LiteralPath (Join-Path $env:BPS_FAULTS_DIR 'invoices.txt') -Value @($list | ForEach-Object Name)
+        $list | Save-BillingInvoice -Destination (Join-Path $env:BPS_FAULTS_DATA 'invoices') -Force -PassThru -Verbose -Debug -WarningAction Continue
+    }
+}
+if ('burst' -in $steps) {
+    # A burst of Cost Management queries (one per subscription, back to back) to exceed a quota.
+    Invoke-Step 'burst' { Get-BillingAccount | Get-BillingSubscription | ForEach-Object { Get-BillingCost -SubscriptionId $_.SubscriptionId -Timeframe TheLastMonth -Granularity None -Verbose -Debug } }
+}
+if ('usage' -in $steps) {
+    foreach ($a in @(Get-BillingAccount)) {
+        $schema = if ($a.AgreementType -eq 'MicrosoftOnlineServicesProgram') { 'Normalized' } else { 'Native' }
+        Invoke-Step "usage-$($a.AgreementType)" {
+            Export-DailyUsage -BillingAccountName $a.Name -StartDate $env:BPS_FAULTS_MONTH_FROM -EndDate $env:BPS_FAULTS_MONTH_TO `
+                -Path (Join-Path $env:BPS_FAULTS_DATA "usage/$($a.AgreementType).csv") -Schema $schema -Force -Verbose -Debug -WarningAction Continue
+        }
+    }
+}
+# Everything $Error holds at the end of the session, in full.
+$dump = foreach ($e in $Error) {
+    if ($e -is [System.Management.Automation.ErrorRecord]) {
+        ($e | Format-List * -Force | Out-String -Width 4096); ($e.Exception | Format-List * -Force | Out-String -Width 4096); $e.Exception.ToString()
+        if ($e.Exception.InnerException) { $e.Exception.InnerException.ToString() }
+    } else { ($e | Format-List * -Force | Out-String -Width 4096); "$e" }
+}
+Set-Content -LiteralPath (Join-Path $dir 'error-dump.txt') -Value $dump
+Get-BillingContext -ErrorAction Ignore | Format-List * -Force | Out-String -Width 4096 | Set-Content -LiteralPath (Join-Path $dir 'context.txt')
+$null = Stop-Transcript
+'JOB DONE'
+'@
+$jobPath = Join-Path $OutDirectory 'job.ps1'
+Set-Content -LiteralPath $jobPath -Value $jobScript -Encoding utf8
+
+# ---- helpers ----------------------------------------------------------------------------------------------------------
+function Invoke-Admin($Emu, [string] $Path, $Body) {
+    # curl with the emulator's CA: this process started before the certificate existed, so .NET here does not trust it.
+    $url = "$($Emu.ArmUrl.TrimEnd('/'))/_emulator/$Path"
+    if ($null -ne $Body) {
+        $json = $Body | ConvertTo-Json -Depth 5 -Compress
+        & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' -H 'Content-Type: application/json' -X POST --data-binary $json $url | ConvertFrom-Json
+    }
+    else { & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' $url | ConvertFrom-Json }
+}
+
+function Start-ChildJob($Emu, [string] $Dir, [string] $DataDir, [string[]] $Steps, [hashtable] $ExtraEnv = @{}) {
+    $null = New-Item -ItemType Directory -Force -Path $Dir, $DataDir, (Join-Path $DataDir 'usage')
+    # Secrets go to the child through its environment only, never on a command line.
+    $envs = @{
+        SSL_CERT_FILE = $Emu.CertPath; BPS_FAULTS_TOKEN = $Emu.Token; BPS_FAULTS_ARM = $Emu.ArmUrl; BPS_FAULTS_MODULE = $module
+        BPS_FAULTS_DIR = $Dir; BPS_FAULTS_DATA = $DataDir; BPS_FAULTS_STEPS = ($Steps -join ','); BPS_FAULTS_CLIENT_SECRET = $fakeClientSecret
+        BPS_FAULTS_INV_FROM = $invoiceFrom.ToString('yyyy-MM-dd', $inv); BPS_FAULTS_INV_TO = $invoiceTo.ToString('yyyy-MM-dd', $inv)
+        BPS_FAULTS_MONTH_FROM = $monthStart.ToString('yyyy-MM-dd', $inv); BPS_FAULTS_MONTH_TO = $monthEnd.ToString('yyyy-MM-dd', $inv)
+        BILLINGPS_OPERATION_TIMEOUT_SECONDS = $null
+    }
+    foreach ($k in $ExtraEnv.Keys) { $envs[$k] = $ExtraEnv[$k] }
+    $saved = @{}
+    foreach ($k in $envs.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $envs[$k]) }
+    try {
+        $cmd = Get-PwshCommand
+        $arguments = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $jobPath)
+        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
+        Start-Process -FilePath $cmd[0] -ArgumentList $quoted -PassThru `
+            -RedirectStandardOutput (Join-Path $Dir 'stdout.txt') -RedirectStandardError (Join-Path $Dir 'stderr.txt')
+    }
+    finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+}
+
+function Wait-ChildJob($Process, [int] $TimeoutSeconds) {
+    if (-not $Process.WaitForExit($TimeoutSeconds * 1000)) {
+        try { $Process.Kill($true) } catch { }
+        $null = $Process.WaitForExit(10000)
+        return $false
+    }
+    $Process.WaitForExit()
+    $true
+}
+
+function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
+
+function Get-Expected($World, [string] $Dir) {
+    # Invoices: the pay-as-you-go subscriptions' invoices the child listed, each checked against the world; usage: facts
+    # for each billing account and the month.
+    $payg = $World.accounts | Where-Object agreementType -eq 'MicrosoftOnlineServicesProgram'
+    $listed = @(Get-Content -LiteralPath (Join-Path $Dir 'invoices.txt') -ErrorAction Ignore | Where-Object { $_ })
+    $byName = @{}
+    foreach ($i in @($payg.invoices)) { $byName[$i.name] = $i }
+    $invoices = foreach ($n in $listed) {
+        $i = $byName[$n]
+        if (-not $i) { [pscustomobject]@{ Name = $n; Sha256 = '?unknown-invoice'; Known = $false }; continue }
+        $d = @($i.documents | Where-Object kind -eq 'Invoice') | Select-Object -First 1
+        [pscustomobject]@{ Name = $n; Sha256 = $(if ($d) { $d.sha256 } else { '?no-document' }); Known = $true }
+    }
+    $month = $monthStart.ToString('yyyy-MM', $inv)
+    $usage = foreach ($a in $World.accounts) {
+        $f = $World.usageFacts | Where-Object { $_.scope -eq "/providers/Microsoft.Billing/billingAccounts/$($a.name)" -and $_.month -eq $month }
+        $cost = @{}
+        foreach ($p in $f.actualCost.PSObject.Properties) { $cost[$p.Name] = [decimal]$p.Value }
+        [pscustomobject]@{ Type = $a.agreementType; Rows = [long]$f.rowCount; Cost = $cost }
+    }
+    # A year of invoices for the pay-as-you-go subscriptions, as the world has them (the listing must match it).
+    # (-PeriodStartDate/-PeriodEndDate select by invoice date: an invoice is dated the month after its period.)
+    $worldYear = @($payg.invoices | Where-Object { [datetime]$_.periodStartDate -ge $invoiceFrom.AddMonths(-1) -and [datetime]$_.periodStartDate -lt $invoiceFrom.AddMonths(11) })
+    [pscustomobject]@{ Invoices = @($invoices); Usage = @($usage); WorldYear = $worldYear.Count }
+}
+
+function Get-Delivered([string] $DataDir) {
+    $invDir = Join-Path $DataDir 'invoices'
+    $usageDir = Join-Path $DataDir 'usage'
+    $all = @(Get-ChildItem -LiteralPath $DataDir -Recurse -File -Force -ErrorAction Ignore)
+    $partial = @($all | Where-Object { $_.Name -like '*.partial' -or $_.Name.StartsWith('.') -or $_.Name -like '*.tmp' })
+    $files = @($all | Where-Object { $_ -notin $partial })
+    $invoiceFiles = @($files | Where-Object { $_.DirectoryName -eq $invDir } | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Sha256 = (Get-Sha256 $_.FullName) } })
+    $usage = foreach ($f in @($files | Where-Object { $_.DirectoryName -eq $usageDir })) {
+        $rows = 0L; $cost = @{}; $bad = 0
+        try {
+            Import-DailyUsage -LiteralPath $f.FullName -ErrorAction Stop -ErrorVariable +errs 2>$null | ForEach-Object {
+                $rows++
+                $c = if ($_.Currency) { $_.Currency } else { '' }
+                if ($null -ne $_.Cost) { $cost[$c] = [decimal]($cost[$c]) + [decimal]$_.Cost }
+            }
+        }
+        catch { $bad++ }
+        [pscustomobject]@{ Type = $f.BaseName; Rows = $rows; Cost = $cost; Unreadable = $bad }
+    }
+    [pscustomobject]@{ Invoices = $invoiceFiles; Usage = @($usage); Partial = $partial.Count; PartialNames = @($partial | ForEach-Object Name); Files = $files.Count }
+}
+
+function Find-Secrets([string] $Dir, [string[]] $Secrets) {
+    $hits = [Collections.Generic.List[string]]::new()
+    foreach ($f in Get-ChildItem -LiteralPath $Dir -File -Force -ErrorAction Ignore) {
+        $n = 0
+        foreach ($line in [IO.File]::ReadLines($f.FullName)) {
+            $n++
+            foreach ($s in $Secrets) { if ($s -and $line.Contains($s)) { $hits.Add("$($f.Name):$n secret") } }
+            if ($line -match '(?i)(?:[?&;]|\\u0026|%26|%3F)sig(?:=|%3D)(?!<redacted>|\*|REDACTED|&|$|%26|\s)[^&\s"''<>]{4,}') { $hits.Add("$($f.Name):$n sig=") }
+        }
+    }
+    , $hits
+}
+
+function Test-Usage($Expected, $Got) {
+    if (-not $Got -or $Got.Unreadable) { return $false }
+    if ($Got.Rows -ne $Expected.Rows) { return $false }
+    if (@($Expected.Cost.Keys).Count -ne @($Got.Cost.Keys | Where-Object { $_ }).Count) { return $false }
+    foreach ($k in $Expected.Cost.Keys) { if ([math]::Abs([decimal]$Got.Cost[$k] - $Expected.Cost[$k]) -gt 0.001) { return $false } }
+    $true
+}
+
+function Get-Short([string] $Type) { switch ($Type) { 'EnterpriseAgreement' { 'EA' } 'MicrosoftCustomerAgreement' { 'MCA' } 'MicrosoftOnlineServicesProgram' { 'PAYG' } default { $Type } } }
+
+function Format-Cost($c) { (@($c.Keys | Sort-Object | ForEach-Object { '{0} {1:0.00}' -f $_, $c[$_] }) -join ' ') }
+
+# ---- one scenario -----------------------------------------------------------------------------------------------------
+function Invoke-Scenario($S) {
+    $name = $S.Name
+    $slug = ($name -replace '[^A-Za-z0-9]+', '-').Trim('-').ToLowerInvariant()
+    $dir = Join-Path $OutDirectory $slug
+    $data = Join-Path $dir 'data'
+    $logs = Join-Path $dir 'run1'
+    $steps = if ($S.Steps) { $S.Steps } else { @('subs', 'invoices', 'usage') }
+    $timeScale = if ($S.TimeScale) { $S.TimeScale } else { 0.01 }
+    $size = if ($S.Size) { $S.Size } else { 'small' }
+    $notes = [Collections.Generic.List[string]]::new()
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    Write-Host "--- $name"
+    $emu = Start-BillingEmulator -Size $size -TimeScale $timeScale -CertDirectory $certDir -ExtraArgument @($S.Args | Where-Object { $_ })
+    try {
+        $world = Invoke-Admin $emu 'world'
+        if ($S.Faults) { $null = Invoke-Admin $emu 'faults' $S.Faults }
+        $envs = if ($S.Env) { $S.Env } else { @{} }
+        $p = Start-ChildJob $emu $logs $data $steps $envs
+        $hung = $false; $killed = $false
+        if ($S.Kill) {
+            # Wait for the moment named by the scenario, then kill -9 the child (SIGKILL: no finally blocks run).
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not $p.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+                if (& $S.Kill $data) { break }
+                Start-Sleep -Milliseconds 50
+            }
+            if (-not $p.HasExited) {
+                & kill -9 $p.Id
+                $null = $p.WaitForExit(10000); $killed = $true
+                $after = Get-Delivered $data
+                $expectedNow = Get-Expected $world $logs
+                $hashes = @($expectedNow.Invoices.Sha256)
+                $bad = @($after.Invoices | Where-Object { $_.Sha256 -notin $hashes }).Count
+                $badUsage = @($after.Usage | Where-Object { $t = $_.Type; -not (Test-Usage ($expectedNow.Usage | Where-Object Type -eq $t) $_) }).Count
+                $notes.Add("killed: $($after.Invoices.Count) invoice + $(@($after.Usage).Count) usage files under final names ($($bad + $badUsage) bad), $($after.Partial) temp files")
+                if ($bad + $badUsage -gt 0) { $notes.Add('PARTIAL UNDER A FINAL NAME') }
+            }
+            else { $notes.Add('the child ended before the kill point') }
+            $killBad = ($bad + $badUsage)
+            # The same command again, without faults.
+            $null = Invoke-Admin $emu 'faults' @{}
+            $logs = Join-Path $dir 'run2'
+            $p = Start-ChildJob $emu $logs $data $steps $envs
+        }
+        $timeout = if ($S.TimeoutSeconds) { $S.TimeoutSeconds } else { 240 }
+        if (-not (Wait-ChildJob $p $timeout)) { $hung = $true; $notes.Add("HUNG: the child did not finish within $timeout s") }
+        $stats = Invoke-Admin $emu 'stats'
+    }
+    finally { Stop-BillingEmulator $emu }
+
+    $expected = Get-Expected $world $logs
+    $got = Get-Delivered $data
+    $result = $null
+    try { $result = Get-Content -Raw -LiteralPath (Join-Path $logs 'result.json') | ConvertFrom-Json } catch { }
+    $stepErrors = @()
+    if ($result) { foreach ($st in $result.Steps.PSObject.Properties) { foreach ($e in @($st.Value.Errors)) { $stepErrors += [pscustomobject]@{ Step = $st.Name; Id = $e.Id; Category = $e.Category; Message = $e.Message } } } }
+    $stepErrors = @($stepErrors | Where-Object { $_.Step -ne 'spn' })
+    $spnErrors = @(if ($result -and $result.Steps.PSObject.Properties['spn']) { @($result.Steps.spn.Errors) })
+
+    # Retries: the engine's debug/verbose lines ("retry n/m", "resuming") over every run of the scenario.
+    $retries = 0
+    foreach ($f in Get-ChildItem -LiteralPath $dir -Recurse -Filter 'streams.txt' -ErrorAction Ignore) {
+        $retries += @(Select-String -LiteralPath $f.FullName -Pattern '; retry \d+/\d+ in |resuming\.' -AllMatches).Count
+    }
+    $secrets = 0; $secretWhere = @()
+    foreach ($d in Get-ChildItem -LiteralPath $dir -Directory | Where-Object Name -like 'run*') {
+        $h = Find-Secrets $d.FullName @($emu.Token, $fakeClientSecret)
+        $secrets += $h.Count; $secretWhere += @($h | Select-Object -First 3)
+    }
+
+    # Invoices: expected vs delivered by content hash.
+    $expHashes = @($expected.Invoices | ForEach-Object Sha256)
+    $gotHashes = @($got.Invoices | ForEach-Object Sha256)
+    $okInv = @($expHashes | Where-Object { $_ -in $gotHashes }).Count
+    $missingInv = $expHashes.Count - $okInv
+    $corrupt = @($gotHashes | Where-Object { $_ -notin $expHashes }).Count
+    $dupInv = $gotHashes.Count - @($gotHashes | Select-Object -Unique).Count
+    $unknownListed = @($expected.Invoices | Where-Object { -not $_.Known }).Count
+
+    # Usage: each agreement type's file against the world's facts.
+    $usageCells = @(); $okUsage = 0; $badUsage = 0; $dupRows = 0; $missingUsage = 0
+    $usageTypes = if ('usage' -in $steps) { @($expected.Usage) } else { @() }
+    foreach ($u in $usageTypes) {
+        $g = $got.Usage | Where-Object Type -eq $u.Type
+        if (-not $g) { $missingUsage++; $usageCells += "$(Get-Short $u.Type): missing"; continue }
+        if (Test-Usage $u $g) { $okUsage++ }
+        else { $badUsage++; if ($g.Rows -gt $u.Rows) { $dupRows += $g.Rows - $u.Rows } }
+        $usageCells += ('{0}: {1}/{2} rows, {3} / {4}' -f (Get-Short $u.Type), $g.Rows, $u.Rows, (Format-Cost $g.Cost), (Format-Cost $u.Cost))
+    }
+
+    $fail = [Collections.Generic.List[string]]::new()
+    if ($hung) { $fail.Add('hang') }
+    if ($secrets) { $fail.Add("secrets: $($secretWhere -join ', ')") }
+    if ($corrupt) { $fail.Add("$corrupt invoice file(s) with wrong content") }
+    if ($badUsage) { $fail.Add("$badUsage usage file(s) with wrong rows/cost") }
+    if ($dupInv -or $dupRows) { $fail.Add('duplicates') }
+    if ($got.Partial) { $fail.Add("temp files left: $($got.PartialNames -join ', ')") }
+    if ($killed -and $killBad) { $fail.Add('partial file under a final name after kill -9') }
+    if ($unknownListed) { $fail.Add("$unknownListed listed invoice(s) not in the world") }
+    if (-not $result) { $fail.Add('no result from the child') }
+    if (@($stepErrors | Where-Object { $_.Message -match '\n\s+at |   at [A-Z]' }).Count) { $fail.Add('a .NET stack trace in an error message') }
+    if (-not $S.Clean -and -not $S.Kill -and [int]$stats.totalFaults -eq 0 -and -not $S.NoFaultCount) { $fail.Add('no fault was injected') }
+    if ('subs' -in $steps -and $result -and -not $S.AllowFail) {
+        $world_subs = @($world.accounts | ForEach-Object { @($_.subscriptions) }).Count
+        if ([int]$result.Steps.subs.Output -ne $world_subs) { $fail.Add("subscriptions listed $($result.Steps.subs.Output)/$world_subs") }
+    }
+    if ('invoices' -in $steps -and -not $S.AllowFail -and $expHashes.Count -ne $expected.WorldYear) { $fail.Add("invoices listed $($expHashes.Count), world has $($expected.WorldYear)") }
+    if ($S.AllowFail) {
+        # The fault must surface as a clear error with the expected ErrorId; whatever did not fail must be complete.
+        $wrong = @($stepErrors | Where-Object { $_.Id -notmatch $S.AllowFail })
+        if ($wrong.Count) { $fail.Add("unexpected error(s): $(@($wrong | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
+        if (-not $stepErrors.Count) { $fail.Add("no error for the fault (expected $($S.AllowFail))") }
+        if ($S.MaxMissingInvoices -ge 0 -and $null -ne $S.MaxMissingInvoices -and $missingInv -gt $S.MaxMissingInvoices) { $fail.Add("$missingInv invoices missing (at most $($S.MaxMissingInvoices) may fail)") }
+        $explained = @($stepErrors).Count
+        if (($missingInv + $missingUsage) -gt 0 -and $explained -eq 0) { $fail.Add('files missing without an error') }
+        if ($S.MustMissUsage) { foreach ($t in $S.MustMissUsage) { if ($got.Usage | Where-Object Type -eq $t) { $fail.Add("$t exported although its report failed") } } }
+    }
+    else {
+        if ($stepErrors.Count) { $fail.Add("errors: $(@($stepErrors | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
+        if ($missingInv) { $fail.Add("$missingInv invoice(s) missing") }
+        if ($missingUsage) { $fail.Add("$missingUsage usage export(s) missing") }
+    }
+    if ($S.SpnCheck) {
+        if (-not $spnErrors.Count) { $fail.Add('the fake service principal signed in?') }
+        else { $notes.Add("service principal: $(@($spnErrors | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
+    }
+    if ($S.Check) { foreach ($m in @(& $S.Check $stats $stepErrors $got)) { if ($m) { $fail.Add($m) } } }
+    $errIds = @($stepErrors | ForEach-Object { ($_.Id -split ',')[0] } | Group-Object | ForEach-Object { "$($_.Name) x$($_.Count)" })
+    $faultKinds = @(if ($stats.faults) { $stats.faults.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" } })
+    $row = [pscustomobject][ordered]@{
+        Scenario  = $name
+        Requests  = [int]$stats.totalRequests
+        Faults    = "$([int]$stats.totalFaults)$(if ($faultKinds) { ' (' + ($faultKinds -join ', ') + ')' })"
+        Retries   = $retries
+        Invoices  = $(if ('invoices' -in $steps) { "$okInv/$($expHashes.Count) SHA-256 ok$(if ($missingInv) { ", $missingInv missing" })" } else { '-' })
+        Usage     = $(if ($usageTypes) { "$okUsage/$(@($usageTypes).Count) ok; " + ($usageCells -join '; ') } else { '-' })
+        Errors    = $(if ($errIds) { $errIds -join ', ' } else { 'none' })
+        Dups      = $dupInv + $dupRows
+        Partial   = $got.Partial
+        Secrets   = $secrets
+        Seconds   = [math]::Round($sw.Elapsed.TotalSeconds, 1)
+        Verdict   = $(if ($fail.Count) { 'FAIL: ' + ($fail -join '; ') } else { 'PASS' })
+        Notes     = ($notes -join '; ')
+    }
+    Write-Host ("    {0} | req {1} | faults {2} | retries {3} | inv {4} | usage {5} | errors {6} | {7}" -f $row.Scenario, $row.Requests, $row.Faults, $row.Retries, $row.Invoices, $row.Usage, $row.Errors, $row.Verdict)
+    if ($row.Notes) { Write-Host "    $($row.Notes)" }
+    $row
+}
+
+# ---- the matrix -------------------------------------------------------------------------------------------------------
+$firstPaygInvoice = { param($world) @(($world.accounts | Where-Object agreementType -eq 'MicrosoftOnlineServicesProgram').invoices | Sort-Object periodStartDate -Descending)[1].name }
+$headerKinds = @('Retry-After', 'Retry-After-Date', 'retry-after-ms', 'x-ms-retry-after-ms', 'x-ms-ratelimit-microsoft.consumption-retry-after',
+    'x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after', 'x-ms-ratelimit-microsoft.costmanagement-entity-retry-after',
+    'x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after', 'x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after')
+$usageReportTypes = @('EnterpriseAgreement', 'MicrosoftCustomerAgreement')
+$scenarios = [Collections.Generic.List[object]]::new()
+$scenarios.Add(@{ Name = 'clean run (+ service principal with a fake secret)'; Clean = $true; Steps = @('spn', 'subs', 'invoices', 'usage'); SpnCheck = $true; Quick = $true })
+foreach ($h in $headerKinds) {
+    $scenarios.Add(@{ Name = "429 on 30%, $h"; Args = @('--fault-429-rate', '0.3', '--fault-429-header', $h); Quick = ($h -eq 'x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after') })
+}
+$scenarios.Add(@{ Name = '429 on 30%, header kinds rotating'; Args = @('--fault-429-rate', '0.3', '--fault-429-header', 'rotate') })
+$scenarios.Add(@{ Name = 'quota 4/10s exceeded by a burst'; Args = @('--quota', '4/10s,30/60s'); TimeScale = 0.1; Steps = @('subs', 'burst', 'usage')
+    Check = { param($stats, $errors, $got) if (-not ($stats.faults.PSObject.Properties.Name -match 'quota|429')) { 'the quota was never exceeded' } } })
+$scenarios.Add(@{ Name = '500/503 on 30%'; Args = @('--fault-5xx-rate', '0.3') })
+$scenarios.Add(@{ Name = 'reset mid JSON page (20%)'; Faults = @{ faultResetRate = 0.2; resetTargets = 'json' } })
+$scenarios.Add(@{ Name = 'reset mid PDF blob (40%)'; Faults = @{ faultResetRate = 0.4; resetTargets = 'pdf' }; Steps = @('invoices') })
+$scenarios.Add(@{ Name = 'reset mid CSV blob (50%)'; Faults = @{ faultResetRate = 0.5; resetTargets = 'csv' }; Steps = @('usage') })
+$scenarios.Add(@{ Name = 'resets json+pdf+csv (20%)'; Faults = @{ faultResetRate = 0.2; resetTargets = 'json,pdf,csv' }; Quick = $true })
+$scenarios.Add(@{ Name = 'truncated bodies json+pdf+csv (20%)'; Faults = @{ faultTruncateRate = 0.2; resetTargets = 'json,pdf,csv' } })
+$scenarios.Add(@{ Name = 'invoice download operation fails (one invoice)'; Steps = @('invoices'); FaultsFrom = { param($w) @{ lroMode = 'fail'; pathContains = (& $firstPaygInvoice $w) } }
+    AllowFail = '^InvoiceDownloadFailed|^OperationFailed'; MaxMissingInvoices = 1 })
+$scenarios.Add(@{ Name = 'cost report fails'; Steps = @('usage'); Faults = @{ lroMode = 'fail' }; AllowFail = '^(ReportFailed|OperationFailed|CostReportFailed)'; MustMissUsage = $usageReportTypes })
+$scenarios.Add(@{ Name = 'invoice download never finishes (timeout 3 s)'; Steps = @('invoices'); FaultsFrom = { param($w) @{ lroMode = 'never'; pathContains = (& $firstPaygInvoice $w) } }
+    Env = @{ BILLINGPS_OPERATION_TIMEOUT_SECONDS = '3' }; AllowFail = '^OperationTimedOut'; MaxMissingInvoices = 1; Quick = $true })
+$scenarios.Add(@{ Name = 'cost report never finishes (timeout 3 s)'; Steps = @('usage'); Faults = @{ lroMode = 'never' }
+    Env = @{ BILLINGPS_OPERATION_TIMEOUT_SECONDS = '3' }; AllowFail = '^OperationTimedOut'; MustMissUsage = $usageReportTypes })
+$scenarios.Add(@{ Name = 'SAS expires between manifest and download'; Faults = @{ sasMode = 'short'; sasExpiresInMs = 1; latencyMs = 20 }; Steps = @('invoices', 'usage') })
+$scenarios.Add(@{ Name = 'token revoked after 60 calls'; Faults = @{ revokeTokenAfter = 60 }; AllowFail = '^AuthenticationFailed'; Quick = $true })
+$scenarios.Add(@{ Name = 'kill -9 during invoice batch, rerun'; Steps = @('invoices'); TimeScale = 0.05; Faults = @{ latencyMs = 150 }; Quick = $true
+    Kill = { param($d) @(Get-ChildItem -LiteralPath (Join-Path $d 'invoices') -Filter '*.pdf' -ErrorAction Ignore).Count -ge 5 } })
+$scenarios.Add(@{ Name = 'kill -9 during usage export, rerun'; Steps = @('usage'); Args = @('--usage-rows-per-day', $(if ($Quick) { '300' } else { '1500' })); Faults = @{ latencyMs = 30 }; Quick = $true; TimeoutSeconds = 400
+    Kill = { param($d) @(Get-ChildItem -LiteralPath (Join-Path $d 'usage') -Force -ErrorAction Ignore | Where-Object { $_.Name -like '*.partial' -and $_.Length -gt 50KB }).Count -ge 1 } })
+
+$selected = @($scenarios | Where-Object { $sc = $_; (-not $Quick -or $sc.Quick) -and (-not $Only -or @($Only | Where-Object { $sc.Name -like "*$_*" }).Count) })
+$rows = [Collections.Generic.List[object]]::new()
+$started = [Diagnostics.Stopwatch]::StartNew()
+foreach ($s in $selected) {
+    if ($s.FaultsFrom) {
+        # Faults that name something of the world (an invoice): read the world from a throwaway emulator of the same seed.
+        $probe = Start-BillingEmulator -Size 'small' -CertDirectory $certDir
+        try { $s.Faults = & $s.FaultsFrom (Invoke-Admin $probe 'world') } finally { Stop-BillingEmulator $probe }
+    }
+    try { $rows.Add((Invoke-Scenario $s)) }
+    catch {
+        Write-Host "    scenario failed to run: $_"
+        $rows.Add([pscustomobject][ordered]@{ Scenario = $s.Name; Requests = 0; Faults = '-'; Retries = 0; Invoices = '-'; Usage = '-'; Errors = '-'; Dups = 0; Partial = 0; Secrets = 0; Seconds = 0; Verdict = "FAIL: the scenario did not run: $_"; Notes = '' })
+    }
+}
+
+# ---- the engine's CSV mutation test, bigger than in the Test task -----------------------------------------------------
+$mutationRow = $null
+if ($MutationCount -gt 0) {
+    Write-Host "--- CSV mutation test ($MutationCount mutants, engine reader)"
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    $env:USAGE_MUTATIONS = "$MutationCount"; $env:USAGE_MUTATION_SECONDS = '240'
+    try {
+        $log = & dotnet test (Join-Path $root 'tests/BillingPowerShell.Engine.Tests/BillingPowerShell.Engine.Tests.csproj') -c Release --nologo -v q --filter 'FullyQualifiedName~UsageMutation' 2>&1
+        $ok = $LASTEXITCODE -eq 0
+    }
+    finally { Remove-Item Env:USAGE_MUTATIONS, Env:USAGE_MUTATION_SECONDS -ErrorAction Ignore }
+    $summary = @($log | Where-Object { "$_" -match 'Passed!|Failed!|Total tests' }) -join ' '
+    $mutationRow = [pscustomobject][ordered]@{ Scenario = "CSV mutation test, $MutationCount mutants"; Requests = 0; Faults = '-'; Retries = 0; Invoices = '-'; Usage = '-'; Errors = '-'
+        Dups = 0; Partial = 0; Secrets = 0; Seconds = [math]::Round($sw.Elapsed.TotalSeconds, 1); Verdict = $(if ($ok) { 'PASS' } else { 'FAIL: ' + ($log | Select-Object -Last 15) -join ' ' }); Notes = $summary.Trim() }
+    $rows.Add($mutationRow)
+    Write-Host "    $($mutationRow.Verdict) $summary"
+}
+
+# ---- the table ----------------------------------------------------------------------------------------------------------
+$cols = 'Scenario', 'Requests', 'Faults', 'Retries', 'Invoices', 'Usage', 'Errors', 'Dups', 'Partial', 'Secrets', 'Seconds', 'Verdict'
+$md = [Collections.Generic.List[string]]::new()
+$md.Add("Fault matrix$(if ($Quick) { ' (-Quick)' }), $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $($rows.Count) scenarios in $([math]::Round($started.Elapsed.TotalMinutes, 1)) min. " +
+    "Invoices: $($invoiceFrom.ToString('yyyy-MM', $inv))..$($invoiceTo.ToString('yyyy-MM', $inv)) of the pay-as-you-go subscriptions (SHA-256 vs the emulator's world); " +
+    "usage: $($monthStart.ToString('yyyy-MM', $inv)) per agreement type (rows and cost per currency re-read from the files vs the world's usageFacts).")
+$md.Add('')
+$md.Add('| ' + ($cols -join ' | ') + ' |')
+$md.Add('|' + (($cols | ForEach-Object { '---' }) -join '|') + '|')
+foreach ($r in $rows) { $md.Add('| ' + (($cols | ForEach-Object { ("$($r.$_)" -replace '\|', '/') + $(if ($_ -eq 'Verdict' -and $r.Notes) { " ($($r.Notes -replace '\|', '/'))" }) }) -join ' | ') + ' |') }
+$mdPath = Join-Path $root ($(if ($Quick) { 'out/faults-quick.md' } else { 'out/faults.md' }))
+$null = New-Item -ItemType Directory -Force -Path (Split-Path $mdPath)
+Set-Content -LiteralPath $mdPath -Value $md
+Write-Host ''
+$md | ForEach-Object { Write-Host $_ }
+$failed = @($rows | Where-Object { $_.Verdict -ne 'PASS' })
+Write-Host ''
+Write-Host ("FAULTS: {0} passed, {1} failed (table: {2})" -f ($rows.Count - $failed.Count), $failed.Count, $mdPath)
+$rows | ForEach-Object { 'VERDICT ' + $_.Verdict.Split(':')[0] + ' ' + $_.Scenario } | Write-Output
+exit $(if ($failed.Count) { 1 } else { 0 })
