@@ -154,7 +154,8 @@ internal static class CostDetailsEndpoints
         }
         var p = (Payload)op.Payload!;
         var report = p.Report;
-        string status = op.Mode == "fail" ? "Failed" : report.TotalRows == 0 ? "NoDataFound" : "Completed";
+        if (op.Work?.IsFaulted == true) Console.Error.WriteLine("emulator error preparing cost report " + op.Id + ": " + op.Work.Exception);
+        string status = op.Mode == "fail" || op.Work?.IsFaulted == true ? "Failed" : report.TotalRows == 0 ? "NoDataFound" : "Completed";
         var validTill = DateTime.UtcNow.AddHours(1);
         var w = JsonOut.Start(r.Http);
         w.WriteStartObject();
