@@ -217,8 +217,10 @@ function Invoke-Test {
     $passed = ($results | Measure-Object -Property Passed -Sum).Sum
     $failed = ($results | Measure-Object -Property Failed -Sum).Sum
     $skipped = ($results | Measure-Object -Property Skipped -Sum).Sum
+    Write-Host ("==> [{0:mm\:ss}] Test {1}" -f $script:Clock.Elapsed, $(if ($failed -gt 0 -or $passed -eq 0) { 'FAILED' } else { 'passed' }))
+    # The last line of the run, as CI reads it.
     Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
-    if ($failed -gt 0 -or $passed -eq 0) { throw "Test failed: $failed failed, $passed passed." }
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {
@@ -295,7 +297,8 @@ try {
             'Clean' { Invoke-Clean; $script:BuildDone = $false }
         }
     }
-    Write-Step ("Done: {0} in {1:n0} s" -f ($Task -join ', '), $started.Elapsed.TotalSeconds)
+    # After Test, its "Tests: ..." line stays the last line of the output.
+    if ($Task[-1] -ne 'Test') { Write-Step ("Done: {0} in {1:n0} s" -f ($Task -join ', '), $started.Elapsed.TotalSeconds) }
 }
 catch {
     Write-Host "BUILD FAILED: $($_.Exception.Message)"
