@@ -236,6 +236,31 @@ Describe 'Get-DailyUsage' {
             Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1
         }
 
+        It 'refuses a pay-as-you-go invoice from Get-BillingInvoice before any request, pointing to the invoice''s period' {
+            $invoice = Get-BillingInvoice -SubscriptionId $paygSub | Select-Object -First 1
+            $invoice.InvoiceId | Should -Not -BeNullOrEmpty
+            Reset-Emulator $emu
+            $err = Get-ErrorFromCommand { $invoice | Get-DailyUsage }
+            Assert-CleanError $err 'InvoiceIdNotSupported' InvalidArgument
+            $err.Exception.Message | Should -Match 'StartDate'
+            (Get-EmulatorStats $emu).totalRequests | Should -Be 0
+        }
+
+        It 'refuses -InvoiceId with -Source UsageDetails with a clear error (usage details have no invoice filter)' {
+            $err = Get-ErrorFromCommand { Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -InvoiceId 'G000000001' -Source UsageDetails }
+            Assert-CleanError $err 'InvalidArgument' InvalidArgument
+            $err.Exception.Message | Should -Match 'InvoiceId'
+            $err.Exception.Message | Should -Not -Match 'Nullable'
+        }
+
+        It 'refuses an EA invoice id before any request' {
+            $invoice = Get-BillingInvoice -BillingAccountName $eaName | Select-Object -First 1
+            Reset-Emulator $emu
+            $err = Get-ErrorFromCommand { $invoice | Get-DailyUsage }
+            Assert-CleanError $err 'InvoiceIdNotSupported' InvalidArgument
+            (Get-EmulatorStats $emu).totalRequests | Should -Be 0
+        }
+
         It 'reads an EA billing period (yyyyMM) with -BillingPeriodName' {
             $actual = Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName $m2.ToString('yyyyMM') | Measure-Usage
             $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m2
