@@ -45,6 +45,13 @@ if (-not $OutDirectory) { $OutDirectory = Join-Path $root ($(if ($Quick) { 'out/
 if ($MutationCount -lt 0) { $MutationCount = if ($Quick) { 0 } else { 20000 } }
 if (Test-Path -LiteralPath $OutDirectory) { Remove-Item -LiteralPath $OutDirectory -Recurse -Force }
 $null = New-Item -ItemType Directory -Path $OutDirectory -Force
+# Private copies of the built module and emulator: other builds may replace out/ while the matrix runs.
+$moduleCopy = Join-Path $OutDirectory 'module'
+Copy-Item -LiteralPath (Split-Path -Parent $module) -Destination $moduleCopy -Recurse
+$module = Join-Path $moduleCopy (Split-Path -Leaf $module)
+$emulatorCopy = Join-Path $OutDirectory 'emulator'
+Copy-Item -LiteralPath (Join-Path $root 'out/emulator') -Destination $emulatorCopy -Recurse
+$PSDefaultParameterValues['Start-BillingEmulator:EmulatorPath'] = Join-Path $emulatorCopy 'BillingPowerShell.Emulator.dll'
 $certDir = Join-Path $OutDirectory 'cert'
 $certPath = Join-Path $certDir 'emulator.pem'
 # Import-DailyUsage (local files only) is used here to read the exports back.
@@ -149,7 +156,9 @@ function Invoke-Admin($Emu, [string] $Path, $Body) {
     $url = "$($Emu.ArmUrl.TrimEnd('/'))/_emulator/$Path"
     if ($null -ne $Body) {
         $json = $Body | ConvertTo-Json -Depth 5 -Compress
-        & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' -H 'Content-Type: application/json' -X POST --data-binary $json $url | ConvertFrom-Json
+        $answer = & curl -s --fail-with-body --cacert $Emu.CertPath -H 'x-emulator-admin: true' -H 'Content-Type: application/json' -X POST --data-binary $json $url
+        if ($LASTEXITCODE -ne 0) { throw "POST /_emulator/$Path $json failed: $answer" }
+        $answer | ConvertFrom-Json
     }
     else { & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' $url | ConvertFrom-Json }
 }
@@ -427,11 +436,11 @@ $scenarios.Add(@{ Name = '429 on 30%, header kinds rotating'; Args = @('--fault-
 $scenarios.Add(@{ Name = 'quota 4/10s exceeded by a burst'; Args = @('--quota', '4/10s,30/60s'); TimeScale = 0.1; Steps = @('subs', 'burst', 'usage')
     Check = { param($stats, $errors, $got) if (-not ($stats.faults.PSObject.Properties.Name -match 'quota|429')) { 'the quota was never exceeded' } } })
 $scenarios.Add(@{ Name = '500/503 on 30%'; Args = @('--fault-5xx-rate', '0.3') })
-$scenarios.Add(@{ Name = 'reset mid JSON page (20%)'; Faults = @{ faultResetRate = 0.2; resetTargets = 'json' } })
-$scenarios.Add(@{ Name = 'reset mid PDF blob (40%)'; Faults = @{ faultResetRate = 0.4; resetTargets = 'pdf' }; Steps = @('invoices') })
-$scenarios.Add(@{ Name = 'reset mid CSV blob (50%)'; Faults = @{ faultResetRate = 0.5; resetTargets = 'csv' }; Steps = @('usage') })
-$scenarios.Add(@{ Name = 'resets json+pdf+csv (20%)'; Faults = @{ faultResetRate = 0.2; resetTargets = 'json,pdf,csv' }; Quick = $true })
-$scenarios.Add(@{ Name = 'truncated bodies json+pdf+csv (20%)'; Faults = @{ faultTruncateRate = 0.2; resetTargets = 'json,pdf,csv' } })
+$scenarios.Add(@{ Name = 'reset mid JSON page (20%)'; Faults = @{ faultResetRate = 0.2; resetTargets = @('json') } })
+$scenarios.Add(@{ Name = 'reset mid PDF blob (40%)'; Faults = @{ faultResetRate = 0.4; resetTargets = @('pdf') }; Steps = @('invoices') })
+$scenarios.Add(@{ Name = 'reset mid CSV blob (50%)'; Faults = @{ faultResetRate = 0.5; resetTargets = @('csv') }; Steps = @('usage') })
+$scenarios.Add(@{ Name = 'resets json+pdf+csv (20%)'; Faults = @{ faultResetRate = 0.2; resetTargets = @('json','pdf','csv') }; Quick = $true })
+$scenarios.Add(@{ Name = 'truncated bodies json+pdf+csv (20%)'; Faults = @{ faultTruncateRate = 0.2; resetTargets = @('json','pdf','csv') } })
 $scenarios.Add(@{ Name = 'invoice download operation fails (one invoice)'; Steps = @('invoices'); FaultsFrom = { param($w) @{ lroMode = 'fail'; pathContains = (& $firstPaygInvoice $w) } }
     AllowFail = '^InvoiceDownloadFailed|^OperationFailed'; MaxMissingInvoices = 1 })
 $scenarios.Add(@{ Name = 'cost report fails'; Steps = @('usage'); Faults = @{ lroMode = 'fail' }; AllowFail = '^(ReportFailed|OperationFailed|CostReportFailed)'; MustMissUsage = $usageReportTypes })
