@@ -35,7 +35,11 @@ param(
     [switch] $SkipXunit,
 
     # Test: the longest one Pester file may run before it is stopped and counted as failed.
-    [int] $PesterFileTimeoutMinutes = 10
+    [int] $PesterFileTimeoutMinutes = 10,
+
+    # Test: how many Pester files run at once, each in its own pwsh with its own emulator. 1 (the default) streams
+    # the output live; more prints each file's output when it finishes.
+    [ValidateRange(1, 8)] [int] $PesterThrottle = 1
 )
 
 Set-StrictMode -Version 3.0
@@ -173,38 +177,69 @@ function Invoke-Test {
     $files = if ($PesterPath) { $PesterPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_).Path } }
              else { (Get-ChildItem -LiteralPath (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name).FullName }
     $savedCert = $env:SSL_CERT_FILE
+    $pending = [Collections.Generic.Queue[string]]::new([string[]]@($files))
+    $running = [Collections.Generic.List[object]]::new()
+    $parallel = $PesterThrottle -gt 1
     try {
-        foreach ($file in $files) {
-            $leaf = Split-Path -Leaf $file
-            Write-Step "Pester: $leaf"
-            $fileDir = Join-Path $runDir ($leaf -replace '\.Tests\.ps1$', '')
-            $null = New-Item -ItemType Directory -Force -Path (Join-Path $fileDir 'cert')
-            $resultFile = Join-Path $fileDir 'result.json'
-            $env:SSL_CERT_FILE = Join-Path $fileDir 'cert/emulator.pem'
-            $pwsh = Get-PwshCommand
-            $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
-                (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $file, '-ModulePath', $ManifestPath,
-                '-PesterPath', $PesterManifest, '-ResultPath', $resultFile)
-            $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-            $process = Start-Process -FilePath $pwsh[0] -ArgumentList $quoted -NoNewWindow -PassThru
-            if (-not $process.WaitForExit($PesterFileTimeoutMinutes * 60 * 1000)) {
-                Write-Warning "$leaf did not finish within $PesterFileTimeoutMinutes minutes; stopping it."
-                $process.Kill($true)
-                $null = $process.WaitForExit(10000)
+        while ($pending.Count -or $running.Count) {
+            # Start files while there is room. Sequential (the default): output streams live to this console.
+            # In parallel: each file's output goes to its log, printed whole when the file finishes.
+            while ($pending.Count -and $running.Count -lt [Math]::Max(1, $PesterThrottle)) {
+                $file = $pending.Dequeue()
+                $leaf = Split-Path -Leaf $file
+                if (-not $parallel) { Write-Step "Pester: $leaf" }
+                $fileDir = Join-Path $runDir ($leaf -replace '\.Tests\.ps1$', '')
+                $null = New-Item -ItemType Directory -Force -Path (Join-Path $fileDir 'cert')
+                $env:SSL_CERT_FILE = Join-Path $fileDir 'cert/emulator.pem'   # copied into the child's environment
+                $pwsh = Get-PwshCommand
+                $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
+                    (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $file, '-ModulePath', $ManifestPath,
+                    '-PesterPath', $PesterManifest, '-ResultPath', (Join-Path $fileDir 'result.json'))
+                $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
+                $start = @{ FilePath = $pwsh[0]; ArgumentList = $quoted; PassThru = $true; NoNewWindow = $true }
+                if ($parallel) {
+                    $start.RedirectStandardOutput = Join-Path $fileDir 'output.txt'
+                    $start.RedirectStandardError = Join-Path $fileDir 'error.txt'
+                }
+                $running.Add([pscustomobject]@{
+                        Leaf = $leaf; Dir = $fileDir; Process = (Start-Process @start)
+                        Deadline = [DateTime]::UtcNow.AddMinutes($PesterFileTimeoutMinutes)
+                    })
             }
-            if (Test-Path -LiteralPath $resultFile) {
-                $r = Get-Content -Raw -LiteralPath $resultFile | ConvertFrom-Json
-                $results.Add([pscustomobject]@{ Suite = "Pester $leaf"; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped })
+            foreach ($job in @($running)) {
+                if (-not $job.Process.HasExited) {
+                    if ([DateTime]::UtcNow -lt $job.Deadline) { continue }
+                    Write-Warning "$($job.Leaf) did not finish within $PesterFileTimeoutMinutes minutes; stopping it."
+                    $job.Process.Kill($true)
+                    $null = $job.Process.WaitForExit(10000)
+                }
+                $job.Process.WaitForExit()
+                $null = $running.Remove($job)
+                if ($parallel) {
+                    Write-Step "Pester: $($job.Leaf)"
+                    foreach ($log in 'output.txt', 'error.txt') {
+                        $logPath = Join-Path $job.Dir $log
+                        if (Test-Path -LiteralPath $logPath) { Get-Content -LiteralPath $logPath | Write-Host }
+                    }
+                }
+                $resultFile = Join-Path $job.Dir 'result.json'
+                if (Test-Path -LiteralPath $resultFile) {
+                    $r = Get-Content -Raw -LiteralPath $resultFile | ConvertFrom-Json
+                    $results.Add([pscustomobject]@{ Suite = "Pester $($job.Leaf)"; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped })
+                }
+                else {
+                    Write-Warning "$($job.Leaf) produced no result (exit code $($job.Process.ExitCode))."
+                    $results.Add([pscustomobject]@{ Suite = "Pester $($job.Leaf)"; Passed = 0; Failed = 1; Skipped = 0 })
+                }
             }
-            else {
-                Write-Warning "$leaf produced no result (exit code $($process.ExitCode))."
-                $results.Add([pscustomobject]@{ Suite = "Pester $leaf"; Passed = 0; Failed = 1; Skipped = 0 })
-            }
+            if ($running.Count -and -not ($running | Where-Object { $_.Process.HasExited })) { Start-Sleep -Milliseconds 200 }
         }
     }
     finally {
         $env:SSL_CERT_FILE = $savedCert
+        foreach ($job in $running) { if (-not $job.Process.HasExited) { $job.Process.Kill($true) } }
     }
+    $results = [Collections.Generic.List[object]]@($results | Sort-Object { $_.Suite -notlike 'xunit*' }, Suite)
 
     $conformance = Join-Path $OutDir 'conformance.md'
     if (Test-Path -LiteralPath $conformance) {
