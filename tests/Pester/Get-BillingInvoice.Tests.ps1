@@ -257,7 +257,9 @@ Describe 'Get-BillingInvoice' {
         }
 
         It 'Get-BillingSubscription (MCA) | Get-BillingInvoice emits each profile''s invoices once' {
+            $before = Get-RequestCount 'Invoices_ListByBillingProfile'
             $got = @(Get-BillingSubscription -BillingAccountName $mca.name | Get-BillingInvoice @wide)
+            (Get-RequestCount 'Invoices_ListByBillingProfile') - $before | Should -Be @($mca.billingProfiles).Count
             $got.Name | Sort-Object | Should -Be ($mca.invoices.name | Sort-Object)
             ($got.Name | Select-Object -Unique).Count | Should -Be $got.Count
         }

@@ -210,6 +210,9 @@ Describe 'Save-BillingInvoice' {
             ($files.Name | Sort-Object) | Should -Be ($invoices | ForEach-Object { "$($_.Name).pdf" } | Sort-Object)
             (Get-DownloadPosts) - $before | Should -Be $invoices.Count
             Assert-FilesMatchWorld $folder | Should -Be $invoices.Count
+            # The blob host refuses (and counts) any request that carries the bearer token: none did.
+            Get-FaultCount 'blob-authorization-refused' | Should -Be 0
+            Get-RequestCount 'Blob_GET' | Should -BeGreaterOrEqual $invoices.Count
         }
 
         It 'Get-BillingPeriod | Get-BillingInvoice | Save-BillingInvoice saves legacy pay-as-you-go invoices as PDFs' {
