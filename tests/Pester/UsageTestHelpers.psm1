@@ -223,10 +223,14 @@ function Get-ErrorFromCommand {
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
-    $errs = $null
-    try { $null = & $ScriptBlock -ErrorVariable +errs -ErrorAction SilentlyContinue 2>$null }
+    # Error records are merged into the output (2>&1) and picked out, whatever $ErrorActionPreference says; a
+    # terminating error (or a non-terminating one under 'Stop') lands in catch.
+    $errs = [Collections.Generic.List[object]]::new()
+    try {
+        & $ScriptBlock 2>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $errs.Add($_) } }
+    }
     catch { return $_ }
-    if ($errs) { return @($errs)[0] }
+    if ($errs.Count -gt 0) { return $errs[0] }
     $null
 }
 
