@@ -46,10 +46,10 @@ public sealed class ArmBehaviourTests
         var (status, body, _) = await _f.Send(HttpMethod.Get, "/providers/Microsoft.Billing/billingAccounts");
         Assert.Equal(400, status);
         Assert.Equal("MissingApiVersionParameter", body.GetProperty("error").GetProperty("code").GetString());
-        (status, body, _) = await _f.Send(HttpMethod.Get, "/providers/Microsoft.Billing/billingAccounts?api-version=2020-05-01");
+        (status, body, _) = await _f.Send(HttpMethod.Get, "/providers/Microsoft.Billing/billingAccounts?api-version=2019-10-01-preview");
         Assert.Equal(400, status);
         Assert.Equal("NoRegisteredProviderFound", body.GetProperty("error").GetProperty("code").GetString());
-        Assert.Contains("2024-04-01", body.GetProperty("error").GetProperty("message").GetString());
+        Assert.Contains("2024-04-01, 2020-05-01", body.GetProperty("error").GetProperty("message").GetString()); // both served side by side
         // The legacy version is only valid on the legacy routes.
         (status, _, _) = await _f.Send(HttpMethod.Get, "/providers/Microsoft.Billing/billingAccounts?api-version=2018-03-01-preview");
         Assert.Equal(400, status);

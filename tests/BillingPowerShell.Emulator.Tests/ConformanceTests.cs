@@ -7,6 +7,7 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Tasks;
 using Xunit.Abstractions;
 
@@ -29,6 +30,7 @@ public sealed class ConformanceTests
     {
         ["billingSubscriptionsListByBillingProfile.json"] = (new[] { "subscriptionBillingStatus", "lastMonthCharges", "monthToDateCharges", "costCenter" },
             "early-revision example with 2020-05-01 properties (OPERATIONS.md note); the current MCA shape is checked by ...MCA.json"),
+        ["Microsoft.Billing/2020-05-01/BillingAccountInvoicesList.json"] = (new[] { "payments" }, "the generated world models no payments"),
     };
 
     // Example values that must be mapped to values existing in the emulator's world.
@@ -47,12 +49,18 @@ public sealed class ConformanceTests
         Assert.True(Directory.Exists(dir), "contract examples not found at " + dir);
         var files = Directory.GetFiles(dir, "*.json", SearchOption.AllDirectories).OrderBy(x => x, StringComparer.Ordinal).ToList();
         Assert.True(files.Count >= 30, "expected the 34 official examples, found " + files.Count);
+        // The older api-versions the official JS SDKs call (docs/contracts/examples/<provider>/<version>/, served side by side).
+        string oldDir = Path.Combine(EmulatorFixture.RepoRoot(), "docs", "contracts", "examples");
+        var oldFiles = Directory.Exists(oldDir) ? Directory.GetFiles(oldDir, "*.json", SearchOption.AllDirectories).OrderBy(x => x, StringComparer.Ordinal).ToList() : new List<string>();
+        Assert.True(oldFiles.Count >= 10, "expected the 10 official examples of the older versions under docs/contracts/examples, found " + oldFiles.Count);
+        files.AddRange(oldFiles);
 
         var table = new List<string[]>();
         int failures = 0;
         foreach (var file in files)
         {
-            string name = Path.GetFileName(file);
+            bool old = file.StartsWith(oldDir, StringComparison.Ordinal);
+            string name = old ? Path.GetRelativePath(oldDir, file).Replace('\\', '/') : Path.GetFileName(file);
             var ex = JsonDocument.Parse(File.ReadAllText(file)).RootElement;
             string apiVersion = ex.GetProperty("parameters").GetProperty("api-version").GetString()!;
             string result;
@@ -60,7 +68,7 @@ public sealed class ConformanceTests
             string extraNote = "";
             try
             {
-                var b = Build(name, ex.GetProperty("parameters"));
+                var b = old ? BuildOld(name, ex.GetProperty("parameters")) : Build(name, ex.GetProperty("parameters"));
                 endpoint = b.Endpoint;
                 var extras = new List<string>();
                 var diffs = await Check(b, ex.GetProperty("responses"), apiVersion, extras);
@@ -79,7 +87,7 @@ public sealed class ConformanceTests
                 result = "FAIL: " + e.GetType().Name + ": " + e.Message;
                 failures++;
             }
-            table.Add(new[] { endpoint, apiVersion, Path.GetRelativePath(dir, file), result, extraNote });
+            table.Add(new[] { endpoint, apiVersion, old ? "docs/contracts/examples/" + name : Path.GetRelativePath(dir, file), result, extraNote });
         }
 
         var md = new StringBuilder();
@@ -180,6 +188,59 @@ public sealed class ConformanceTests
             parts.Add(Uri.EscapeDataString(kv.Name) + "=" + Uri.EscapeDataString(Map(v)));
         }
         return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
+    }
+
+    /// <summary>Requests for the older versions' examples (Billing 2020-05-01, Consumption 2021-10-01, CostManagement 2022-10-01).</summary>
+    private Built BuildOld(string rel, JsonElement p)
+    {
+        const string Ba = "/providers/Microsoft.Billing/billingAccounts/";
+        var today = EmulatorFixture.FixedToday;
+        var lastMonth = new DateOnly(today.Year, today.Month, 1).AddMonths(-1);
+        string mca = _f.Mca, ea = _f.Ea, payg = _f.Sub("MicrosoftOnlineServicesProgram"), eaSub = _f.Sub("EnterpriseAgreement");
+        string dates = $"periodStartDate={today.AddMonths(-12):yyyy-MM-dd}&periodEndDate={today:yyyy-MM-dd}";
+        var mcaInv = _f.Invoice("MicrosoftCustomerAgreement");
+        var mcaInv2 = _f.Invoice("MicrosoftCustomerAgreement", 1);
+        var paygInv = _f.Account("MicrosoftOnlineServicesProgram").GetProperty("invoices").EnumerateArray().Last(i => i.GetProperty("subscriptionId").GetString() == payg);
+        string Name(JsonElement inv) => inv.GetProperty("name").GetString()!;
+        string Token(JsonElement inv)
+        {
+            var d = inv.GetProperty("documents")[0];
+            return Uri.EscapeDataString(d.GetProperty("source").GetString() + "_" + d.GetProperty("name").GetString());
+        }
+        string body2022 = JsonSerializer.Serialize(new { metric = "ActualCost", timePeriod = new { start = $"{lastMonth:yyyy-MM-dd}", end = $"{lastMonth.AddDays(14):yyyy-MM-dd}" } });
+        switch (rel)
+        {
+            case "Microsoft.Billing/2020-05-01/BillingAccountsList.json": return new("GET", "/providers/Microsoft.Billing/billingAccounts", null, "GET billingAccounts");
+            case "Microsoft.Billing/2020-05-01/BillingSubscriptionsListByBillingAccount.json": return new("GET", Ba + mca + "/billingSubscriptions", null, "GET .../billingSubscriptions");
+            case "Microsoft.Billing/2020-05-01/BillingAccountInvoicesList.json": return new("GET", $"{Ba}{mca}/invoices?{dates}", null, "GET .../invoices (by account; dates required)");
+            case "Microsoft.Billing/2020-05-01/BillingSubscriptionInvoicesList.json": return new("GET", $"{Ba}default/billingSubscriptions/{payg}/invoices?{dates}", null, "GET .../default/billingSubscriptions/{id}/invoices");
+            case "Microsoft.Billing/2020-05-01/InvoiceDownload.json": return new("POST", $"{Ba}{mca}/invoices/{Name(mcaInv)}/download?downloadToken={Token(mcaInv)}", null, "POST .../invoices/{name}/download?downloadToken= → poll");
+            case "Microsoft.Billing/2020-05-01/BillingSubscriptionInvoiceDownload.json": return new("POST", $"{Ba}default/billingSubscriptions/{payg}/invoices/{Name(paygInv)}/download?downloadToken={Token(paygInv)}", null, "POST .../billingSubscriptions/{id}/invoices/{name}/download?downloadToken= → poll");
+            case "Microsoft.Billing/2020-05-01/MultipleModernInvoiceDownload.json":
+            {
+                string U(JsonElement inv) => $"https://management.azure.com{Ba}{mca}/invoices/{Name(inv)}/download?downloadToken={Token(inv)}&useCache=True&api-version=2020-05-01";
+                return new("POST", $"{Ba}{mca}/downloadDocuments", JsonSerializer.Serialize(new[] { U(mcaInv), U(mcaInv2) }), "POST .../downloadDocuments (array of URLs) → poll");
+            }
+            case "Microsoft.Consumption/2021-10-01/UsageDetailsList.json":
+                return new("GET", $"/subscriptions/{payg}/providers/Microsoft.Billing/billingPeriods/{lastMonth:yyyyMM}/providers/Microsoft.Consumption/usageDetails", null, "GET {scope}/.../usageDetails");
+            case "Microsoft.CostManagement/2022-10-01/GenerateCostDetailsReportBySubscriptionAndTimePeriod.json":
+                return new("POST", $"/subscriptions/{eaSub}/providers/Microsoft.CostManagement/generateCostDetailsReport", body2022, "POST {scope}/.../generateCostDetailsReport → poll");
+            case "Microsoft.CostManagement/2022-10-01/CostDetailsOperationResultsBySubscriptionScope.json":
+            {
+                using var req = _f.Request(HttpMethod.Post, $"/subscriptions/{eaSub}/providers/Microsoft.CostManagement/generateCostDetailsReport?api-version=2022-10-01",
+                    body: new { metric = "ActualCost", timePeriod = new { start = $"{lastMonth:yyyy-MM-dd}", end = $"{lastMonth.AddDays(14):yyyy-MM-dd}" } });
+                using var res = _f.Client.Send(req);
+                string loc = res.Headers.Location!.PathAndQuery;
+                for (int i = 0; i < 100; i++) // the example is the finished operation: wait for it (0.6 s at time scale 0.01)
+                {
+                    Thread.Sleep(50);
+                    using var poll = _f.Client.Send(_f.Request(HttpMethod.Get, loc));
+                    if ((int)poll.StatusCode != 202) break;
+                }
+                return new("GET", res.Headers.Location!.AbsolutePath, null, "GET {scope}/.../costDetailsOperationResults/{id}");
+            }
+        }
+        throw new InvalidOperationException("no request mapping for example " + rel);
     }
 
     private Built Build(string file, JsonElement p)

@@ -271,12 +271,23 @@ internal static class AccountEndpoints
         w.WriteString("termDuration", "P1M");
         w.WriteString("termStartDate", Created);
         w.WriteString("termEndDate", "2099-12-31T00:00:00.0000000Z");
-        w.WriteString("status", "Active");
-        w.WriteString("operationStatus", "None");
+        // 2020-05-01 names the status subscriptionBillingStatus (its SDK reads no "status").
+        w.WriteString(r.Is(ApiVersions.Billing2020) ? "subscriptionBillingStatus" : "status", "Active");
+        if (!r.Is(ApiVersions.Billing2020)) w.WriteString("operationStatus", "None");
         w.WriteString("subscriptionId", s.Id);
-        if (Expand(r, "ConsumptionCostCenter")) w.WriteString("consumptionCostCenter", s.CostCenter);
-        if (Expand(r, "LastMonthCharges")) JsonOut.Amount(w, "lastMonthCharges", s.Currency, 0m);
-        if (Expand(r, "MonthToDateCharges")) JsonOut.Amount(w, "monthToDateCharges", s.Currency, 0m);
+        if (r.Is(ApiVersions.Billing2020))
+        {
+            // 2020-05-01: costCenter and the charges are plain properties (2024-04-01: $expand-ed, consumptionCostCenter).
+            w.WriteString("costCenter", s.CostCenter);
+            JsonOut.Amount(w, "lastMonthCharges", s.Currency, 0m);
+            JsonOut.Amount(w, "monthToDateCharges", s.Currency, 0m);
+        }
+        else
+        {
+            if (Expand(r, "ConsumptionCostCenter")) w.WriteString("consumptionCostCenter", s.CostCenter);
+            if (Expand(r, "LastMonthCharges")) JsonOut.Amount(w, "lastMonthCharges", s.Currency, 0m);
+            if (Expand(r, "MonthToDateCharges")) JsonOut.Amount(w, "monthToDateCharges", s.Currency, 0m);
+        }
         w.WriteEndObject();
         w.WriteString("type", "Microsoft.Billing/billingAccounts/billingSubscriptions");
         w.WriteStartObject("systemData");

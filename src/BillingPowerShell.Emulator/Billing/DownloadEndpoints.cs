@@ -44,7 +44,7 @@ internal static class DownloadEndpoints
             inv = a.Invoices.FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase));
         }
         if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
-        await StartSingle(r, inv, r.Q("documentName"), "/" + Ba + "/" + r["account"]);
+        await StartSingle(r, inv, "/" + Ba + "/" + r["account"]);
     }
 
     private static async Task DownloadSummary(ArmRequest r)
@@ -64,7 +64,31 @@ internal static class DownloadEndpoints
         if (s == null) return;
         var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
         if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
-        await StartSingle(r, inv, r.Q("documentName"), $"/{Ba}/default/billingSubscriptions/{s.Id}");
+        await StartSingle(r, inv, $"/{Ba}/default/billingSubscriptions/{s.Id}");
+    }
+
+    /// <summary>2024-04-01: optional documentName (default: the invoice document). 2020-05-01: required
+    /// downloadToken ({source}_{document}, from documents[].url).</summary>
+    private static async Task StartSingle(ArmRequest r, Invoice inv, string scopePath)
+    {
+        if (r.Is(ApiVersions.Billing2020))
+        {
+            string? token = r.Q("downloadToken");
+            if (string.IsNullOrEmpty(token))
+            {
+                await ArmErrors.Write(r.Http, 400, "InvalidInput", "The query parameter 'downloadToken' is required.", "downloadToken");
+                return;
+            }
+            var byToken = inv.Documents.FirstOrDefault(d => InvoiceEndpoints.DownloadToken(d).Equals(token, StringComparison.OrdinalIgnoreCase));
+            if (byToken == null)
+            {
+                await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"No document of invoice '{inv.Name}' matches the downloadToken.", "downloadToken");
+                return;
+            }
+            await Accept(r, scopePath, new DownloadPayload("invoices", World.BlobNameOf(byToken) + ".pdf"));
+            return;
+        }
+        await StartSingle(r, inv, r.Q("documentName"), scopePath);
     }
 
     private static async Task StartSingle(ArmRequest r, Invoice inv, string? documentName, string scopePath)
@@ -107,6 +131,18 @@ internal static class DownloadEndpoints
             }
             foreach (var el in doc.RootElement.EnumerateArray())
             {
+                if (r.Is(ApiVersions.Billing2020))
+                {
+                    // 2020-05-01: each item is a document URL (documents[].url): …/invoices/{invoice}/download?downloadToken=…
+                    var item = ParseDocumentUrl(el.ValueKind == JsonValueKind.String ? el.GetString() : null);
+                    if (item == null) { await ArmErrors.Write(r.Http, 400, "InvalidRequestBody", "Every item must be a document download URL (documents[].url) with a downloadToken.", "downloadUrls"); return; }
+                    var inv2 = allowed.FirstOrDefault(i => i.Name.Equals(item.Value.Invoice, StringComparison.OrdinalIgnoreCase));
+                    if (inv2 == null) { await ArmErrors.Write(r.Http, 404, "InvoiceNotFound", $"The invoice '{item.Value.Invoice}' was not found."); return; }
+                    var d2 = inv2.Documents.FirstOrDefault(x => InvoiceEndpoints.DownloadToken(x).Equals(item.Value.Token, StringComparison.OrdinalIgnoreCase));
+                    if (d2 == null) { await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"No document of invoice '{inv2.Name}' matches the downloadToken."); return; }
+                    items.Add((inv2.Name, d2.Name));
+                    continue;
+                }
                 string? invName = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("invoiceName", out var n) ? n.GetString() : null;
                 string? docName = el.ValueKind == JsonValueKind.Object && el.TryGetProperty("documentName", out var d) ? d.GetString() : null;
                 if (string.IsNullOrEmpty(invName)) { await ArmErrors.BadRequest(r, "Every item needs an invoiceName.", "InvalidRequestBody"); return; }
@@ -128,6 +164,17 @@ internal static class DownloadEndpoints
         await Accept(r, scopePath, new DownloadPayload("invoices", key + ".zip"));
     }
 
+    private static (string Invoice, string Token)? ParseDocumentUrl(string? url)
+    {
+        if (string.IsNullOrEmpty(url) || !Uri.TryCreate(url, UriKind.Absolute, out var u)) return null;
+        var segs = u.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        int k = Array.FindLastIndex(segs, x => x.Equals("invoices", StringComparison.OrdinalIgnoreCase));
+        if (k < 0 || k + 1 >= segs.Length) return null;
+        var q = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(u.Query);
+        if (!q.TryGetValue("downloadToken", out var tok) || string.IsNullOrEmpty(tok)) return null;
+        return (Uri.UnescapeDataString(segs[k + 1]), tok.ToString());
+    }
+
     private static async Task Accept(ArmRequest r, string scopePath, DownloadPayload payload)
     {
         var e = r.E;
@@ -143,7 +190,7 @@ internal static class DownloadEndpoints
         e.Operations.Add(op);
         var req = r.Http.Request;
         r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{scopePath}/operationResults/{op.Id}?api-version={r.ApiVersion}";
-        e.Faults.WriteRetryAfter(r.Response, duration);
+        e.Faults.WriteRetryAfter(r.Response, duration, r.OldSdkVersion);
         r.Response.StatusCode = 202;
         r.Response.ContentLength = 0;
     }
@@ -164,7 +211,7 @@ internal static class DownloadEndpoints
             var req = r.Http.Request;
             r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{req.Path}{req.QueryString}";
             var left = op.Mode == "never" ? op.PollInterval : op.ReadyAt - DateTime.UtcNow;
-            r.E.Faults.WriteRetryAfter(r.Response, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            r.E.Faults.WriteRetryAfter(r.Response, left > TimeSpan.Zero ? left : TimeSpan.Zero, r.OldSdkVersion);
             r.Response.StatusCode = 202;
             r.Response.ContentLength = 0;
             return;

@@ -36,9 +36,21 @@ internal static class InvoiceEndpoints
             if (v == null) return null;
             // format: date (yyyy-MM-dd); the service also takes a full date-time.
             if (DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            // 2020-05-01: the SDK's text says MM-DD-YYYY (its examples send yyyy-MM-dd); both are accepted.
+            if (r.Is(ApiVersions.Billing2020) && DateOnly.TryParseExact(v, "MM-dd-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out d)) return d;
             if (DateTime.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt)) return DateOnly.FromDateTime(dt);
             bad = true;
             return null;
+        }
+        if (r.Is(ApiVersions.Billing2020))
+        {
+            // 2020-05-01: periodStartDate and periodEndDate are required on every invoice list (optional since 2024-04-01).
+            string? missing = r.Q("periodStartDate") == null ? "periodStartDate" : r.Q("periodEndDate") == null ? "periodEndDate" : null;
+            if (missing != null)
+            {
+                await ArmErrors.Write(r.Http, 400, "InvalidInput", $"The query parameter '{missing}' is required.", missing);
+                return (false, null, null);
+            }
         }
         var from = Parse("periodStartDate", out bool b1);
         var to = Parse("periodEndDate", out bool b2);
@@ -64,7 +76,7 @@ internal static class InvoiceEndpoints
             .Where(i => from == null || DateOnly.FromDateTime(i.InvoiceDate) >= from)
             .Where(i => to == null || DateOnly.FromDateTime(i.InvoiceDate) <= to)
             .OrderByDescending(i => i.InvoiceDate).ThenBy(i => i.Name, StringComparer.Ordinal).ToList();
-        await Paging.WriteList(r, list, (w, i) => WriteInvoice(w, i, subscriptionRoute));
+        await Paging.WriteList(r, list, (w, i) => WriteInvoice(w, r, i, subscriptionRoute));
     }
 
     private static async Task ListByAccount(ArmRequest r)
@@ -113,7 +125,7 @@ internal static class InvoiceEndpoints
         var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
         if (inv == null) { await InvoiceNotFound(r); return; }
         var w = JsonOut.Start(r.Http);
-        WriteInvoice(w, inv, true);
+        WriteInvoice(w, r, inv, true);
         await JsonOut.Finish(w);
     }
 
@@ -133,12 +145,19 @@ internal static class InvoiceEndpoints
         }
         if (inv == null) { await InvoiceNotFound(r); return; }
         var w = JsonOut.Start(r.Http);
-        WriteInvoice(w, inv, false);
+        WriteInvoice(w, r, inv, false);
         await JsonOut.Finish(w);
     }
 
-    internal static void WriteInvoice(Utf8JsonWriter w, Invoice i, bool subscriptionRoute)
+    /// <summary>2020-05-01: the downloadToken of a document (what documents[].url carries and the download POST takes).</summary>
+    internal static string DownloadToken(InvoiceDocument d) => d.Source + "_" + d.Name;
+
+    /// <summary>2020-05-01 document kinds (no Summary in that version).</summary>
+    private static readonly string[] Kinds2020 = { "Invoice", "VoidNote", "TaxReceipt", "CreditNote" };
+
+    internal static void WriteInvoice(Utf8JsonWriter w, ArmRequest r, Invoice i, bool subscriptionRoute)
     {
+        bool v2020 = r.Is(ApiVersions.Billing2020);
         string id = subscriptionRoute && i.Subscription != null ? i.Id : i.Account.Id + "/invoices/" + i.Name;
         w.WriteStartObject();
         w.WriteString("id", id);
@@ -157,9 +176,20 @@ internal static class InvoiceEndpoints
         w.WriteStartArray("documents");
         foreach (var d in i.Documents)
         {
+            if (v2020 && !Kinds2020.Contains(d.Kind)) continue;
             w.WriteStartObject();
             w.WriteString("kind", d.Kind);
-            w.WriteString("name", d.Name);
+            if (v2020)
+            {
+                // 2020-05-01 Document is {kind, url, source}: the url is the download action carrying the
+                // downloadToken (the form of MultipleModernInvoiceDownload.json), the only way its SDK learns the token.
+                var req = r.Http.Request;
+                string scope = subscriptionRoute && i.Subscription != null
+                    ? $"/providers/Microsoft.Billing/billingAccounts/default/billingSubscriptions/{i.Subscription.Id}"
+                    : "/" + Ba + "/" + i.Account.Name;
+                w.WriteString("url", $"{req.Scheme}://{req.Host}{scope}/invoices/{i.Name}/download?downloadToken={Uri.EscapeDataString(DownloadToken(d))}&useCache=True&api-version={ApiVersions.Billing2020}");
+            }
+            else w.WriteString("name", d.Name);
             w.WriteString("source", d.Source);
             w.WriteEndObject();
         }
@@ -170,7 +200,7 @@ internal static class InvoiceEndpoints
         w.WriteString("invoiceDate", Time(i.InvoiceDate));
         w.WriteString("invoicePeriodEndDate", Time(i.PeriodEnd));
         w.WriteString("invoicePeriodStartDate", Time(i.PeriodStart));
-        w.WriteString("invoiceType", "AzureServices");
+        w.WriteString("invoiceType", v2020 ? "AzureService" : "AzureServices");
         w.WriteBoolean("isMonthlyInvoice", true);
         w.WriteString("purchaseOrderNumber", i.PurchaseOrderNumber);
         // rebillDetails: links the invoice document to its credit note (the chain the spec models recursively).
@@ -178,15 +208,26 @@ internal static class InvoiceEndpoints
         string inv = docBase + i.Documents[0].Name;
         string cn = docBase + (i.Documents.FirstOrDefault(d => d.Kind == "CreditNote")?.Name ?? i.Documents[0].Name);
         w.WriteStartObject("rebillDetails");
-        w.WriteString("invoiceDocumentId", inv);
-        w.WriteString("creditNoteDocumentId", cn);
-        w.WriteStartObject("rebillDetails");
-        w.WriteString("invoiceDocumentId", inv);
-        w.WriteString("creditNoteDocumentId", cn);
-        w.WriteEndObject();
+        if (v2020)
+        {
+            // 2020-05-01: a dictionary of RebillDetails keyed by document.
+            w.WriteStartObject(i.Documents[0].Name);
+            w.WriteString("invoiceDocumentId", inv);
+            w.WriteString("creditNoteDocumentId", cn);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteString("invoiceDocumentId", inv);
+            w.WriteString("creditNoteDocumentId", cn);
+            w.WriteStartObject("rebillDetails");
+            w.WriteString("invoiceDocumentId", inv);
+            w.WriteString("creditNoteDocumentId", cn);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
         w.WriteString("status", i.Status);
-        w.WriteString("specialTaxationType", "SubtotalLevel");
+        if (!v2020) w.WriteString("specialTaxationType", "SubtotalLevel");
         JsonOut.Amount(w, "subTotal", i.Currency, i.SubTotal);
         JsonOut.Amount(w, "taxAmount", i.Currency, i.Tax);
         JsonOut.Amount(w, "totalAmount", i.Currency, i.Total);

@@ -126,6 +126,7 @@ internal static class AdminEndpoints
                     j.WriteStartObject();
                     j.WriteString("kind", d.Kind);
                     j.WriteString("name", d.Name);
+                    j.WriteString("source", d.Source);
                     j.WriteString("sha256", DocumentFactory.Sha256(pdf));
                     j.WriteNumber("length", pdf.Length);
                     j.WriteEndObject();

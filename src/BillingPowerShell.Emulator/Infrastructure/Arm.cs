@@ -11,6 +11,14 @@ namespace BillingPowerShell.Emulator.Infrastructure;
 /// <summary>Which service answers a route: decides the accepted api-versions and the error body of §D.</summary>
 internal enum ApiFamily { Billing2024, Billing2018, Consumption, CostManagement }
 
+/// <summary>The older api-versions the official JS SDKs call (docs/contracts/*.md).</summary>
+internal static class ApiVersions
+{
+    public const string Billing2020 = "2020-05-01";
+    public const string Consumption2021 = "2021-10-01";
+    public const string CostManagement2022 = "2022-10-01";
+}
+
 internal sealed class ArmRequest
 {
     public required HttpContext Http { get; init; }
@@ -27,6 +35,9 @@ internal sealed class ArmRequest
         return v.Count == 0 ? null : v[0];
     }
     public HttpResponse Response => Http.Response;
+    public bool Is(string apiVersion) => ApiVersion.Equals(apiVersion, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The versions whose SDK pollers read only a whole-seconds Retry-After (and treat "0" as absent).</summary>
+    public bool OldSdkVersion => Is(ApiVersions.Billing2020) || Is(ApiVersions.Consumption2021) || Is(ApiVersions.CostManagement2022);
 }
 
 internal sealed class Route

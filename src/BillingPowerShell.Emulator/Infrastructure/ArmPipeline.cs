@@ -19,10 +19,12 @@ internal sealed class ArmPipeline
 
     public static readonly Dictionary<ApiFamily, string[]> Versions = new()
     {
-        [ApiFamily.Billing2024] = new[] { "2024-04-01" },
+        // Older versions served side by side, each with its own parameters and shapes (docs/contracts/): the
+        // endpoint files branch on ArmRequest.ApiVersion where a version differs.
+        [ApiFamily.Billing2024] = new[] { "2024-04-01", ApiVersions.Billing2020 },
         [ApiFamily.Billing2018] = new[] { "2018-03-01-preview" },
-        [ApiFamily.Consumption] = new[] { "2024-08-01" },
-        [ApiFamily.CostManagement] = new[] { "2025-03-01" },
+        [ApiFamily.Consumption] = new[] { "2024-08-01", ApiVersions.Consumption2021 },
+        [ApiFamily.CostManagement] = new[] { "2025-03-01", ApiVersions.CostManagement2022 },
     };
 
     /// <summary>Api-versions that appear in links the emulator issues itself (the Query API's nextLink carries

@@ -135,9 +135,11 @@ internal sealed class FaultInjector
     public static string Millis(TimeSpan t) => Math.Ceiling(t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Writes the Retry-After of a long-running operation (or 503): contract seconds × time scale.</summary>
-    public void WriteRetryAfter(HttpResponse r, TimeSpan scaled)
+    /// <param name="atLeastOne">Older api-versions (2020-05-01, 2022-10-01): a scaled value under one second is sent
+    /// as "1", since those SDKs' pollers treat "0" as absent and fall back to 2 s (EMULATOR_GAPS.md §2.2).</param>
+    public void WriteRetryAfter(HttpResponse r, TimeSpan scaled, bool atLeastOne = false)
     {
-        r.Headers["Retry-After"] = Seconds(scaled);
+        r.Headers["Retry-After"] = atLeastOne && scaled > TimeSpan.Zero && scaled.TotalMilliseconds < 1000 ? "1" : Seconds(scaled);
         if (_options.TimeScale != 1.0) r.Headers["retry-after-ms"] = Millis(scaled);
     }
 

@@ -125,7 +125,7 @@ internal static class CostDetailsEndpoints
         e.CostReports[report.Id] = report;
         var req = r.Http.Request;
         r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{r.Scope}/providers/Microsoft.CostManagement/costDetailsOperationResults/{op.Id}?api-version={r.ApiVersion}";
-        e.Faults.WriteRetryAfter(r.Response, duration);
+        e.Faults.WriteRetryAfter(r.Response, duration, r.OldSdkVersion);
         r.Response.StatusCode = 202;
         r.Response.ContentLength = 0;
     }
@@ -147,7 +147,7 @@ internal static class CostDetailsEndpoints
             r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{req.Path}{req.QueryString}";
             var left = op.Mode == "never" ? op.PollInterval : op.ReadyAt - DateTime.UtcNow;
             if (left < TimeSpan.FromMilliseconds(1)) left = e.Options.Scale(TimeSpan.FromSeconds(1)); // still counting bytes
-            e.Faults.WriteRetryAfter(r.Response, left);
+            e.Faults.WriteRetryAfter(r.Response, left, r.OldSdkVersion);
             r.Response.StatusCode = 202;
             r.Response.ContentLength = 0;
             return;
@@ -166,7 +166,7 @@ internal static class CostDetailsEndpoints
         if (status != "Failed")
         {
             w.WriteStartObject("manifest");
-            w.WriteString("manifestVersion", "2025-03-01");
+            w.WriteString("manifestVersion", r.Is(ApiVersions.CostManagement2022) ? ApiVersions.CostManagement2022 : "2025-03-01");
             w.WriteString("dataFormat", "Csv");
             w.WriteNumber("blobCount", report.Parts.Count);
             w.WriteNumber("byteCount", report.TotalBytes);

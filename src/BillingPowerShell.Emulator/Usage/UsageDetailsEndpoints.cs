@@ -148,7 +148,18 @@ internal static class UsageDetailsEndpoints
         long total = from <= to ? e.Usage.CountRows(scope.Subs, from, to) : 0;
         if (total == 0 || offset >= total)
         {
-            // 204: nothing in this scope and time range.
+            // 204: nothing in this scope and time range. 2021-10-01: 200 {"value":[]} (also valid per its spec; its
+            // SDK knows only 200 for this operation, so a 204 would fail the call — EMULATOR_GAPS.md §2.3).
+            if (r.Is(ApiVersions.Consumption2021))
+            {
+                var empty = JsonOut.Start(r.Http);
+                empty.WriteStartObject();
+                empty.WriteStartArray("value");
+                empty.WriteEndArray();
+                empty.WriteEndObject();
+                await JsonOut.Finish(empty);
+                return;
+            }
             r.Response.StatusCode = 204;
             return;
         }
