@@ -57,6 +57,7 @@ $certPath = Join-Path $certDir 'emulator.pem'
 # Import-DailyUsage (local files only) is used here to read the exports back.
 Import-Module $module -Force
 $inv = [Globalization.CultureInfo]::InvariantCulture
+$umask = [Convert]::ToInt32((& sh -c umask).Trim(), 8)
 $fakeClientSecret = 'FAKE-client-secret-' + [Guid]::NewGuid().ToString('n')
 
 $lastMonth = (Get-Date).ToUniversalTime().AddMonths(-1)
@@ -127,7 +128,9 @@ if ('burst' -in $steps) {
     Invoke-Step 'burst' { Get-BillingAccount | Get-BillingSubscription | ForEach-Object { Get-BillingCost -SubscriptionId $_.SubscriptionId -Timeframe TheLastMonth -Granularity None -Verbose -Debug } }
 }
 if ('usage' -in $steps) {
-    foreach ($a in @(Get-BillingAccount)) {
+    # The accounts come from the emulator's world (not listed here), so a failing listing cannot hide the exports.
+    $accounts = @($env:BPS_FAULTS_ACCOUNTS -split ';' | Where-Object { $_ } | ForEach-Object { $t, $n = $_ -split '=', 2; [pscustomobject]@{ AgreementType = $t; Name = $n } })
+    foreach ($a in $accounts) {
         $schema = if ($a.AgreementType -eq 'MicrosoftOnlineServicesProgram') { 'Normalized' } else { 'Native' }
         Invoke-Step "usage-$($a.AgreementType)" {
             Export-DailyUsage -BillingAccountName $a.Name -StartDate $env:BPS_FAULTS_MONTH_FROM -EndDate $env:BPS_FAULTS_MONTH_TO `
@@ -172,6 +175,7 @@ function Start-ChildJob($Emu, [string] $Dir, [string] $DataDir, [string[]] $Step
         BPS_FAULTS_INV_FROM = $invoiceFrom.ToString('yyyy-MM-dd', $inv); BPS_FAULTS_INV_TO = $invoiceTo.ToString('yyyy-MM-dd', $inv)
         BPS_FAULTS_MONTH_FROM = $monthStart.ToString('yyyy-MM-dd', $inv); BPS_FAULTS_MONTH_TO = $monthEnd.ToString('yyyy-MM-dd', $inv)
         BILLINGPS_OPERATION_TIMEOUT_SECONDS = $null
+        BPS_FAULTS_ACCOUNTS = (@($script:currentWorld.accounts | ForEach-Object { "$($_.agreementType)=$($_.name)" }) -join ';')
     }
     foreach ($k in $ExtraEnv.Keys) { $envs[$k] = $ExtraEnv[$k] }
     $saved = @{}
@@ -243,7 +247,10 @@ function Get-Delivered([string] $DataDir) {
         catch { $bad++ }
         [pscustomobject]@{ Type = $f.BaseName; Rows = $rows; Cost = $cost; Unreadable = $bad }
     }
-    [pscustomobject]@{ Invoices = $invoiceFiles; Usage = @($usage); Partial = $partial.Count; PartialNames = @($partial | ForEach-Object Name); Files = $files.Count }
+    # Files are created with the user's default permissions: 0666 less the umask.
+    $wantMode = [IO.UnixFileMode](0x1B6 -band -bnot $umask)
+    $badMode = @($files | Where-Object { $_.UnixFileMode -ne $wantMode } | ForEach-Object { "$($_.Name) $($_.UnixFileMode)" })
+    [pscustomobject]@{ Invoices = $invoiceFiles; Usage = @($usage); Partial = $partial.Count; PartialNames = @($partial | ForEach-Object Name); Files = $files.Count; BadMode = $badMode }
 }
 
 function Find-Secrets([string] $Dir, [string[]] $Secrets) {
@@ -287,10 +294,11 @@ function Invoke-Scenario($S) {
     $emu = Start-BillingEmulator -Size $size -TimeScale $timeScale -CertDirectory $certDir -ExtraArgument @($S.Args | Where-Object { $_ })
     try {
         $world = Invoke-Admin $emu 'world'
+        $script:currentWorld = $world
         if ($S.Faults) { $null = Invoke-Admin $emu 'faults' $S.Faults }
         $envs = if ($S.Env) { $S.Env } else { @{} }
         $p = Start-ChildJob $emu $logs $data $steps $envs
-        $hung = $false; $killed = $false
+        $hung = $false; $killed = $false; $bad = 0; $badUsage = 0
         if ($S.Kill) {
             # Wait for the moment named by the scenario, then kill -9 the child (SIGKILL: no finally blocks run).
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
@@ -368,6 +376,14 @@ function Invoke-Scenario($S) {
     if ($corrupt) { $fail.Add("$corrupt invoice file(s) with wrong content") }
     if ($badUsage) { $fail.Add("$badUsage usage file(s) with wrong rows/cost") }
     if ($dupInv -or $dupRows) { $fail.Add('duplicates') }
+    if ($got.BadMode) { $fail.Add("not the default permissions (umask $([Convert]::ToString($umask, 8))): $($got.BadMode -join ', ')") }
+    # Blob downloads carry no Authorization header: the emulator's blob host refuses one that does and counts it.
+    if ($stats.faults -and $stats.faults.PSObject.Properties['blob-authorization-refused']) { $fail.Add('a blob download carried an Authorization header') }
+    if ($S.Clean) {
+        # (422: the cost details report refuses pay-as-you-go; the module then reads usage details, by design.)
+        $st = @(if ($stats.statuses) { $stats.statuses.PSObject.Properties | Where-Object { $_.Name -match '^4' -and $_.Name -ne '422' } | ForEach-Object { "HTTP $($_.Name) x$($_.Value)" } })
+        if ($st) { $fail.Add("client errors in a clean run: $($st -join ', ')") }
+    }
     if ($got.Partial) { $fail.Add("temp files left: $($got.PartialNames -join ', ')") }
     if ($killed -and $killBad) { $fail.Add('partial file under a final name after kill -9') }
     if ($unknownListed) { $fail.Add("$unknownListed listed invoice(s) not in the world") }
@@ -428,7 +444,7 @@ $headerKinds = @('Retry-After', 'Retry-After-Date', 'retry-after-ms', 'x-ms-retr
     'x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after', 'x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after')
 $usageReportTypes = @('EnterpriseAgreement', 'MicrosoftCustomerAgreement')
 $scenarios = [Collections.Generic.List[object]]::new()
-$scenarios.Add(@{ Name = 'clean run (+ service principal with a fake secret)'; Clean = $true; Steps = @('spn', 'subs', 'invoices', 'usage'); SpnCheck = $true; Quick = $true })
+$scenarios.Add(@{ Name = $(if ($Quick) { 'clean run' } else { 'clean run (+ service principal with a fake secret)' }); Clean = $true; Steps = @(@('spn') * [int](-not $Quick) + @('subs', 'invoices', 'usage')); SpnCheck = (-not $Quick); Quick = $true })
 foreach ($h in $headerKinds) {
     $scenarios.Add(@{ Name = "429 on 30%, $h"; Args = @('--fault-429-rate', '0.3', '--fault-429-header', $h); Quick = ($h -eq 'x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after') })
 }
@@ -448,12 +464,14 @@ $scenarios.Add(@{ Name = 'invoice download never finishes (timeout 3 s)'; Steps 
     Env = @{ BILLINGPS_OPERATION_TIMEOUT_SECONDS = '3' }; AllowFail = '^OperationTimedOut'; MaxMissingInvoices = 1; Quick = $true })
 $scenarios.Add(@{ Name = 'cost report never finishes (timeout 3 s)'; Steps = @('usage'); Faults = @{ lroMode = 'never' }
     Env = @{ BILLINGPS_OPERATION_TIMEOUT_SECONDS = '3' }; AllowFail = '^OperationTimedOut'; MustMissUsage = $usageReportTypes })
-$scenarios.Add(@{ Name = 'SAS expires between manifest and download'; Faults = @{ sasMode = 'short'; sasExpiresInMs = 1; latencyMs = 20 }; Steps = @('invoices', 'usage') })
+$scenarios.Add(@{ Name = 'SAS expires between manifest and download (sometimes)'; Faults = @{ sasMode = 'short'; sasExpiresInMs = 120; latencyMs = 40; latencyJitterMs = 160 }; Steps = @('invoices', 'usage') })
+$scenarios.Add(@{ Name = 'SAS always expired by the download'; Faults = @{ sasMode = 'short'; sasExpiresInMs = 1; latencyMs = 20 }; Steps = @('invoices', 'usage')
+    AllowFail = '^DownloadRefused'; MustMissUsage = $usageReportTypes })
 $scenarios.Add(@{ Name = 'token revoked after 60 calls'; Faults = @{ revokeTokenAfter = 60 }; AllowFail = '^AuthenticationFailed'; Quick = $true })
 $scenarios.Add(@{ Name = 'kill -9 during invoice batch, rerun'; Steps = @('invoices'); TimeScale = 0.05; Faults = @{ latencyMs = 150 }; Quick = $true
     Kill = { param($d) @(Get-ChildItem -LiteralPath (Join-Path $d 'invoices') -Filter '*.pdf' -ErrorAction Ignore).Count -ge 5 } })
-$scenarios.Add(@{ Name = 'kill -9 during usage export, rerun'; Steps = @('usage'); Args = @('--usage-rows-per-day', $(if ($Quick) { '300' } else { '1500' })); Faults = @{ latencyMs = 30 }; Quick = $true; TimeoutSeconds = 400
-    Kill = { param($d) @(Get-ChildItem -LiteralPath (Join-Path $d 'usage') -Force -ErrorAction Ignore | Where-Object { $_.Name -like '*.partial' -and $_.Length -gt 50KB }).Count -ge 1 } })
+$scenarios.Add(@{ Name = 'kill -9 during usage export, rerun'; Steps = @('usage'); Args = @('--usage-rows-per-day', $(if ($Quick) { '250' } else { '600' })); Faults = @{ latencyMs = 30 }; Quick = $true; TimeoutSeconds = 400
+    Kill = { param($d) @(Get-ChildItem -LiteralPath (Join-Path $d 'usage') -Force -ErrorAction Ignore | Where-Object { $_.Name.StartsWith('.') -and $_.Length -gt 200KB }).Count -ge 1 } })
 
 $selected = @($scenarios | Where-Object { $sc = $_; (-not $Quick -or $sc.Quick) -and (-not $Only -or @($Only | Where-Object { $sc.Name -like "*$_*" }).Count) })
 $rows = [Collections.Generic.List[object]]::new()

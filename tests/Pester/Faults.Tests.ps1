@@ -23,3 +23,14 @@ Describe 'Fault matrix (-Quick)' {
         $failed | Should -BeNullOrEmpty -Because (($run.Output | Where-Object { $_ -match 'FAIL' }) -join "`n")
     }
 }
+
+Describe 'Security: source scan' {
+    It 'no code under src/ (the emulator server aside) disables or bypasses certificate validation' {
+        $src = Join-Path (Get-RepoRoot) 'src'
+        $hits = @(Get-ChildItem -LiteralPath $src -Recurse -File -Include '*.cs', '*.ps1', '*.psm1', '*.psd1', '*.csproj', '*.props', '*.json' |
+            Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' -and $_.FullName -notmatch '[\\/]BillingPowerShell\.Emulator[\\/]' } |
+            Select-String -Pattern 'ServerCertificateCustomValidationCallback', 'DangerousAcceptAnyServerCertificateValidator', 'SkipCertificateCheck', 'RemoteCertificateValidationCallback', 'CheckCertificateRevocationList\s*=\s*false' |
+            ForEach-Object { "$($_.Path):$($_.LineNumber): $($_.Line.Trim())" })
+        $hits | Should -BeNullOrEmpty
+    }
+}
