@@ -90,6 +90,8 @@ namespace BillingPowerShell.Commands
             if (ResourceManagerUrl is Uri url && (!url.IsAbsoluteUri || url.Scheme != Uri.UriSchemeHttps))
                 FailArgument("ResourceManagerUrlNotHttps",
                     $"The Resource Manager URL '{url}' is not an absolute HTTPS URL. The access token is only ever sent over HTTPS.", url, ErrorCategory.SecurityError);
+            if (CertificatePath is not null && !System.IO.File.Exists(GetUnresolvedProviderPathFromPSPath(CertificatePath)))
+                FailArgument("CertificateFileNotFound", $"The certificate file '{CertificatePath}' does not exist.", CertificatePath, ErrorCategory.ObjectNotFound);
 
             var options = new ConnectOptions
             {
