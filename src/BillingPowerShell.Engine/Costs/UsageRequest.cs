@@ -86,7 +86,14 @@ namespace BillingPowerShell.Engine.Costs
             : $"{Start:yyyy-MM-dd}..{End:yyyy-MM-dd}";
 
         /// <summary>Splits an inclusive day range into calendar-month pieces (a report may cover at most one month).</summary>
-        public static List<UsageChunk> Plan(UsageRequest r)
+        public static List<UsageChunk> Plan(UsageRequest r) => Plan(r, 0);
+
+        /// <summary>
+        /// With <paramref name="maxDays"/> &gt; 0, month pieces are cut further into pieces of at most that many days:
+        /// usage-details paging is one request after another per range, so disjoint day ranges let several page at once.
+        /// Days never overlap, so no record can come twice.
+        /// </summary>
+        public static List<UsageChunk> Plan(UsageRequest r, int maxDays)
         {
             var list = new List<UsageChunk>();
             if (r.InvoiceId is not null) { list.Add(new UsageChunk { InvoiceId = r.InvoiceId }); return list; }
@@ -98,7 +105,22 @@ namespace BillingPowerShell.Engine.Costs
             {
                 var monthEnd = new DateTime(s.Year, s.Month, 1).AddMonths(1).AddDays(-1);
                 var e = monthEnd < end ? monthEnd : end;
-                list.Add(new UsageChunk { Start = s, End = e, Index = i++ });
+                if (maxDays > 0)
+                {
+                    // Even pieces within the month (31 days at 8 → 8,8,8,7), not a short tail.
+                    var days = (e - s).Days + 1;
+                    var pieces = (days + maxDays - 1) / maxDays;
+                    for (var p = 0; p < pieces; p++)
+                    {
+                        var ps = s.AddDays(days * p / pieces);
+                        var pe = s.AddDays(days * (p + 1) / pieces - 1);
+                        list.Add(new UsageChunk { Start = ps, End = pe, Index = i++ });
+                    }
+                }
+                else
+                {
+                    list.Add(new UsageChunk { Start = s, End = e, Index = i++ });
+                }
                 s = e.AddDays(1);
             }
             return list;

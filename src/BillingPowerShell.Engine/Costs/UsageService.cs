@@ -21,6 +21,8 @@ namespace BillingPowerShell.Engine.Costs
         public const string ConsumptionApi = "2024-08-01";
         public const string CostManagementApi = "2025-03-01";
         private const int QueueCapacity = 2000;
+        /// <summary>Day-range length for usage-details chunks: a month pages as four ranges at once (within ThrottleLimit).</summary>
+        internal const int UsageDetailsDaysPerChunk = 8;
 
         private readonly BillingClient _client;
         public UsageService(BillingClient client) { _client = client; }
@@ -51,6 +53,12 @@ namespace BillingPowerShell.Engine.Costs
             var chunks = UsageChunk.Plan(request);
             _progress.ChunksTotal = chunks.Count;
             var source = await ProbeSourceAsync(request, chunks[0], call, ct).ConfigureAwait(false);
+            if (source == UsageSource.UsageDetails && request.BillingPeriodName is null && request.InvoiceId is null && request.MaxConcurrency > 1)
+            {
+                // Pages of one range come one after another (nextLink); week-long ranges page side by side instead.
+                chunks = UsageChunk.Plan(request, UsageDetailsDaysPerChunk);
+                _progress.ChunksTotal = chunks.Count;
+            }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var queues = new AsyncBoundedQueue<UsageRecord>?[chunks.Count];
             var producers = new List<Task>();
