@@ -95,7 +95,7 @@ Describe 'Get-DailyUsage' {
             $stats = Get-EmulatorStats $emu
             if ($Source -eq 'usage details') {
                 Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 0
-                Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -BeGreaterOrEqual 2 -Because 'a month of 36 rows a day is more than one 1,000-row page'
+                Get-EmulatorStatsCount $stats 'UsageDetails_List' | Should -BeGreaterOrEqual 2 -Because 'more than 1,000 rows take more than one request'
                 $records[0].SourceFormat | Should -Be 'UsageDetailsLegacy'
             }
             else {
@@ -286,13 +286,15 @@ Describe 'Get-DailyUsage' {
             Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 2
         }
 
-        It 'pages two months of pay-as-you-go usage details, month by month' {
-            $cleanPayg | Measure-Object | ForEach-Object Count | Should -Be (Get-ExpectedUsage -World $world -Scope $paygScope -Month $m2, $m1).Rows
-            $actual = Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End | Measure-Usage
+        It 'pages two months of pay-as-you-go usage details through nextLink (-ThrottleLimit 1: one range at a time)' {
+            (Measure-Usage $cleanPayg).Rows | Should -Be (Get-ExpectedUsage -World $world -Scope $paygScope -Month $m2, $m1).Rows
+            $records = Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End -ThrottleLimit 1
             $expected = Get-ExpectedUsage -World $world -Scope $paygScope -Month $m2, $m1
+            $actual = Measure-Usage $records
             $actual.Rows | Should -Be $expected.Rows
             Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
-            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'UsageDetails_List' | Should -BeGreaterOrEqual 4 -Because 'two months of two pages'
+            Get-RowKeyHash $records | Should -Be $cleanPaygHash
+            Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'UsageDetails_List' | Should -Be 4 -Because 'two months of two 1,000-row pages each'
         }
 
         It 'splits a range of partial months at the month boundary: exactly the rows of those days' {
