@@ -39,7 +39,7 @@ function parseArgs(argv) {
 
 const USAGE =
   "usage: node peer.js <accounts|invoices|usage|costreport> (--arm-url URL | --ready-file FILE) [--token T]\n" +
-  "  invoices   [--months 12] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--out DIR]\n" +
+  "  invoices   [--months 12] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--out DIR] [--agreement AgreementType]\n" +
   "  usage      --subscription ID --month yyyy-MM\n" +
   "  costreport --scope SCOPE --month yyyy-MM [--metric ActualCost|AmortizedCost] [--out DIR]\n" +
   "  token: --token, else env PEER_TOKEN. URL: --arm-url, else env PEER_ARM_URL, else --ready-file.";
@@ -283,6 +283,7 @@ async function jobInvoices(ctx) {
 
   for await (const a of client.billingAccounts.list()) {
     const type = a.agreementType || "";
+    if (args.agreement && type !== args.agreement) continue; // e.g. only pay-as-you-go (benchmark)
     if (type === "MicrosoftOnlineServicesProgram") {
       // Pay-as-you-go: invoices are per billing subscription (2020-05-01 "billingAccounts/default/billingSubscriptions").
       let subs = [];
