@@ -47,7 +47,8 @@ namespace BillingPowerShell.Engine.Billing
                     files.Add(new InvoiceFile(invoice, Array.Empty<string>(), SafeFileName.Inside(folder, stem + ".pdf"), false));
                 return files;
             }
-            if (asZip)
+            // Legacy pay-as-you-go invoices have one inline PDF link and no documents operation: a zip is not on offer.
+            if (asZip && invoice.Source != InvoiceSource.LegacySubscription)
             {
                 var names = selected.ConvertAll(d => d.Name);
                 files.Add(new InvoiceFile(invoice, names, SafeFileName.Inside(folder, stem + ".zip"), true));
