@@ -113,7 +113,10 @@ if ('Export' -in $Only) {
         $eaName = $ea.name
         if (@($ea.subscriptions).Count -ne $eaSubscriptions) { throw "Expected $eaSubscriptions EA subscriptions in the small world, found $(@($ea.subscriptions).Count)." }
         # Baseline: the same report's blobs saved to disk without parsing, by curl (the fastest plain download at hand).
-        $baseline = Measure-InPwsh $emu @"
+        # Twice, keeping the faster: the first report of a run pays the emulator's cold start, which is not the client's cost.
+        $baseline = $null
+        foreach ($attempt in 1, 2) {
+        $b = Measure-InPwsh $emu @"
 `$h = @{ Authorization = 'Bearer ' + `$env:BENCH_TOKEN }
 `$body = @{ metric = 'ActualCost'; timePeriod = @{ start = '$($monthStart.ToString('yyyy-MM-dd'))'; end = '$($monthEnd.ToString('yyyy-MM-dd'))' } } | ConvertTo-Json
 `$r = Invoke-WebRequest -Method Post -Uri '$($emu.ArmUrl)/providers/Microsoft.Billing/billingAccounts/$eaName/providers/Microsoft.CostManagement/generateCostDetailsReport?api-version=2025-03-01' -Headers `$h -Body `$body -ContentType 'application/json'
@@ -123,6 +126,8 @@ while (`$r.StatusCode -eq 202) { Start-Sleep -Milliseconds 50; `$r = Invoke-WebR
 foreach (`$b in `$m.blobs) { `$f = '$work/raw-' + (`$i++) + '.csv'; & curl -s --fail --cacert `$env:SSL_CERT_FILE -o `$f `$b.blobLink; `$bytes += (Get-Item `$f).Length }
 @{ Bytes = `$bytes }
 "@
+        if (-not $baseline -or $b.Seconds -lt $baseline.Seconds) { $baseline = $b }
+        }
         $mb = $baseline.Bytes / 1MB
         Add-Result 'Export' "Baseline: curl saves the report's blobs" $baseline.Seconds ("{0:N1} MB/s" -f ($mb / $baseline.Seconds)) '1.00x' $baseline.PeakMB
         foreach ($schema in 'Native', 'Normalized') {
