@@ -84,7 +84,8 @@ namespace BillingPowerShell.Commands
             {
                 using var reader = UsageCsvReader.Open(path, options);
                 WriteVerbose($"{path}: {reader.ReadHeader()} format.");
-                foreach (var record in reader.ReadAll(StopToken))
+                // Parsing runs a few batches ahead on another thread while this one feeds the pipeline.
+                foreach (var record in reader.ReadAllPrefetched(cancellationToken: StopToken))
                 {
                     FlushErrors(badRows);
                     WriteObject(record);
