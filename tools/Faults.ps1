@@ -251,7 +251,9 @@ function Get-Delivered([string] $DataDir) {
     # Files are created with the user's default permissions: 0666 less the umask.
     $wantMode = [IO.UnixFileMode](0x1B6 -band -bnot $umask)
     $badMode = @($files | Where-Object { $_.UnixFileMode -ne $wantMode } | ForEach-Object { "$($_.Name) $($_.UnixFileMode)" })
-    [pscustomobject]@{ Invoices = $invoiceFiles; Usage = @($usage); Partial = $partial.Count; PartialNames = @($partial | ForEach-Object Name); Files = $files.Count; BadMode = $badMode }
+    # Never outside the folder the user named: nothing may appear in the data folder but under invoices/ and usage/.
+    $stray = @($all | Where-Object { $_.DirectoryName -ne $invDir -and $_.DirectoryName -ne $usageDir } | ForEach-Object FullName)
+    [pscustomobject]@{ Invoices = $invoiceFiles; Usage = @($usage); Partial = $partial.Count; PartialNames = @($partial | ForEach-Object Name); Files = $files.Count; BadMode = $badMode; Stray = $stray }
 }
 
 function Find-Secrets([string] $Dir, [string[]] $Secrets) {
@@ -377,6 +379,7 @@ function Invoke-Scenario($S) {
     if ($corrupt) { $fail.Add("$corrupt invoice file(s) with wrong content") }
     if ($badUsage) { $fail.Add("$badUsage usage file(s) with wrong rows/cost") }
     if ($dupInv -or $dupRows) { $fail.Add('duplicates') }
+    if ($got.Stray) { $fail.Add("files outside the named folders: $($got.Stray -join ', ')") }
     if ($got.BadMode) { $fail.Add("not the default permissions (umask $([Convert]::ToString($umask, 8))): $($got.BadMode -join ', ')") }
     # Blob downloads carry no Authorization header: the emulator's blob host refuses one that does and counts it.
     if ($stats.faults -and $stats.faults.PSObject.Properties['blob-authorization-refused']) { $fail.Add('a blob download carried an Authorization header') }
