@@ -279,3 +279,12 @@ Describe 'Secrets scan helper' {
         Find-Secret -Text @('https://localhost:1/blob/x.pdf?sv=2024&se=1&sig=AbCdEf123456%3D') | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Output type names' {
+    It 'every [OutputType] of an exported cmdlet resolves by its name in a script, though the engine lives in its own load context' {
+        $names = Get-Command -Module BillingPowerShell | ForEach-Object { $_.OutputType.Name } | Where-Object { $_ -like 'BillingPowerShell.*' } | Sort-Object -Unique
+        $names | Should -Not -BeNullOrEmpty
+        foreach ($name in $names) { ($name -as [type]) | Should -Not -BeNullOrEmpty -Because "$name should resolve" }
+        [BillingPowerShell.UsageRecord].Assembly.GetName().Name | Should -Be 'BillingPowerShell.Engine'
+    }
+}

@@ -22,9 +22,17 @@ namespace BillingPowerShell.Loader
     public sealed class ModuleAssemblyInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         /// <inheritdoc />
-        public void OnImport() => DependencyResolver.Register();
+        public void OnImport()
+        {
+            DependencyResolver.Register();
+            PublicTypeNames.Register();
+        }
 
         /// <inheritdoc />
-        public void OnRemove(PSModuleInfo psModuleInfo) => DependencyResolver.Unregister();
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            PublicTypeNames.Unregister();
+            DependencyResolver.Unregister();
+        }
     }
 }
