@@ -10,14 +10,6 @@ BeforeAll {
 
     function Get-TotalRequests { (Get-EmulatorStats $script:emu).totalRequests }
 
-    function Assert-BillingError {
-        param($Record, [string] $Id, [string] $Category)
-        $Record | Should -Not -BeNullOrEmpty
-        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-        $Record.CategoryInfo.Category | Should -Be $Category
-        $Record.ToString() | Should -Not -Match '   at '
-        $Record.Exception.Message | Should -Not -Match '   at '
-    }
 
     function Invoke-Caught {
         param([scriptblock] $Script)

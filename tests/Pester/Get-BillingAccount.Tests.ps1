@@ -11,14 +11,6 @@ BeforeAll {
     $script:ea = $world.accounts | Where-Object agreementType -EQ 'EnterpriseAgreement'
     $script:mca = $world.accounts | Where-Object agreementType -EQ 'MicrosoftCustomerAgreement'
 
-    function Assert-BillingError {
-        param($Record, [string] $Id, [string] $Category)
-        $Record | Should -Not -BeNullOrEmpty
-        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-        $Record.CategoryInfo.Category | Should -Be $Category
-        $Record.ToString() | Should -Not -Match '   at '
-        $Record.Exception.Message | Should -Not -Match '   at '
-    }
 }
 
 AfterAll {

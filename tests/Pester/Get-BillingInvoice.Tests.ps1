@@ -20,14 +20,6 @@ BeforeAll {
         if ($r.PSObject.Properties[$Route]) { [long]$r.$Route } else { 0 }
     }
 
-    function Assert-BillingError {
-        param($Record, [string] $Id, [string] $Category)
-        $Record | Should -Not -BeNullOrEmpty
-        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-        $Record.CategoryInfo.Category | Should -Be $Category
-        $Record.ToString() | Should -Not -Match '   at '
-        $Record.Exception.Message | Should -Not -Match '   at '
-    }
 }
 
 AfterAll {

@@ -12,14 +12,6 @@ BeforeAll {
     $script:mca = $world.accounts | Where-Object agreementType -EQ 'MicrosoftCustomerAgreement'
     $script:allSubs = @($world.accounts | ForEach-Object { $_.subscriptions })
 
-    function Assert-BillingError {
-        param($Record, [string] $Id, [string] $Category)
-        $Record | Should -Not -BeNullOrEmpty
-        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-        $Record.CategoryInfo.Category | Should -Be $Category
-        $Record.ToString() | Should -Not -Match '   at '
-        $Record.Exception.Message | Should -Not -Match '   at '
-    }
 }
 
 AfterAll {

@@ -58,14 +58,6 @@ BeforeAll {
         }
         $files.Count
     }
-    function Assert-BillingError {
-        param($Record, [string] $Id, [string] $Category)
-        $Record | Should -Not -BeNullOrEmpty
-        $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-        $Record.CategoryInfo.Category | Should -Be $Category
-        $Record.ToString() | Should -Not -Match '   at '
-        $Record.Exception.Message | Should -Not -Match '   at '
-    }
     function Get-EngineType([string] $Name) {
         $asm = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BillingPowerShell.Engine' } | Select-Object -First 1
         $asm.GetType($Name, $true)

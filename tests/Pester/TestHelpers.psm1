@@ -158,6 +158,16 @@ function Find-Secret {
     }
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
+function Assert-BillingError {
+    <# A module error as a user meets it: the stable id, the category, and no .NET stack trace in what is shown. #>
+    param($Record, [string] $Id, [string] $Category)
+    $Record | Should -Not -BeNullOrEmpty
+    $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+    $Record.CategoryInfo.Category | Should -Be $Category
+    $Record.ToString() | Should -Not -Match '   at '
+    $Record.Exception.Message | Should -Not -Match '   at '
+}
+
+Export-ModuleMember -Function Assert-BillingError, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
     Reset-Emulator, Get-EmulatorStats, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken
