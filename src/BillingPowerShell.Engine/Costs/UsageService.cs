@@ -321,7 +321,7 @@ namespace BillingPowerShell.Engine.Costs
         }
 
         /// <summary>Counts bytes as they are read, for progress.</summary>
-        private sealed class CountingStream : Stream
+        private sealed class CountingStream : BillingPowerShell.Engine.Files.ReadOnlyStream
         {
             private readonly Stream _inner;
             private readonly Action<int> _count;
@@ -333,15 +333,8 @@ namespace BillingPowerShell.Engine.Costs
                 return n;
             }
             public override int Read(byte[] buffer, int offset, int count) { var n = _inner.Read(buffer, offset, count); _count(n); return n; }
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
             public override long Length => _inner.Length;
             public override long Position { get => _inner.Position; set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
             protected override void Dispose(bool disposing) { if (disposing) _inner.Dispose(); base.Dispose(disposing); }
         }
     }

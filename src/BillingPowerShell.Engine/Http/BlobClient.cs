@@ -105,7 +105,7 @@ namespace BillingPowerShell.Engine.Http
         }
 
         /// <summary>A read stream over one blob that re-requests the rest with Range when the connection drops.</summary>
-        private sealed class ResumableStream : Stream
+        private sealed class ResumableStream : BillingPowerShell.Engine.Files.ReadOnlyStream
         {
             private readonly BlobClient _owner;
             private readonly Uri _uri;
@@ -163,15 +163,8 @@ namespace BillingPowerShell.Engine.Http
             }
 
             public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
             public override long Length => _length ?? throw new NotSupportedException();
             public override long Position { get => _position; set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
             protected override void Dispose(bool disposing)
             {

@@ -194,7 +194,7 @@ namespace BillingPowerShell.Engine.Usage
     }
 
     /// <summary>Replays bytes already read (while sniffing) before the rest of a stream.</summary>
-    internal sealed class PrefixedStream : Stream
+    internal sealed class PrefixedStream : BillingPowerShell.Engine.Files.ReadOnlyStream
     {
         private readonly byte[] _prefix;
         private int _ppos;
@@ -224,14 +224,5 @@ namespace BillingPowerShell.Engine.Usage
             return _inner.ReadAsync(buffer, offset, count, cancellationToken);
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -473,7 +473,7 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         /// <summary>Reads the blocks handed over by the copy loop.</summary>
-        private sealed class QueueStream : Stream
+        private sealed class QueueStream : BillingPowerShell.Engine.Files.ReadOnlyStream
         {
             private readonly BlockingCollection<byte[]> _q;
             private readonly CancellationToken _ct;
@@ -494,15 +494,6 @@ namespace BillingPowerShell.Engine.Usage
                 return n;
             }
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         private async Task WriteOut(byte[] b, int off, int n, CancellationToken ct)
