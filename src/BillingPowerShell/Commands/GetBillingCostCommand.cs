@@ -56,7 +56,8 @@ namespace BillingPowerShell.Commands
                     var o = PSObject.AsPSObject(row);
                     if (row.Group.Count > 0)
                     {
-                        var shown = new System.Collections.Generic.List<string> { "Date" };
+                        var shown = new System.Collections.Generic.List<string>();
+                        if (row.Date is not null) shown.Add("Date"); // -Granularity None has no day
                         foreach (var kv in row.Group)
                         {
                             var name = kv.Key.StartsWith("Tag:", StringComparison.OrdinalIgnoreCase) ? kv.Key.Replace(":", "_") : kv.Key;
