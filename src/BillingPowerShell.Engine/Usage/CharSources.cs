@@ -104,6 +104,9 @@ namespace BillingPowerShell.Engine.Usage
         private bool _sniffed, _gzipChecked;
         private Stream? _ownedWrapper;
         private TextByteSource? _text; // UTF-16 input
+        // gzip: .NET's GZipStream ends quietly on truncated data, so the trailer's length is checked at the end.
+        private TailStream? _gzipInput;
+        private long _inflated;
 
         public StreamByteSource(Stream stream, bool leaveOpen, string? sourceName)
         {
@@ -117,13 +120,13 @@ namespace BillingPowerShell.Engine.Usage
             while (!_sniffed)
             {
                 int n;
-                try { n = _stream.Read(_head, _hlen, _head.Length - _hlen); }
+                try { n = Inflated(_stream.Read(_head, _hlen, _head.Length - _hlen)); }
                 catch (InvalidDataException ex) { throw Corrupt(ex); }
                 HeadFilled(n);
             }
             if (_text != null) return _text.Read(buffer, offset, count);
             if (_hpos < _hlen) return FromHead(buffer, offset, count);
-            try { return _stream.Read(buffer, offset, count); }
+            try { return Inflated(_stream.Read(buffer, offset, count)); }
             catch (InvalidDataException ex) { throw Corrupt(ex); }
         }
 
@@ -132,14 +135,29 @@ namespace BillingPowerShell.Engine.Usage
             while (!_sniffed)
             {
                 int n;
-                try { n = await _stream.ReadAsync(_head, _hlen, _head.Length - _hlen, cancellationToken).ConfigureAwait(false); }
+                try { n = Inflated(await _stream.ReadAsync(_head, _hlen, _head.Length - _hlen, cancellationToken).ConfigureAwait(false)); }
                 catch (InvalidDataException ex) { throw Corrupt(ex); }
                 HeadFilled(n);
             }
             if (_text != null) return await _text.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
             if (_hpos < _hlen) return FromHead(buffer, offset, count);
-            try { return await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false); }
+            try { return Inflated(await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false)); }
             catch (InvalidDataException ex) { throw Corrupt(ex); }
+        }
+
+        /// <summary>
+        /// Counts decompressed bytes; at the end of a gzip stream compares them with the trailer's ISIZE (length mod 2^32).
+        /// A cut-off file ends on deflate data instead of its trailer, so the two disagree. (Single-member gzip, as Azure
+        /// and this module write it.)
+        /// </summary>
+        private int Inflated(int n)
+        {
+            if (_gzipInput is null) return n;
+            if (n > 0) { _inflated += n; return n; }
+            if (!_gzipInput.TryTrailerLength(out var isize) || isize != (uint)_inflated)
+                throw new UsageFormatException($"the compressed (gzip) file is truncated or damaged: it ends after {_inflated} uncompressed bytes, which its trailer does not confirm", _sourceName);
+            _gzipInput = null; // checked once
+            return 0;
         }
 
         private int FromHead(byte[] buffer, int offset, int count)
@@ -166,7 +184,8 @@ namespace BillingPowerShell.Engine.Usage
                 {
                     var prefix = new byte[_hlen];
                     Buffer.BlockCopy(b, 0, prefix, 0, _hlen);
-                    _ownedWrapper = new GZipStream(new PrefixedStream(prefix, _stream), CompressionMode.Decompress, leaveOpen: true);
+                    _gzipInput = new TailStream(new PrefixedStream(prefix, _stream));
+                    _ownedWrapper = new GZipStream(_gzipInput, CompressionMode.Decompress, leaveOpen: true);
                     _stream = _ownedWrapper;
                     _hlen = 0;
                     return;
@@ -190,6 +209,39 @@ namespace BillingPowerShell.Engine.Usage
         {
             _ownedWrapper?.Dispose();
             if (!_leaveOpen) _stream.Dispose();
+        }
+    }
+
+    /// <summary>Passes a stream through and remembers its last eight bytes: a gzip file's trailer (CRC32, ISIZE).</summary>
+    internal sealed class TailStream : BillingPowerShell.Engine.Files.ReadOnlyStream
+    {
+        private readonly Stream _inner;
+        private readonly byte[] _tail = new byte[8];
+        private long _total;
+
+        public TailStream(Stream inner) { _inner = inner; }
+
+        public override int Read(byte[] buffer, int offset, int count) => Keep(buffer, offset, _inner.Read(buffer, offset, count));
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Keep(buffer, offset, await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false));
+
+        private int Keep(byte[] buffer, int offset, int n)
+        {
+            for (var i = Math.Max(0, n - 8); i < n; i++)
+                _tail[(int)((_total + i) % 8)] = buffer[offset + i];
+            _total += n;
+            return n;
+        }
+
+        /// <summary>The little-endian ISIZE of the last four bytes read, when at least eight were.</summary>
+        public bool TryTrailerLength(out uint isize)
+        {
+            isize = 0;
+            if (_total < 8) return false;
+            for (var i = 3; i >= 0; i--)
+                isize = (isize << 8) | _tail[(int)((_total - 4 + i) % 8)];
+            return true;
         }
     }
 
