@@ -259,11 +259,7 @@ namespace BillingPowerShell.Engine.Costs
             {
                 var chunks = UsageChunk.Plan(request);
                 _progress.ChunksTotal = chunks.Count;
-                try
-                {
-                    source = await ProbeSourceAsync(request, chunks[0], call, ct).ConfigureAwait(false);
-                }
-                catch (ArmException) { throw; }
+                source = await ProbeSourceAsync(request, chunks[0], call, ct).ConfigureAwait(false);
                 if (source == UsageSource.CostDetails)
                     return await ExportNativeAsync(request, chunks, path, options, call, ct).ConfigureAwait(false);
                 request.Source = UsageSource.UsageDetails;

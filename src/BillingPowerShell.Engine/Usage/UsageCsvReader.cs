@@ -266,13 +266,15 @@ namespace BillingPowerShell.Engine.Usage
                         else consumerOnError?.Invoke((UsageRowError)item);
                     }
                 }
-                producer.Wait();
+                // The producer has completed adding, so this returns at once; it never throws (the producer catches
+                // everything into `failure`, rethrown here unwrapped), unlike Task.Wait's AggregateException.
+                ((IAsyncResult)producer).AsyncWaitHandle.WaitOne();
                 if (failure != null) ExceptionDispatchInfo.Capture(failure).Throw();
             }
             finally
             {
                 cts.Cancel();
-                try { producer.Wait(); } catch (AggregateException) { /* reported through failure */ }
+                ((IAsyncResult)producer).AsyncWaitHandle.WaitOne(); // cancelled: the producer stops at its next batch
                 _errorSink = null;
                 cts.Dispose();
                 queue.Dispose();
