@@ -235,15 +235,9 @@ namespace BillingPowerShell.Engine.Costs
             else
                 query += "&$filter=" + Uri.EscapeDataString($"properties/usageStart ge '{UsageChunk.Day(chunk.Start!.Value)}' and properties/usageEnd le '{UsageChunk.Day(chunk.End!.Value)}'");
             call.Verbose?.Invoke($"Listing usage details for {request.Scope}, {chunk}.");
-            return _client.Arm.ListAsync($"{scope}/providers/Microsoft.Consumption/usageDetails?{query}", item =>
-            {
-                try { return UsageDetailsJson.ToRecord(item); }
-                catch (UsageFormatException ex)
-                {
-                    RowError?.Invoke(new UsageRowError($"{request.Scope.Display} {chunk}", 0, ex.Message));
-                    return null;
-                }
-            }, call, ct);
+            var source = $"{request.Scope.Display} {chunk}";
+            return _client.Arm.ListAsync($"{scope}/providers/Microsoft.Consumption/usageDetails?{query}",
+                (bytes, status) => UsageDetailsJson.ReadPage(bytes, status, bad => RowError?.Invoke(new UsageRowError(source, 0, bad))), call, ct);
         }
 
         // ---------------- export ----------------

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.CompilerServices;
@@ -30,6 +31,14 @@ namespace BillingPowerShell.Engine.Http
         public void Dispose() => Body?.Dispose();
     }
 
+    /// <summary>One page of a list: its items (already mapped, copied out of the page's buffer) and the next link.</summary>
+    public sealed class ArmPage<T>
+    {
+        public ArmPage(List<T> items, string? nextLink) { Items = items; NextLink = nextLink; }
+        public List<T> Items { get; }
+        public string? NextLink { get; }
+    }
+
     /// <summary>
     /// The one way the engine talks to Resource Manager: Azure.Core's pipeline with the caller's TokenCredential, our retry
     /// policy, and a guard that keeps the token on the configured host. Knows paging and long-running operations.
@@ -57,6 +66,7 @@ namespace BillingPowerShell.Engine.Http
                 {
                     new IdentityAndLogPolicy(options.UserAgent),
                     new BearerTokenAuthenticationPolicy(credential, options.Scope),
+                    new PooledBodyPolicy(),
                 },
                 new ResponseClassifier());
         }
@@ -74,45 +84,8 @@ namespace BillingPowerShell.Engine.Http
         /// <summary>Sends one request; non-2xx answers become <see cref="ArmException"/>.</summary>
         public async Task<ArmResponse> SendAsync(RequestMethod method, Uri uri, object? jsonBody, CallContext context, CancellationToken cancellationToken)
         {
-            if (!HostGuardPolicy.IsAllowed(BaseUri, uri))
-                throw new UnsafeRequestException(
-                    $"Refused to send the access token to '{uri.Scheme}://{uri.Authority}': only '{BaseUri.Scheme}://{BaseUri.Authority}' (the connected Resource Manager) over HTTPS is allowed.");
-            using var message = _pipeline.CreateMessage();
-            message.SetProperty(nameof(CallContext), context);
-            message.Request.Method = method;
-            message.Request.Uri.Reset(uri);
-            message.Request.Headers.SetValue("Accept", "application/json");
-            if (jsonBody is not null)
-            {
-                var bytes = jsonBody as byte[] ?? JsonSerializer.SerializeToUtf8Bytes(jsonBody, jsonBody.GetType());
-                message.Request.Content = RequestContent.Create(bytes);
-                message.Request.Headers.SetValue("Content-Type", "application/json");
-            }
-            else if (method == RequestMethod.Post)
-            {
-                message.Request.Headers.SetValue("Content-Length", "0");
-            }
-
-            try
-            {
-                await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 0)
-            {
-                throw new ArmException(0, "TransportFailure", $"Could not reach {BaseUri.Authority}: {Redactor.Redact(ex.Message)}");
-            }
-            catch (AuthenticationFailedException ex)
-            {
-                throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {Redactor.Redact(ex.Message)}");
-            }
-            catch (InvalidOperationException ex) when (ex.Message.IndexOf("Bearer token authentication is not permitted", StringComparison.Ordinal) >= 0)
-            {
-                throw new UnsafeRequestException("Refused to send the access token over a connection that is not HTTPS.");
-            }
-
+            using var message = await SendCoreAsync(method, uri, jsonBody, pooledBody: false, context, cancellationToken).ConfigureAwait(false);
             var response = message.Response;
-            if (response.Status >= 300) // a redirect or 304 is not an answer: never read it as an empty success
-                throw ErrorFrom(response);
             var content = response.Content;
             JsonDocument? body = null;
             if (response.Status != 204 && content is not null && content.ToMemory().Length > 0)
@@ -124,41 +97,129 @@ namespace BillingPowerShell.Engine.Http
             SendAsync(RequestMethod.Get, MakeUri(pathAndQuery), null, context, cancellationToken);
 
         /// <summary>
+        /// GETs one page and hands its body to <paramref name="read"/> while the body is still in its pooled buffer (the
+        /// reader must copy what it keeps). An empty body or 204 reads as an empty span. JSON errors become InvalidResponse.
+        /// </summary>
+        public async Task<T> GetPageAsync<T>(Uri uri, Func<ReadOnlySequence<byte>, int, T> read, CallContext context, CancellationToken cancellationToken)
+        {
+            using var message = await SendCoreAsync(RequestMethod.Get, uri, null, pooledBody: true, context, cancellationToken).ConfigureAwait(false);
+            var response = message.Response;
+            var bytes = response.Status == 204 ? ReadOnlySequence<byte>.Empty : WithoutBom(PooledBodyPolicy.BodyOf(response));
+            try
+            {
+                return read(bytes, response.Status);
+            }
+            catch (JsonException ex)
+            {
+                response.Headers.TryGetValue("x-ms-request-id", out var rid);
+                throw new ArmException(response.Status, "InvalidResponse",
+                    $"The service answered with a body that is not valid JSON ({bytes.Length} bytes; {ex.Message}).", requestId: rid);
+            }
+        }
+
+        /// <summary>Sends and checks the status; the caller disposes the message (and with it a pooled body).</summary>
+        private async Task<HttpMessage> SendCoreAsync(RequestMethod method, Uri uri, object? jsonBody, bool pooledBody, CallContext context, CancellationToken cancellationToken)
+        {
+            if (!HostGuardPolicy.IsAllowed(BaseUri, uri))
+                throw new UnsafeRequestException(
+                    $"Refused to send the access token to '{uri.Scheme}://{uri.Authority}': only '{BaseUri.Scheme}://{BaseUri.Authority}' (the connected Resource Manager) over HTTPS is allowed.");
+            var message = _pipeline.CreateMessage();
+            try
+            {
+                message.SetProperty(nameof(CallContext), context);
+                if (pooledBody) PooledBodyPolicy.Mark(message);
+                message.Request.Method = method;
+                message.Request.Uri.Reset(uri);
+                message.Request.Headers.SetValue("Accept", "application/json");
+                if (jsonBody is not null)
+                {
+                    var bytes = jsonBody as byte[] ?? JsonSerializer.SerializeToUtf8Bytes(jsonBody, jsonBody.GetType());
+                    message.Request.Content = RequestContent.Create(bytes);
+                    message.Request.Headers.SetValue("Content-Type", "application/json");
+                }
+                else if (method == RequestMethod.Post)
+                {
+                    message.Request.Headers.SetValue("Content-Length", "0");
+                }
+
+                try
+                {
+                    await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 0)
+                {
+                    throw new ArmException(0, "TransportFailure", $"Could not reach {BaseUri.Authority}: {Redactor.Redact(ex.Message)}");
+                }
+                catch (AuthenticationFailedException ex)
+                {
+                    throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {Redactor.Redact(ex.Message)}");
+                }
+                catch (InvalidOperationException ex) when (ex.Message.IndexOf("Bearer token authentication is not permitted", StringComparison.Ordinal) >= 0)
+                {
+                    throw new UnsafeRequestException("Refused to send the access token over a connection that is not HTTPS.");
+                }
+
+                if (message.Response.Status >= 300) // a redirect or 304 is not an answer: never read it as an empty success
+                    throw ErrorFrom(message.Response);
+                return message;
+            }
+            catch
+            {
+                message.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
         /// Follows nextLink page after page, yielding mapped items as each page arrives; only the current page is held.
         /// </summary>
-        public async IAsyncEnumerable<T> ListAsync<T>(string pathAndQuery, Func<JsonElement, T?> map, CallContext context,
-            [EnumeratorCancellation] CancellationToken cancellationToken = default, Func<JsonElement, JsonElement?>? selectContainer = null)
-            where T : class
+        public IAsyncEnumerable<T> ListAsync<T>(string pathAndQuery, Func<JsonElement, T?> map, CallContext context,
+            CancellationToken cancellationToken = default)
+            where T : class =>
+            ListAsync(pathAndQuery, (bytes, status) => ReadArmPage(bytes, status, map), context, cancellationToken);
+
+        /// <summary>
+        /// Follows nextLink with a page reader of the caller's (e.g. one that turns bytes straight into records);
+        /// <paramref name="readPage"/> gets the body bytes (in a pooled buffer: copy what you keep) and the status, and returns
+        /// null for an empty answer (204).
+        /// </summary>
+        public async IAsyncEnumerable<T> ListAsync<T>(string pathAndQuery, Func<ReadOnlySequence<byte>, int, ArmPage<T>?> readPage, CallContext context,
+            [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             Uri? next = MakeUri(pathAndQuery);
-            var page = 0;
+            var pageNumber = 0;
             while (next is not null)
             {
                 var current = next;
-                using var response = await SendAsync(RequestMethod.Get, next, null, context, cancellationToken).ConfigureAwait(false);
-                page++;
+                var page = await GetPageAsync(next, readPage, context, cancellationToken).ConfigureAwait(false);
+                pageNumber++;
                 next = null;
-                if (response.Body is null) yield break; // 204: nothing
-                var container = selectContainer?.Invoke(response.Body.RootElement) ?? response.Body.RootElement;
-                var count = 0;
-                if (container.ValueKind == JsonValueKind.Object && container.TryGetProperty("value", out var items) && items.ValueKind == JsonValueKind.Array)
-                {
-                    foreach (var item in items.EnumerateArray())
-                    {
-                        var mapped = map(item);
-                        if (mapped is not null) { count++; yield return mapped; }
-                    }
-                }
-                else if (container.ValueKind != JsonValueKind.Object || !container.TryGetProperty("value", out _))
-                {
-                    throw new ArmException(response.Status, "InvalidResponse", "The service answered a list request without a 'value' array.");
-                }
-                context.Verbose?.Invoke($"Page {page}: {count} item(s).");
-                if (container.TryGetProperty("nextLink", out var link) && link.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(link.GetString()))
-                    next = MakeUri(link.GetString()!);
+                if (page is null) yield break; // 204: nothing
+                context.Verbose?.Invoke($"Page {pageNumber}: {page.Items.Count} item(s).");
+                foreach (var item in page.Items) yield return item;
+                if (!string.IsNullOrEmpty(page.NextLink))
+                    next = MakeUri(page.NextLink!);
                 if (next is not null && next == current)
-                    throw new ArmException(response.Status, "InvalidResponse", $"Page {page} links to itself as the next page; stopping instead of looping.");
+                    throw new ArmException(200, "InvalidResponse", $"Page {pageNumber} links to itself as the next page; stopping instead of looping.");
             }
+        }
+
+        /// <summary>The generic page reader: JSON document, <c>value[]</c> mapped item by item, <c>nextLink</c>.</summary>
+        private static ArmPage<T>? ReadArmPage<T>(ReadOnlySequence<byte> bytes, int status, Func<JsonElement, T?> map) where T : class
+        {
+            if (bytes.IsEmpty) return null;
+            using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("value", out var items))
+                throw new ArmException(status, "InvalidResponse", "The service answered a list request without a 'value' array.");
+            var list = new List<T>();
+            if (items.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in items.EnumerateArray())
+                    if (map(item) is T mapped) list.Add(mapped);
+            }
+            string? nextLink = root.TryGetProperty("nextLink", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : null;
+            return new ArmPage<T>(list, nextLink);
         }
 
         /// <summary>
@@ -288,6 +349,14 @@ namespace BillingPowerShell.Engine.Http
             }
             message ??= string.IsNullOrEmpty(response.ReasonPhrase) ? $"HTTP {response.Status}" : response.ReasonPhrase;
             return new ArmException(response.Status, code, Redactor.Redact(message), target, requestId, correlationId);
+        }
+
+        private static ReadOnlySequence<byte> WithoutBom(ReadOnlySequence<byte> bytes)
+        {
+            if (bytes.Length < 3) return bytes;
+            Span<byte> head = stackalloc byte[3];
+            bytes.Slice(0, 3).CopyTo(head);
+            return head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? bytes.Slice(3) : bytes;
         }
 
         /// <summary>JSON may legally start with a UTF-8 byte order mark, which JsonDocument.Parse(bytes) rejects.</summary>

@@ -121,6 +121,22 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         public int ColumnCount => Names.Length;
+
+        private byte[][]? _utf8Names;
+        /// <summary>The names as UTF-8, for readers that match a row's names without making strings.</summary>
+        public byte[][] Utf8Names
+        {
+            get
+            {
+                if (_utf8Names is null)
+                {
+                    var utf8 = new byte[Names.Length][];
+                    for (var i = 0; i < utf8.Length; i++) utf8[i] = System.Text.Encoding.UTF8.GetBytes(Names[i]);
+                    _utf8Names = utf8;
+                }
+                return _utf8Names;
+            }
+        }
         public int Col(UsageField f) => FieldColumn[(int)f];
     }
 }
