@@ -29,7 +29,8 @@ $inv = [Globalization.CultureInfo]::InvariantCulture
 function Measure-InPwsh {
     <#
     Runs $Script in a fresh pwsh with the module imported and connected to $Emu; the script's last output is the
-    measured result (hashtable). Returns it with Seconds and PeakMB (the child's VmHWM) added.
+    measured result (hashtable). Returns it with Seconds, PeakMB (the child's VmHWM) and StartMB (its VmRSS just before
+    the script: pwsh with the module imported and connected) added.
     #>
     param($Emu, [string] $Script)
     $child = @"
@@ -37,11 +38,12 @@ function Measure-InPwsh {
 `$ProgressPreference = 'SilentlyContinue'
 Import-Module '$module'
 `$null = Connect-BillingAccount -ResourceManagerUrl '$($Emu.ArmUrl)' -AccessToken (ConvertTo-SecureString `$env:BENCH_TOKEN -AsPlainText -Force)
+`$rss0 = (Get-Content /proc/`$PID/status | Where-Object { `$_ -like 'VmRSS:*' }) -replace '[^0-9]', ''
 `$sw = [Diagnostics.Stopwatch]::StartNew()
 `$r = & { $Script }
 `$sw.Stop()
 `$hwm = (Get-Content /proc/`$PID/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]', ''
-`$out = @{ Seconds = `$sw.Elapsed.TotalSeconds; PeakMB = [math]::Round([double]`$hwm / 1024, 1) }
+`$out = @{ Seconds = `$sw.Elapsed.TotalSeconds; PeakMB = [math]::Round([double]`$hwm / 1024, 1); StartMB = [math]::Round([double]`$rss0 / 1024, 1) }
 if (`$r -is [hashtable]) { foreach (`$k in `$r.Keys) { `$out[`$k] = `$r[`$k] } }
 'BENCH ' + (`$out | ConvertTo-Json -Compress)
 "@
@@ -65,9 +67,11 @@ function Start-BenchEmulator([string[]] $Extra, [string] $Size = 'small', [doubl
     Start-BillingEmulator -Size $Size -TimeScale $TimeScale -CertDirectory $certDir -ExtraArgument (@('--no-stdin-watch') + $Extra)
 }
 
-function Add-Result([string] $Job, [string] $Variant, [double] $Seconds, [string] $Figure, [string] $Ratio, [double] $PeakMB) {
+function Add-Result([string] $Job, [string] $Variant, [double] $Seconds, [string] $Figure, [string] $Ratio, [double] $PeakMB, [double] $StartMB = -1) {
+    # Job MB: the peak above the process's own footprint before the job started (-1: not measured).
     $results.Add([pscustomobject]@{
         Job = $Job; Variant = $Variant; 'Wall (s)' = [math]::Round($Seconds, 2); Figure = $Figure; Ratio = $Ratio; 'Peak WS (MB)' = $PeakMB
+        'Job MB' = if ($StartMB -ge 0) { [math]::Round($PeakMB - $StartMB, 1) } else { '' }
     })
     Write-Host ("{0,-10} {1,-45} {2,8:N2} s  {3}  {4}" -f $Job, $Variant, $Seconds, $Figure, $Ratio)
 }
@@ -196,9 +200,9 @@ if ('Peer' -in $Only) {
 }
 
 $table = $results | ForEach-Object {
-    "| {0} | {1} | {2:N2} | {3} | {4} | {5} |" -f $_.Job, $_.Variant, $_.'Wall (s)', $_.Figure, $_.Ratio, $_.'Peak WS (MB)'
+    "| {0} | {1} | {2:N2} | {3} | {4} | {5} | {6} |" -f $_.Job, $_.Variant, $_.'Wall (s)', $_.Figure, $_.Ratio, $_.'Peak WS (MB)', $_.'Job MB'
 }
-$md = @("| Job | Variant | Wall (s) | Figure | Ratio | Peak WS (MB) |", "|---|---|---|---|---|---|") + $table
+$md = @("| Job | Variant | Wall (s) | Figure | Ratio | Peak WS (MB) | Job MB |", "|---|---|---|---|---|---|---|") + $table
 $md -join "`n" | Set-Content -LiteralPath (Join-Path $root 'out/bench.md')
 Write-Host ''
 $md | Write-Host

@@ -11,7 +11,8 @@ and treats "0" as absent (2 s default), see docs/contracts/EMULATOR_GAPS.md §2.
 Wall times: ours from after Import-Module/Connect-BillingAccount to the end of the pipeline (Measure-InPwsh), the
 SDK's from its first SDK call to the end of the job (peer.js wallMs, after Node start-up and module loading).
 Peak memory: ours the child pwsh's VmHWM (whole process: PowerShell itself + module), the SDK's
-process.resourceUsage().maxRSS (whole node process).
+process.resourceUsage().maxRSS (whole node process). Job memory: that peak minus the same process's resident size just
+before the job (pwsh with the module imported and connected; node with the SDKs loaded), i.e. what the job itself adds.
 #>
 
 $peerDir = Join-Path $root 'tests/PeerSdk'
@@ -35,6 +36,12 @@ function Invoke-PeerJob($Emu, [string] $Job, [string[]] $Arguments) {
     $r = "$line" | ConvertFrom-Json
     if (-not $r.ok) { Write-Warning "peer.js $Job reported errors: $($r.errors | ConvertTo-Json -Depth 4 -Compress)" }
     $r
+}
+
+function Compare-Peer([double] $SdkSeconds, [double] $SdkPeakMB, [double] $SdkStartMB, $Ours) {
+    # Time ratio (SDK / ours: above 1 means we are faster), whole-process peak ratio and job-memory ratio (ours / SDK).
+    "{0:N2}x faster; peak {1:N2}x, job memory {2:N2}x" -f ($SdkSeconds / $Ours.Seconds), ($Ours.PeakMB / $SdkPeakMB),
+        (($Ours.PeakMB - $Ours.StartMB) / [math]::Max(0.1, $SdkPeakMB - $SdkStartMB))
 }
 
 function Set-PeerLatency($Emu, [int] $Milliseconds) {
@@ -75,9 +82,9 @@ try {
 @{ Files = @(`$f).Count }
 "@
         $sdk = Invoke-PeerJob $emu invoices @('--agreement', 'MicrosoftOnlineServicesProgram', '--from', $from, '--to', $to, '--out', (Join-Path $work "peer-sdk-inv-$latency"))
-        $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1)
-        Add-Result 'Peer' "invoices, PAYG year, SDK, $lat" $sdkS "$($sdk.data.downloaded) PDFs" '1.00x' $sdkMB
-        Add-Result 'Peer' "invoices, PAYG year, ours, $lat" $ours.Seconds "$($ours.Files) PDFs" ("{0:N2}x faster, {1:N2}x memory" -f ($sdkS / $ours.Seconds), ($ours.PeakMB / $sdkMB)) $ours.PeakMB
+        $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1); $sdkStartMB = [math]::Round($sdk.startRssBytes / 1MB, 1)
+        Add-Result 'Peer' "invoices, PAYG year, SDK, $lat" $sdkS "$($sdk.data.downloaded) PDFs" '1.00x' $sdkMB $sdkStartMB
+        Add-Result 'Peer' "invoices, PAYG year, ours, $lat" $ours.Seconds "$($ours.Files) PDFs" (Compare-Peer $sdkS $sdkMB $sdkStartMB $ours) $ours.PeakMB $ours.StartMB
 
         # 2. Usage details of a pay-as-you-go subscription for last month, every page.
         $ours = Measure-InPwsh $emu @"
@@ -85,9 +92,9 @@ try {
 @{ Rows = `$s.Count }
 "@
         $sdk = Invoke-PeerJob $emu usage @('--subscription', $paygSub, '--month', $pmMonth)
-        $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1)
-        Add-Result 'Peer' "usage details, PAYG month, SDK, $lat" $sdkS "$($sdk.data.count) records" '1.00x' $sdkMB
-        Add-Result 'Peer' "usage details, PAYG month, ours, $lat" $ours.Seconds "$($ours.Rows) records" ("{0:N2}x faster, {1:N2}x memory" -f ($sdkS / $ours.Seconds), ($ours.PeakMB / $sdkMB)) $ours.PeakMB
+        $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1); $sdkStartMB = [math]::Round($sdk.startRssBytes / 1MB, 1)
+        Add-Result 'Peer' "usage details, PAYG month, SDK, $lat" $sdkS "$($sdk.data.count) records" '1.00x' $sdkMB $sdkStartMB
+        Add-Result 'Peer' "usage details, PAYG month, ours, $lat" $ours.Seconds "$($ours.Rows) records" (Compare-Peer $sdkS $sdkMB $sdkStartMB $ours) $ours.PeakMB $ours.StartMB
 
         # 3. One cost details report (EA billing account, last month): generate, poll, download and parse its CSV.
         $csv = Join-Path $work "peer-ours-cost-$latency.csv"
@@ -96,9 +103,9 @@ try {
 @{ Rows = `$f.RowCount }
 "@
         $sdk = Invoke-PeerJob $emu costreport @('--scope', "providers/Microsoft.Billing/billingAccounts/$eaName", '--month', $pmMonth, '--out', (Join-Path $work "peer-sdk-cost-$latency"))
-        $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1)
-        Add-Result 'Peer' "cost details report, EA month, SDK, $lat" $sdkS "$($sdk.data.rows) rows" '1.00x' $sdkMB
-        Add-Result 'Peer' "cost details report, EA month, ours, $lat" $ours.Seconds "$($ours.Rows) rows" ("{0:N2}x faster, {1:N2}x memory" -f ($sdkS / $ours.Seconds), ($ours.PeakMB / $sdkMB)) $ours.PeakMB
+        $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1); $sdkStartMB = [math]::Round($sdk.startRssBytes / 1MB, 1)
+        Add-Result 'Peer' "cost details report, EA month, SDK, $lat" $sdkS "$($sdk.data.rows) rows" '1.00x' $sdkMB $sdkStartMB
+        Add-Result 'Peer' "cost details report, EA month, ours, $lat" $ours.Seconds "$($ours.Rows) rows" (Compare-Peer $sdkS $sdkMB $sdkStartMB $ours) $ours.PeakMB $ours.StartMB
     }
     Write-Host ("Peer notes: emulator --seed 42 --size small --time-scale $peerScale (download 2 s, report 12 s, whole-second Retry-After, " +
         "see EMULATOR_GAPS.md 2.2) --usage-rows-per-day $peerRowsPerDay; SDK = tests/PeerSdk (sequential, default settings); " +

@@ -427,6 +427,7 @@ async function main() {
   if (!token) { process.stderr.write("no token (--token or PEER_TOKEN)\n"); process.exit(2); }
 
   const ctx = { credential: staticTokenCredential(token), errors: [] };
+  const startRssBytes = process.memoryUsage().rss; // Node with the SDKs loaded, before the job
   const t0 = process.hrtime.bigint();
   let data = null, fatal = null;
   try {
@@ -442,6 +443,7 @@ async function main() {
     ...(DIAG_ALIAS ? { diagnosticAlias: ALIAS } : {}),
     wallMs: Math.round(wallMs * 10) / 10,
     peakRssBytes: maxRssKb * 1024,
+    startRssBytes,
     node: process.version,
     sdk: {
       "@azure/arm-billing": require("@azure/arm-billing/package.json").version,
