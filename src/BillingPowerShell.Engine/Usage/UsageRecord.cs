@@ -14,9 +14,8 @@ namespace BillingPowerShell
     public sealed class UsageRecord
     {
         private readonly UsageColumnLayout _layout;
-        private readonly byte[]? _line;     // CSV: the whole row as read (UTF-8)
-        private readonly int[]? _offsets;   // CSV: start of field i; field i ends at _offsets[i+1]-1
-        private readonly string?[]? _values; // JSON/other: values by column
+        private readonly byte[] _line;      // the whole row (UTF-8): as read from CSV, or laid out the same way from JSON
+        private readonly int[] _offsets;    // start of field i; field i ends at _offsets[i+1]-1
         private ulong _loaded;               // bit per UsageField: cached
         private DateTime _date;
         private decimal? _quantity, _effectivePrice, _unitPrice, _cost;
@@ -29,12 +28,6 @@ namespace BillingPowerShell
             _layout = layout;
             _line = line;
             _offsets = offsets;
-        }
-
-        internal UsageRecord(UsageColumnLayout layout, string?[] values)
-        {
-            _layout = layout;
-            _values = values;
         }
 
         internal UsageColumnLayout Layout => _layout;
@@ -144,12 +137,12 @@ namespace BillingPowerShell
             int c = _layout.Col(f);
             present = false;
             if (c < 0) return true;
-            if (_values == null)
+            if (c + 1 < _offsets.Length)
             {
-                int s = _offsets![c], e = _offsets[c + 1] - 1;
+                int s = _offsets[c], e = _offsets[c + 1] - 1;
                 if (s == e) return true;
                 present = true;
-                if (_line![s] != (byte)'"')
+                if (_line[s] != (byte)'"')
                 {
                     if (!UsageValueParser.TryParseDecimal(new ReadOnlySpan<byte>(_line, s, e - s), out var d)) return false;
                     value = d;
@@ -169,7 +162,7 @@ namespace BillingPowerShell
             raw = null;
             bool ok;
             int c = _layout.Col(UsageField.Date);
-            if (_values == null && c >= 0 && _offsets![c] < _offsets[c + 1] - 1 && _line![_offsets[c]] != (byte)'"')
+            if (c >= 0 && c + 1 < _offsets.Length && _offsets[c] < _offsets[c + 1] - 1 && _line[_offsets[c]] != (byte)'"')
             {
                 // Unquoted: parse in place, no substring (this runs for every row).
                 ok = UsageValueParser.TryParseDate(new ReadOnlySpan<byte>(_line, _offsets[c], _offsets[c + 1] - 1 - _offsets[c]), out date);
@@ -245,13 +238,13 @@ namespace BillingPowerShell
         {
             line = Array.Empty<byte>();
             start = length = 0;
-            if (_values != null || f == UsageField.SubscriptionId) return false;
+            if (f == UsageField.SubscriptionId) return false;
             if (_text != null && _text[(int)f] != null) return false; // already materialised: use it
             int c = _layout.Col(f);
             if (c < 0) return false;
-            int s = _offsets![c], e = _offsets[c + 1] - 1;
-            if (s < e && (_line![s] == (byte)'"' || (_layout.UnescapeFormulas && _line[s] == (byte)'\''))) return false;
-            line = _line!;
+            int s = _offsets[c], e = _offsets[c + 1] - 1;
+            if (s < e && (_line[s] == (byte)'"' || (_layout.UnescapeFormulas && _line[s] == (byte)'\''))) return false;
+            line = _line;
             start = s;
             length = e - s;
             return true;
@@ -266,11 +259,10 @@ namespace BillingPowerShell
         /// <summary>The unquoted text of a column (null if the row has no such column).</summary>
         internal string? RawColumn(int c)
         {
-            if (_values != null) return c < _values.Length ? _values[c] : null;
-            if (c + 1 >= _offsets!.Length) return null;
+            if (c + 1 >= _offsets.Length) return null;
             int s = _offsets[c], e = _offsets[c + 1] - 1;
             if (s >= e) return string.Empty;
-            var line = _line!;
+            var line = _line;
             if (line[s] != (byte)'"') return Encoding.UTF8.GetString(line, s, e - s);
             // Quoted: the reader validated the closing quote, so the content is s+1 .. e-2 with "" for ".
             int cs = s + 1, ce = e - 1;
