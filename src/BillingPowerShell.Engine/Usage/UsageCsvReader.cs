@@ -29,6 +29,13 @@ namespace BillingPowerShell.Engine.Usage
         /// <summary>Name used in errors (the path when opened from a path).</summary>
         public string? SourceName { get; set; }
 
+        /// <summary>
+        /// Each record's row is overwritten by the next read (one row buffer for the whole file): for a reader whose
+        /// records are looked at once and dropped, like the Native export's summary, which would otherwise allocate
+        /// every row of the file again.
+        /// </summary>
+        internal bool ReuseRows { get; set; }
+
         internal UsageCsvReaderOptions Clone() => (UsageCsvReaderOptions)MemberwiseClone();
     }
 
@@ -54,6 +61,8 @@ namespace BillingPowerShell.Engine.Usage
         private int _pos, _len;
         private bool _eof;
         private int[] _scratch = new int[128];
+        private int[]? _reusedOffsets;   // ReuseRows
+        private byte[]? _reusedLine;
         private long _line = 1;
         private State _state = State.Header;
         private UsageColumnLayout? _layout;
@@ -461,9 +470,19 @@ namespace BillingPowerShell.Engine.Usage
                         Report(rowLine, "invalid byte sequence for the file's encoding (UTF-8 expected)");
                         return Step.Continue;
                     }
-                    var offsets = new int[fields + 1];
+                    int[] offsets;
+                    byte[] line;
+                    if (_opt.ReuseRows)
+                    {
+                        offsets = _reusedOffsets is { } o && o.Length == fields + 1 ? o : (_reusedOffsets = new int[fields + 1]);
+                        line = _reusedLine is { } l && l.Length >= len ? l : (_reusedLine = new byte[Math.Max(len, 2 * (_reusedLine?.Length ?? 512))]);
+                    }
+                    else
+                    {
+                        offsets = new int[fields + 1];
+                        line = new byte[len];
+                    }
                     Array.Copy(_scratch, offsets, fields + 1);
-                    var line = new byte[len];
                     Buffer.BlockCopy(_buf, rowStart, line, 0, len);
                     var rec = new UsageRecord(layout, line, offsets);
                     if (!Validate(rec, rowLine)) return Step.Continue;

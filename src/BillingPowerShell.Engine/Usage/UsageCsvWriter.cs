@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
@@ -51,6 +52,22 @@ namespace BillingPowerShell.Engine.Usage
         public int ChunkCount { get; internal set; }
         public long Bytes { get; internal set; }
 
+        // The currency repeats row after row: read as bytes, a string only when it changes.
+        private byte[] _currencyBytes = Array.Empty<byte>();
+        private string? _currency;
+
+        private string CurrencyOf(UsageRecord r)
+        {
+            if (!r.TryGetRawSpan(UsageField.Currency, out var line, out int start, out int length)) return r.Currency;
+            var raw = new ReadOnlySpan<byte>(line, start, length);
+            if (_currency is null || !raw.SequenceEqual(_currencyBytes))
+            {
+                _currencyBytes = raw.ToArray();
+                _currency = r.Currency;
+            }
+            return _currency;
+        }
+
         internal void Add(UsageRecord r)
         {
             RowCount++;
@@ -60,7 +77,7 @@ namespace BillingPowerShell.Engine.Usage
             var c = r.Cost;
             if (c.HasValue)
             {
-                var cur = r.Currency;
+                var cur = CurrencyOf(r);
                 CostByCurrency.TryGetValue(cur, out var t);
                 CostByCurrency[cur] = t + c.Value;
             }
@@ -421,10 +438,12 @@ namespace BillingPowerShell.Engine.Usage
                 ValidateAllNumbers = ro.ValidateAllNumbers,
                 SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo,
                 OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); },
+                ReuseRows = true, // each row is added to the summary and dropped
             };
             // The summary parse runs on another thread, fed block by block, so that it overlaps the copy instead of
             // adding to it (bounded queue: constant memory, and the copy waits if parsing falls behind).
-            using var queue = new BlockingCollection<byte[]>(32);
+            // The blocks are rented and given back by the parse once read: a report is copied without garbage per block.
+            using var queue = new BlockingCollection<ArraySegment<byte>>(32);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var layout = _nativeLayout!;
             var delim = _nativeDelim;
@@ -447,15 +466,17 @@ namespace BillingPowerShell.Engine.Usage
                 if (leftover.Length > 0)
                 {
                     await WriteOut(leftover, 0, leftover.Length, linked.Token).ConfigureAwait(false);
-                    queue.Add(leftover, linked.Token);
+                    var first = ArrayPool<byte>.Shared.Rent(leftover.Length);
+                    Buffer.BlockCopy(leftover, 0, first, 0, leftover.Length);
+                    queue.Add(new ArraySegment<byte>(first, 0, leftover.Length), linked.Token);
                 }
                 int n;
                 while ((n = await chunk.ReadAsync(buf, 0, buf.Length, linked.Token).ConfigureAwait(false)) > 0)
                 {
                     await WriteOut(buf, 0, n, linked.Token).ConfigureAwait(false);
-                    var copy = new byte[n];
+                    var copy = ArrayPool<byte>.Shared.Rent(n);
                     Buffer.BlockCopy(buf, 0, copy, 0, n);
-                    queue.Add(copy, linked.Token);
+                    queue.Add(new ArraySegment<byte>(copy, 0, n), linked.Token);
                 }
                 queue.CompleteAdding();
             }
@@ -475,25 +496,32 @@ namespace BillingPowerShell.Engine.Usage
         /// <summary>Reads the blocks handed over by the copy loop.</summary>
         private sealed class QueueStream : BillingPowerShell.Engine.Files.ReadOnlyStream
         {
-            private readonly BlockingCollection<byte[]> _q;
+            private readonly BlockingCollection<ArraySegment<byte>> _q;
             private readonly CancellationToken _ct;
-            private byte[]? _cur;
+            private ArraySegment<byte> _cur;
             private int _off;
-            public QueueStream(BlockingCollection<byte[]> q, CancellationToken ct) { _q = q; _ct = ct; }
+            public QueueStream(BlockingCollection<ArraySegment<byte>> q, CancellationToken ct) { _q = q; _ct = ct; }
 
             public override int Read(byte[] buffer, int offset, int count)
             {
-                while (_cur == null || _off == _cur.Length)
+                while (_cur.Array == null || _off == _cur.Count)
                 {
+                    GiveBack();
                     if (!_q.TryTake(out _cur, Timeout.Infinite, _ct)) return 0;
                     _off = 0;
                 }
-                int n = Math.Min(count, _cur.Length - _off);
-                Buffer.BlockCopy(_cur, _off, buffer, offset, n);
+                int n = Math.Min(count, _cur.Count - _off);
+                Buffer.BlockCopy(_cur.Array, _cur.Offset + _off, buffer, offset, n);
                 _off += n;
                 return n;
             }
 
+            // Every block was rented by the copy loop; it goes back to the pool once read.
+            private void GiveBack()
+            {
+                if (_cur.Array is { } rented) ArrayPool<byte>.Shared.Return(rented);
+                _cur = default;
+            }
         }
 
         private async Task WriteOut(byte[] b, int off, int n, CancellationToken ct)

@@ -139,6 +139,56 @@ namespace BillingPowerShell.Engine.Tests.Usage
         }
 
         [Fact]
+        public async Task NativeSummaryTotalsEachCurrencyWhenTheCurrencyChangesFromRowToRow()
+        {
+            // The summary reads rows into one reused buffer and keeps the last currency as bytes: both must follow
+            // every change (quoted values, a currency that comes back, rows longer than the ones before).
+            var rows = new StringBuilder("Date,CostInBillingCurrency,BillingCurrencyCode,MeterName,SubscriptionId,Tags,AccountOwnerId\r\n");
+            decimal eur = 0, usd = 0, gbp = 0;
+            for (var i = 0; i < 300; i++)
+            {
+                var cur = (i % 7) switch { 0 or 1 or 2 => "EUR", 3 => "\"USD\"", 4 or 5 => "USD", _ => "GBP" };
+                var cost = i + 0.25m;
+                if (cur.Contains("USD")) usd += cost; else if (cur == "EUR") eur += cost; else gbp += cost;
+                rows.Append($"2024-01-{i % 28 + 1:00},{cost.ToString(System.Globalization.CultureInfo.InvariantCulture)},{cur},\"Meter {new string('m', i % 50)}, {i}\",S{i},,o\r\n");
+            }
+            var path = Path.Combine(_dir, "currencies.csv");
+            UsageExportSummary s;
+            using (var w = UsageCsvWriter.Create(path, UsageCsvSchema.Native))
+            {
+                await w.WriteNativeChunkAsync(new UsageCsvReaderTests.TrickleStream(Bytes(rows.ToString()), 333));
+                s = w.Complete();
+            }
+            Assert.Equal(300, s.RowCount);
+            Assert.Equal(eur, s.CostByCurrency["EUR"]);
+            Assert.Equal(usd, s.CostByCurrency["USD"]);
+            Assert.Equal(gbp, s.CostByCurrency["GBP"]);
+            Assert.Equal(3, s.CostByCurrency.Count);
+            Assert.Equal(new DateTime(2024, 1, 1), s.StartDate);
+            Assert.Equal(new DateTime(2024, 1, 28), s.EndDate);
+        }
+
+        [Fact]
+        public void ReaderWithReusedRowsReadsEveryRowIntoOneBuffer()
+        {
+            var text = "Date,CostInBillingCurrency,BillingCurrencyCode,MeterName,SubscriptionId,Tags,AccountOwnerId\r\n" +
+                "2024-01-02,1.5,EUR,M1,S1,,o\r\n2024-01-03,2.25,USD,\"M, \"\"two\"\"\",S2,,o\r\n2024-01-04,3,EUR,M3 with a much longer name than before,S3,,o\r\n";
+            var expected = ReadAll(Bytes(text)).Select(r => (r.Date, r.Cost, r.Currency, r.MeterName)).ToList();
+            using var reader = new UsageCsvReader(new MemoryStream(Bytes(text)), new UsageCsvReaderOptions { ReuseRows = true });
+            var seen = new List<(DateTime, decimal?, string, string)>();
+            var lines = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
+            UsageRecord? r;
+            while ((r = reader.Read()) != null)
+            {
+                Assert.True(r.TryGetRawSpan(UsageField.Currency, out var line, out _, out _)); // before Currency is materialised
+                lines.Add(line);
+                seen.Add((r.Date, r.Cost, r.Currency, r.MeterName));
+            }
+            Assert.Equal(expected, seen);
+            Assert.True(lines.Count <= 2, $"{lines.Count} row buffers for 3 rows"); // grown once for the long row at most
+        }
+
+        [Fact]
         public async Task NativeCopiesBadRowsAsDeliveredAndReportsThem()
         {
             var text = EaFile(0, 5) + "not,a,row\r\n" + EaFile(5, 5, header: false);
