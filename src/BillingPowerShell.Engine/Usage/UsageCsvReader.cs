@@ -30,9 +30,9 @@ namespace BillingPowerShell.Engine.Usage
         public string? SourceName { get; set; }
 
         /// <summary>
-        /// Each record's row is overwritten by the next read (one row buffer for the whole file): for a reader whose
-        /// records are looked at once and dropped, like the Native export's summary, which would otherwise allocate
-        /// every row of the file again.
+        /// Each read returns the same record, overwritten with the next row (one record and one row buffer for the
+        /// whole file): for a reader whose records are looked at once and dropped, like the Native export's summary,
+        /// which would otherwise allocate every row of the file again.
         /// </summary>
         internal bool ReuseRows { get; set; }
 
@@ -63,6 +63,7 @@ namespace BillingPowerShell.Engine.Usage
         private int[] _scratch = new int[128];
         private int[]? _reusedOffsets;   // ReuseRows
         private byte[]? _reusedLine;
+        private UsageRecord? _reusedRecord;
         private long _line = 1;
         private State _state = State.Header;
         private UsageColumnLayout? _layout;
@@ -484,7 +485,10 @@ namespace BillingPowerShell.Engine.Usage
                     }
                     Array.Copy(_scratch, offsets, fields + 1);
                     Buffer.BlockCopy(_buf, rowStart, line, 0, len);
-                    var rec = new UsageRecord(layout, line, offsets);
+                    UsageRecord rec;
+                    if (_opt.ReuseRows && _reusedRecord is { } reused) { reused.Reuse(layout, line, offsets); rec = reused; }
+                    else rec = new UsageRecord(layout, line, offsets);
+                    if (_opt.ReuseRows) _reusedRecord = rec;
                     if (!Validate(rec, rowLine)) return Step.Continue;
                     RowCount++;
                     record = rec;

@@ -13,9 +13,9 @@ namespace BillingPowerShell
     /// </summary>
     public sealed class UsageRecord
     {
-        private readonly UsageColumnLayout _layout;
-        private readonly byte[] _line;      // the whole row (UTF-8): as read from CSV, or laid out the same way from JSON
-        private readonly int[] _offsets;    // start of field i; field i ends at _offsets[i+1]-1
+        private UsageColumnLayout _layout;
+        private byte[] _line;               // the whole row (UTF-8): as read from CSV, or laid out the same way from JSON
+        private int[] _offsets;             // start of field i; field i ends at _offsets[i+1]-1
         private ulong _loaded;               // bit per UsageField: cached
         private DateTime _date;
         private decimal? _quantity, _effectivePrice, _unitPrice, _cost;
@@ -28,6 +28,23 @@ namespace BillingPowerShell
             _layout = layout;
             _line = line;
             _offsets = offsets;
+        }
+
+        /// <summary>
+        /// Makes this record the next row (everything cached is forgotten). Only for readers whose records are looked
+        /// at once and dropped (<see cref="UsageCsvReaderOptions.ReuseRows"/>); a record handed to a caller never changes.
+        /// </summary>
+        internal void Reuse(UsageColumnLayout layout, byte[] line, int[] offsets)
+        {
+            _layout = layout;
+            _line = line;
+            _offsets = offsets;
+            _loaded = 0;
+            _date = default;
+            _quantity = _effectivePrice = _unitPrice = _cost = null;
+            _text = null;
+            _tags = null;
+            _sourceColumns = null;
         }
 
         internal UsageColumnLayout Layout => _layout;

@@ -177,15 +177,18 @@ namespace BillingPowerShell.Engine.Tests.Usage
             using var reader = new UsageCsvReader(new MemoryStream(Bytes(text)), new UsageCsvReaderOptions { ReuseRows = true });
             var seen = new List<(DateTime, decimal?, string, string)>();
             var lines = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
+            var records = new HashSet<UsageRecord>(ReferenceEqualityComparer.Instance);
             UsageRecord? r;
             while ((r = reader.Read()) != null)
             {
+                records.Add(r);
                 Assert.True(r.TryGetRawSpan(UsageField.Currency, out var line, out _, out _)); // before Currency is materialised
                 lines.Add(line);
                 seen.Add((r.Date, r.Cost, r.Currency, r.MeterName));
             }
             Assert.Equal(expected, seen);
             Assert.True(lines.Count <= 2, $"{lines.Count} row buffers for 3 rows"); // grown once for the long row at most
+            Assert.Single(records);
         }
 
         [Fact]
