@@ -87,14 +87,20 @@ try {
         Add-Result 'Peer' "invoices, PAYG year, ours, $lat" $ours.Seconds "$($ours.Files) PDFs" (Compare-Peer $sdkS $sdkMB $sdkStartMB $ours) $ours.PeakMB $ours.StartMB
 
         # 2. Usage details of a pay-as-you-go subscription for last month, every page.
-        $ours = Measure-InPwsh $emu @"
+        $usageScript = @"
 `$s = Get-DailyUsage -SubscriptionId '$paygSub' -StartDate '$pmStart' -EndDate '$pmEnd' -Source UsageDetails | Measure-Object Cost -Sum
 @{ Rows = `$s.Count }
 "@
+        $ours = Measure-InPwsh $emu $usageScript
         $sdk = Invoke-PeerJob $emu usage @('--subscription', $paygSub, '--month', $pmMonth)
         $sdkS = $sdk.wallMs / 1000; $sdkMB = [math]::Round($sdk.peakRssBytes / 1MB, 1); $sdkStartMB = [math]::Round($sdk.startRssBytes / 1MB, 1)
         Add-Result 'Peer' "usage details, PAYG month, SDK, $lat" $sdkS "$($sdk.data.count) records" '1.00x' $sdkMB $sdkStartMB
         Add-Result 'Peer' "usage details, PAYG month, ours, $lat" $ours.Seconds "$($ours.Rows) records" (Compare-Peer $sdkS $sdkMB $sdkStartMB $ours) $ours.PeakMB $ours.StartMB
+        # For reference: the same with a 16 MB first-generation GC budget, what .NET picks on a machine with a ~25 MB L3
+        # cache (this one reports 260 MB, so .NET lets ~80 MB of garbage build up before its first collection).
+        $env:DOTNET_GCgen0size = '0x1000000'
+        try { $small = Measure-InPwsh $emu $usageScript } finally { Remove-Item Env:DOTNET_GCgen0size -ErrorAction Ignore }
+        Add-Result 'Peer' "usage details, ours, 16 MB gen0 budget, $lat" $small.Seconds "$($small.Rows) records" (Compare-Peer $sdkS $sdkMB $sdkStartMB $small) $small.PeakMB $small.StartMB
 
         # 3. One cost details report (EA billing account, last month): generate, poll, download and parse its CSV.
         $csv = Join-Path $work "peer-ours-cost-$latency.csv"
