@@ -85,12 +85,14 @@ namespace BillingPowerShell.Engine.Usage
         {
             private byte[] _names = new byte[4096];
             private int _namesLength;
-            private int[] _nameEnds = new int[128];
+            private int[] _nameEnds = new int[129]; // as long as _offsets: both grow together
             private byte[] _row = new byte[8192];
             private int _rowLength;
             private int[] _offsets = new int[129];
             private int _count;
-            private UsageColumnLayout? _last; // items of a page almost always share their columns
+            // Items of a page share a few column sets (tags present or not, a property left out when empty): the sets
+            // seen last are matched on their UTF-8 names before any string is made.
+            private readonly List<UsageColumnLayout> _recent = new List<UsageColumnLayout>(4);
 
             /// <summary>Reads the object the reader is on (StartObject) up to its EndObject.</summary>
             public UsageRecord ReadItem(ref Utf8JsonReader reader, ReadOnlySequence<byte> page)
@@ -180,7 +182,7 @@ namespace BillingPowerShell.Engine.Usage
                 if (_count + 1 >= _offsets.Length)
                 {
                     Array.Resize(ref _offsets, _offsets.Length * 2);
-                    Array.Resize(ref _nameEnds, _nameEnds.Length * 2);
+                    Array.Resize(ref _nameEnds, _offsets.Length);
                 }
                 _nameEnds[_count] = _namesLength;
             }
@@ -259,7 +261,13 @@ namespace BillingPowerShell.Engine.Usage
 
             private UsageColumnLayout LayoutFor(UsageFileFormat format)
             {
-                if (_last is UsageColumnLayout last && last.Format == format && SameNames(last)) return last;
+                for (var i = 0; i < _recent.Count; i++)
+                {
+                    var seen = _recent[i];
+                    if (seen.Format != format || !SameNames(seen)) continue;
+                    if (i > 0) { _recent.RemoveAt(i); _recent.Insert(0, seen); }
+                    return seen;
+                }
                 var names = new string[_count];
                 var start = 0;
                 for (var i = 0; i < _count; i++)
@@ -267,13 +275,18 @@ namespace BillingPowerShell.Engine.Usage
                     names[i] = Encoding.UTF8.GetString(_names, start, _nameEnds[i] - start);
                     start = _nameEnds[i];
                 }
-                var key = ((int)format).ToString(System.Globalization.CultureInfo.InvariantCulture) + "|" + string.Join("|", names);
-                if (!Layouts.TryGetValue(key, out var layout))
+                // Each name with its length in front, so that no two lists of names make the same key.
+                var key = new StringBuilder().Append((int)format);
+                foreach (var n in names) key.Append('|').Append(n.Length).Append(':').Append(n);
+                var keyText = key.ToString();
+                if (!Layouts.TryGetValue(keyText, out var layout))
                 {
                     if (Layouts.Count > 256) Layouts.Clear(); // bounded: property sets are few in practice
-                    layout = Layouts.GetOrAdd(key, _ => new UsageColumnLayout(names, format));
+                    layout = Layouts.GetOrAdd(keyText, _ => new UsageColumnLayout(names, format));
                 }
-                return _last = layout;
+                _recent.Insert(0, layout);
+                if (_recent.Count > 4) _recent.RemoveAt(4);
+                return layout;
             }
 
             private bool SameNames(UsageColumnLayout layout)

@@ -89,6 +89,37 @@ namespace BillingPowerShell.Engine.Tests.Usage
         }
 
         [Fact]
+        public void AnItemWithHundredsOfPropertiesReadsWhole()
+        {
+            var props = string.Join(",", Enumerable.Range(0, 600).Select(i => $@"""p{i}"":""v{i}"""));
+            var nested = string.Join(",", Enumerable.Range(0, 300).Select(i => $@"""n{i}"":{i}"));
+            var page = $@"{{""value"":[{{""kind"":""legacy"",""properties"":{{""date"":""2024-01-01"",""cost"":1,{props},""meterDetails"":{{{nested}}}}}}}]}}";
+            var bytes = Encoding.UTF8.GetBytes(page);
+            var r = Assert.Single(Read(new ReadOnlySequence<byte>(bytes)));
+            Assert.Equal(3 + 600 + 300, r.Layout.ColumnCount); // kind, date, cost and the rest
+            Assert.Equal("v599", r.SourceColumns["p599"]);
+            Assert.Equal("299", r.SourceColumns["meterDetails.n299"]);
+            AssertSame(Reference(bytes), new List<UsageRecord> { r });
+        }
+
+        [Fact]
+        public void AlternatingColumnSetsEachKeepTheirLayoutAndNamesThatLookAlikeStayApart()
+        {
+            var items = Enumerable.Range(0, 20).Select(i => i % 2 == 0
+                ? $@"{{""tags"":{{""a"":""b""}},""properties"":{{""date"":""2024-01-01"",""cost"":{i}}}}}"
+                : $@"{{""properties"":{{""date"":""2024-01-01"",""cost"":{i}}}}}")
+                .Append(@"{""properties"":{""date"":""2024-01-01"",""cost"":1,""a|b"":""x""}}")
+                .Append(@"{""properties"":{""date"":""2024-01-01"",""cost"":2,""a"":""x"",""b"":""y""}}");
+            var records = Read(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{\"value\":[" + string.Join(",", items) + "]}")));
+            Assert.Equal(22, records.Count);
+            Assert.All(records.Take(20).Where((_, i) => i % 2 == 0), r => Assert.Same(records[0].Layout, r.Layout));
+            Assert.All(records.Take(20).Where((_, i) => i % 2 == 1), r => Assert.Same(records[1].Layout, r.Layout));
+            Assert.NotSame(records[20].Layout, records[21].Layout);
+            Assert.Equal("x", records[20].SourceColumns["a|b"]);
+            Assert.Equal("y", records[21].SourceColumns["b"]);
+        }
+
+        [Fact]
         public void BadItemsAreReportedAndSkippedAndNextLinkIsReadWhereverItIs()
         {
             const string page = @"{""nextLink"":""https://management.azure.com/next?$skiptoken=2"",""value"":[
