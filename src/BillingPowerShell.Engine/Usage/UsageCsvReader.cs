@@ -497,6 +497,8 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
+        private static readonly UsageField[] OtherNumbers = { UsageField.Quantity, UsageField.EffectivePrice, UsageField.UnitPrice };
+
         private bool Validate(UsageRecord rec, long line)
         {
             if (!rec.TryGetDate(out _, out var rawDate))
@@ -514,7 +516,7 @@ namespace BillingPowerShell.Engine.Usage
             rec.CacheCost(cost);
             if (_opt.ValidateAllNumbers)
             {
-                foreach (var f in new[] { UsageField.Quantity, UsageField.EffectivePrice, UsageField.UnitPrice })
+                foreach (var f in OtherNumbers)
                 {
                     if (!rec.TryGetDecimal(f, out _, out _))
                     {

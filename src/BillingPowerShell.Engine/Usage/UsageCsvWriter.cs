@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -8,6 +7,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Costs;
 
 namespace BillingPowerShell.Engine.Usage
 {
@@ -431,29 +431,24 @@ namespace BillingPowerShell.Engine.Usage
                 return;
             }
             var ro = _opt.ReaderOptions ?? new UsageCsvReaderOptions();
-            var opts = new UsageCsvReaderOptions
-            {
-                MaxLineLength = ro.MaxLineLength,
-                MaxErrors = ro.MaxErrors,
-                ValidateAllNumbers = ro.ValidateAllNumbers,
-                SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo,
-                OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); },
-                ReuseRows = true, // each row is added to the summary and dropped
-            };
-            // The summary parse runs on another thread, fed block by block, so that it overlaps the copy instead of
-            // adding to it (bounded queue: constant memory, and the copy waits if parsing falls behind).
-            // The blocks are rented and given back by the parse once read: a report is copied without garbage per block.
-            using var queue = new BlockingCollection<ArraySegment<byte>>(32);
+            var opts = ro.Clone();
+            opts.SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo;
+            opts.OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); };
+            opts.ReuseRows = true; // each row is added to the summary and dropped
+            // The summary parse runs beside the copy, fed block by block, so that it overlaps the copy instead of
+            // adding to it (bounded queue: constant memory, and the copy waits if parsing falls behind). The blocks are
+            // rented and given back by the parse once read: a report is copied without garbage per block.
+            var queue = new AsyncBoundedQueue<ArraySegment<byte>>(32);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var layout = _nativeLayout!;
             var delim = _nativeDelim;
-            var summaryTask = Task.Run(() =>
+            var summaryTask = Task.Run(async () =>
             {
                 try
                 {
                     using var reader = new UsageCsvReader(new QueueStream(queue, linked.Token), opts, layout, delim, leaveOpen: false);
                     UsageRecord? r;
-                    while ((r = reader.Read()) != null) _summary.Add(r);
+                    while ((r = await reader.ReadAsync(linked.Token).ConfigureAwait(false)) != null) _summary.Add(r);
                 }
                 catch
                 {
@@ -468,7 +463,7 @@ namespace BillingPowerShell.Engine.Usage
                     await WriteOut(leftover, 0, leftover.Length, linked.Token).ConfigureAwait(false);
                     var first = ArrayPool<byte>.Shared.Rent(leftover.Length);
                     Buffer.BlockCopy(leftover, 0, first, 0, leftover.Length);
-                    queue.Add(new ArraySegment<byte>(first, 0, leftover.Length), linked.Token);
+                    await queue.AddAsync(new ArraySegment<byte>(first, 0, leftover.Length), linked.Token).ConfigureAwait(false);
                 }
                 int n;
                 while ((n = await chunk.ReadAsync(buf, 0, buf.Length, linked.Token).ConfigureAwait(false)) > 0)
@@ -476,13 +471,13 @@ namespace BillingPowerShell.Engine.Usage
                     await WriteOut(buf, 0, n, linked.Token).ConfigureAwait(false);
                     var copy = ArrayPool<byte>.Shared.Rent(n);
                     Buffer.BlockCopy(buf, 0, copy, 0, n);
-                    queue.Add(new ArraySegment<byte>(copy, 0, n), linked.Token);
+                    await queue.AddAsync(new ArraySegment<byte>(copy, 0, n), linked.Token).ConfigureAwait(false);
                 }
-                queue.CompleteAdding();
+                queue.Complete();
             }
-            catch (OperationCanceledException) when (summaryTask.IsFaulted && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (linked.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // the summary parse failed; its exception is rethrown below
+                // Only the summary parse cancels `linked` on its own: it failed, and awaiting it below rethrows why.
             }
             catch
             {
@@ -496,18 +491,20 @@ namespace BillingPowerShell.Engine.Usage
         /// <summary>Reads the blocks handed over by the copy loop.</summary>
         private sealed class QueueStream : BillingPowerShell.Engine.Files.ReadOnlyStream
         {
-            private readonly BlockingCollection<ArraySegment<byte>> _q;
+            private readonly AsyncBoundedQueue<ArraySegment<byte>> _q;
             private readonly CancellationToken _ct;
             private ArraySegment<byte> _cur;
             private int _off;
-            public QueueStream(BlockingCollection<ArraySegment<byte>> q, CancellationToken ct) { _q = q; _ct = ct; }
+            public QueueStream(AsyncBoundedQueue<ArraySegment<byte>> q, CancellationToken ct) { _q = q; _ct = ct; }
 
-            public override int Read(byte[] buffer, int offset, int count)
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
             {
                 while (_cur.Array == null || _off == _cur.Count)
                 {
                     GiveBack();
-                    if (!_q.TryTake(out _cur, Timeout.Infinite, _ct)) return 0;
+                    var (ok, block) = await _q.TakeAsync(_ct).ConfigureAwait(false);
+                    if (!ok) return 0;
+                    _cur = block;
                     _off = 0;
                 }
                 int n = Math.Min(count, _cur.Count - _off);
@@ -515,6 +512,10 @@ namespace BillingPowerShell.Engine.Usage
                 _off += n;
                 return n;
             }
+
+            // The summary reads asynchronously; a synchronous read would have to block on the queue.
+            public override int Read(byte[] buffer, int offset, int count) =>
+                throw new NotSupportedException("The summary stream is read asynchronously.");
 
             // Every block was rented by the copy loop; it goes back to the pool once read.
             private void GiveBack()

@@ -218,6 +218,16 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 await Assert.ThrowsAsync<UsageFormatException>(() => w.WriteNativeChunkAsync(new MemoryStream(Bytes(junk))));
             }
             Assert.False(File.Exists(path + "2"));
+
+            // The same while the copy is still far from done (the parse fails with megabytes still to come): the error
+            // is the parse's, not the cancellation it uses to stop the copy.
+            var bigJunk = Ea2023Header + string.Concat(Enumerable.Repeat("x,y\r\n", 3_000_000));
+            using (var w = UsageCsvWriter.Create(path + "3", UsageCsvSchema.Native,
+                       new UsageCsvWriterOptions { ReaderOptions = new UsageCsvReaderOptions { MaxErrors = 3 } }))
+            {
+                await Assert.ThrowsAsync<UsageFormatException>(() => w.WriteNativeChunkAsync(new MemoryStream(Bytes(bigJunk))));
+            }
+            Assert.False(File.Exists(path + "3"));
         }
 
         [Fact]
