@@ -21,6 +21,8 @@ namespace BillingPowerShell.Engine.Costs
         public const string ConsumptionApi = "2024-08-01";
         public const string CostManagementApi = "2025-03-01";
         private const int QueueCapacity = 2000;
+        /// <summary>Progress is reported after each chunk and every this many records in between.</summary>
+        private const int RowsPerProgress = 5000;
         /// <summary>Day-range length for usage-details chunks: a month pages as four ranges at once (within ThrottleLimit).</summary>
         internal const int UsageDetailsDaysPerChunk = 8;
 
@@ -83,7 +85,7 @@ namespace BillingPowerShell.Engine.Costs
                     {
                         var (ok, record) = await queue.TakeAsync(ct).ConfigureAwait(false);
                         if (!ok) break;
-                        _progress.Rows++;
+                        if (++_progress.Rows % RowsPerProgress == 0) Progress?.Invoke(_progress);
                         yield return record;
                     }
                     queues[i] = null;
@@ -278,25 +280,37 @@ namespace BillingPowerShell.Engine.Costs
             var reports = new Task<CostReport>?[chunks.Count];
             var ahead = Math.Max(1, request.MaxConcurrency);
             var blobsWritten = 0;
-            for (var i = 0; i < chunks.Count; i++)
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            try
             {
-                for (var j = i; j < chunks.Count && j < i + ahead; j++)
+                for (var i = 0; i < chunks.Count; i++)
                 {
-                    var chunk = chunks[j];
-                    reports[j] ??= Task.Run(() => ReportForAsync(request, chunk, call, ct));
+                    for (var j = i; j < chunks.Count && j < i + ahead; j++)
+                    {
+                        var chunk = chunks[j];
+                        reports[j] ??= Task.Run(() => ReportForAsync(request, chunk, call, stop.Token));
+                    }
+                    var report = await reports[i]!.ConfigureAwait(false);
+                    reports[i] = null;
+                    for (var b = 0; b < report.Blobs.Count; b++)
+                    {
+                        using var stream = await OpenBlobAsync(request, chunks[i], report, b, call, ct).ConfigureAwait(false);
+                        await writer.WriteNativeChunkAsync(stream, ct).ConfigureAwait(false);
+                        blobsWritten++;
+                    }
+                    _progress.ChunksDone++;
+                    _progress.Rows = writer.Summary.RowCount;
+                    _progress.Status = $"{chunks[i]} done";
+                    Progress?.Invoke(_progress);
                 }
-                var report = await reports[i]!.ConfigureAwait(false);
-                reports[i] = null;
-                for (var b = 0; b < report.Blobs.Count; b++)
-                {
-                    using var stream = await OpenBlobAsync(request, chunks[i], report, b, call, ct).ConfigureAwait(false);
-                    await writer.WriteNativeChunkAsync(stream, ct).ConfigureAwait(false);
-                    blobsWritten++;
-                }
-                _progress.ChunksDone++;
-                _progress.Rows = writer.Summary.RowCount;
-                _progress.Status = $"{chunks[i]} done";
-                Progress?.Invoke(_progress);
+            }
+            finally
+            {
+                // A failed copy must not leave the reports asked for ahead polling Azure for up to half an hour.
+                stop.Cancel();
+                foreach (var pending in reports)
+                    if (pending is not null)
+                        try { await pending.ConfigureAwait(false); } catch { /* abandoned: the copy's failure is the one reported */ }
             }
             if (blobsWritten == 0)
             {

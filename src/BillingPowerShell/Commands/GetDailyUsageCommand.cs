@@ -14,8 +14,6 @@ namespace BillingPowerShell.Commands
     [OutputType(typeof(UsageRecord))]
     public sealed class GetDailyUsageCommand : UsageRequestCmdlet
     {
-        private const int ProgressEveryRows = 5000;
-
         protected override void ProcessRecord()
         {
             var request = BuildRequest();
@@ -28,15 +26,10 @@ namespace BillingPowerShell.Commands
                     Progress = p => sink.WriteProgress(UsageErrors.ProgressOf("Getting daily usage", request, p)),
                 };
                 long rows = 0;
-                var progress = new UsageProgress { ChunksTotal = UsageChunk.Plan(request).Count };
                 await foreach (var record in service.GetRecordsAsync(request, call, token).WithCancellation(token).ConfigureAwait(false))
                 {
                     sink.WriteObject(record);
-                    if (++rows % ProgressEveryRows == 0)
-                    {
-                        progress.Rows = rows;
-                        sink.WriteProgress(UsageErrors.ProgressOf("Getting daily usage", request, progress));
-                    }
+                    rows++;
                 }
                 sink.WriteVerbose($"{rows:N0} usage record(s) for {request.Scope}.");
                 sink.WriteProgress(new ProgressRecord(2, "Getting daily usage", "Done") { RecordType = ProgressRecordType.Completed });

@@ -109,6 +109,36 @@ namespace BillingPowerShell.Engine.Tests.Costs
         }
 
         [Fact]
+        public async Task FailedNativeExportStopsTheReportsAskedForAhead()
+        {
+            // Three months: the first report is ready at once and its CSV is not a usage file; the two asked for ahead
+            // never finish. Once the export has failed, nobody may keep polling them.
+            var blob = TestArm.BlobHost + "/reports/r.csv?" + TestArm.Sas;
+            var t = new FakeTransport
+            {
+                Handler = r =>
+                    r.Method == "POST" && r.BodyText.Contains("2026-08-01")
+                        ? Reply.With(200, "{\"status\":\"Completed\",\"manifest\":{\"blobCount\":1,\"blobs\":[{\"blobLink\":\"" + blob + "\",\"byteCount\":20}]}}")
+                    : r.Uri.Host == new Uri(TestArm.BlobHost).Host ? Reply.With(200, "not,a,usage,file\r\n1,2,3,4\r\n")
+                    : Reply.With(202, null, ("Location", Poll), ("retry-after-ms", "5")),
+            };
+            var request = new UsageRequest(UsageScope.Billing("8080487", null, null, "EnterpriseAgreement"))
+            {
+                StartDate = new DateTime(2026, 8, 1), EndDate = new DateTime(2026, 10, 31), MaxConcurrency = 3,
+            };
+            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "bps-" + Guid.NewGuid().ToString("n") + ".csv");
+            var export = Service(t).ExportAsync(request, path, BillingPowerShell.Engine.Usage.UsageCsvSchema.Native, new BillingPowerShell.Engine.Usage.UsageCsvWriterOptions(), new CallContext("c"), default);
+            // Bounded: an export that waited for the abandoned reports would wait for their 30-minute timeout.
+            Assert.Same(export, await Task.WhenAny(export, Task.Delay(TimeSpan.FromSeconds(60))));
+            await Assert.ThrowsAsync<BillingPowerShell.Engine.Usage.UsageFormatException>(() => export);
+            Assert.False(System.IO.File.Exists(path));
+            var after = t.Count;
+            await Task.Delay(200);
+            Assert.Equal(after, t.Count);
+            Assert.True(t.Requests.Count(r => r.Method == "POST") >= 2, "the later months were asked for ahead");
+        }
+
+        [Fact]
         public async Task NoDataFoundIsAnEmptyReport()
         {
             var t = new FakeTransport(Reply.With(200, "{\"status\":\"NoDataFound\",\"manifest\":{\"blobCount\":0,\"blobs\":[]}}"));
