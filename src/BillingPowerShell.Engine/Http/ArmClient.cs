@@ -152,7 +152,14 @@ namespace BillingPowerShell.Engine.Http
                 }
                 catch (AuthenticationFailedException ex)
                 {
-                    throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {Redactor.Redact(ex.Message)}");
+                    // DefaultAzureCredential lists every credential it tried, a line each: the first line says what
+                    // happened; the list goes to the Debug stream for whoever is diagnosing.
+                    var text = Redactor.Redact(ex.Message);
+                    var firstLine = text.Split('\n')[0].TrimEnd('\r');
+                    if (firstLine.Length == text.Length)
+                        throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {text}");
+                    context.Log($"Could not get an access token: {text}");
+                    throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {firstLine} (-Debug lists each credential tried)");
                 }
                 catch (InvalidOperationException ex) when (ex.Message.IndexOf("Bearer token authentication is not permitted", StringComparison.Ordinal) >= 0)
                 {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security;
@@ -109,6 +110,28 @@ namespace BillingPowerShell.Engine.Tests.Billing
             Assert.Contains("AADSTS70000", ex.Message);
             Assert.DoesNotContain(FakeCredential.Token, ex.Message);
             Assert.Equal(0, t.Count);
+        }
+
+        private sealed class ChainCredential : TokenCredential
+        {
+            internal const string Text = "DefaultAzureCredential failed to retrieve a token from the included credentials.\n" +
+                "- EnvironmentCredential authentication unavailable.\n- ManagedIdentityCredential: sent Bearer " + FakeCredential.Token;
+            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new AuthenticationFailedException(Text);
+            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new AuthenticationFailedException(Text);
+        }
+
+        [Fact]
+        public async Task CredentialChainFailureSaysTheFirstLineAndListsTheRestOnDebug()
+        {
+            var debug = new List<string>();
+            var arm = new ArmClient(new ChainCredential(), TestArm.Options(), new FakeTransport());
+            var ex = await Assert.ThrowsAsync<ArmException>(() => arm.GetAsync("/x", new CallContext("c") { Debug = debug.Add }, default));
+            Assert.Equal("CredentialUnavailable", ex.Code);
+            Assert.Contains("DefaultAzureCredential failed to retrieve a token", ex.Message);
+            Assert.Contains("-Debug", ex.Message);
+            Assert.DoesNotContain("EnvironmentCredential", ex.Message);
+            Assert.Contains(debug, d => d.Contains("EnvironmentCredential") && d.Contains("ManagedIdentityCredential"));
+            Assert.DoesNotContain(debug, d => d.Contains(FakeCredential.Token));
         }
 
         [Fact]
