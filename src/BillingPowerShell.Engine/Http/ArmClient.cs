@@ -89,7 +89,7 @@ namespace BillingPowerShell.Engine.Http
             var content = response.Content;
             JsonDocument? body = null;
             if (response.Status != 204 && content is not null && content.ToMemory().Length > 0)
-                body = ParseJson(response, content.ToMemory());
+                body = ParseJson(response, WithoutBom(new ReadOnlySequence<byte>(content.ToMemory())));
             return new ArmResponse(response.Status, response.Headers, body);
         }
 
@@ -111,18 +111,14 @@ namespace BillingPowerShell.Engine.Http
             }
             catch (JsonException ex)
             {
-                response.Headers.TryGetValue("x-ms-request-id", out var rid);
-                throw new ArmException(response.Status, "InvalidResponse",
-                    $"The service answered with a body that is not valid JSON ({bytes.Length} bytes; {ex.Message}).", requestId: rid);
+                throw InvalidJson(response, bytes.Length, ex);
             }
         }
 
         /// <summary>Sends and checks the status; the caller disposes the message (and with it a pooled body).</summary>
         private async Task<HttpMessage> SendCoreAsync(RequestMethod method, Uri uri, object? jsonBody, bool pooledBody, CallContext context, CancellationToken cancellationToken)
         {
-            if (!HostGuardPolicy.IsAllowed(BaseUri, uri))
-                throw new UnsafeRequestException(
-                    $"Refused to send the access token to '{uri.Scheme}://{uri.Authority}': only '{BaseUri.Scheme}://{BaseUri.Authority}' (the connected Resource Manager) over HTTPS is allowed.");
+            // HostGuardPolicy, first in the pipeline, refuses any other host or plain HTTP before the token is added.
             var message = _pipeline.CreateMessage();
             try
             {
@@ -160,10 +156,6 @@ namespace BillingPowerShell.Engine.Http
                         throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {text}");
                     context.Log($"Could not get an access token: {text}");
                     throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {firstLine} (-Debug lists each credential tried)");
-                }
-                catch (InvalidOperationException ex) when (ex.Message.IndexOf("Bearer token authentication is not permitted", StringComparison.Ordinal) >= 0)
-                {
-                    throw new UnsafeRequestException("Refused to send the access token over a connection that is not HTTPS.");
                 }
 
                 if (message.Response.Status >= 300) // a redirect or 304 is not an answer: never read it as an empty success
@@ -312,18 +304,23 @@ namespace BillingPowerShell.Engine.Http
             return true;
         }
 
-        private static JsonDocument ParseJson(Response response, ReadOnlyMemory<byte> bytes)
+        private static JsonDocument ParseJson(Response response, ReadOnlySequence<byte> bytes)
         {
             try
             {
-                return JsonDocument.Parse(WithoutBom(bytes), new JsonDocumentOptions { MaxDepth = 256 });
+                return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
             }
             catch (JsonException ex)
             {
-                response.Headers.TryGetValue("x-ms-request-id", out var rid);
-                throw new ArmException(response.Status, "InvalidResponse",
-                    $"The service answered with a body that is not valid JSON ({bytes.Length} bytes; {ex.Message}).", requestId: rid);
+                throw InvalidJson(response, bytes.Length, ex);
             }
+        }
+
+        private static ArmException InvalidJson(Response response, long length, JsonException ex)
+        {
+            response.Headers.TryGetValue("x-ms-request-id", out var rid);
+            return new ArmException(response.Status, "InvalidResponse",
+                $"The service answered with a body that is not valid JSON ({length} bytes; {ex.Message}).", requestId: rid);
         }
 
         /// <summary>Turns an error answer (ARM JSON, or Storage XML from the blob host) into an exception.</summary>
@@ -337,7 +334,7 @@ namespace BillingPowerShell.Engine.Http
             {
                 try
                 {
-                    using var doc = JsonDocument.Parse(WithoutBom(bytes));
+                    using var doc = JsonDocument.Parse(WithoutBom(new ReadOnlySequence<byte>(bytes)));
                     var root = doc.RootElement;
                     var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var e) ? e : root;
                     if (error.ValueKind == JsonValueKind.Object)
@@ -358,6 +355,7 @@ namespace BillingPowerShell.Engine.Http
             return new ArmException(response.Status, code, Redactor.Redact(message), target, requestId, correlationId);
         }
 
+        /// <summary>JSON may legally start with a UTF-8 byte order mark, which JsonDocument.Parse(bytes) rejects.</summary>
         private static ReadOnlySequence<byte> WithoutBom(ReadOnlySequence<byte> bytes)
         {
             if (bytes.Length < 3) return bytes;
@@ -365,10 +363,6 @@ namespace BillingPowerShell.Engine.Http
             bytes.Slice(0, 3).CopyTo(head);
             return head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? bytes.Slice(3) : bytes;
         }
-
-        /// <summary>JSON may legally start with a UTF-8 byte order mark, which JsonDocument.Parse(bytes) rejects.</summary>
-        private static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> bytes) =>
-            bytes.Length >= 3 && bytes.Span[0] == 0xEF && bytes.Span[1] == 0xBB && bytes.Span[2] == 0xBF ? bytes.Slice(3) : bytes;
 
         private static string? Text(JsonElement e, string name)
         {

@@ -31,7 +31,7 @@ namespace BillingPowerShell.Engine.Http
             options.Diagnostics.IsDistributedTracingEnabled = false;
             options.Diagnostics.IsTelemetryEnabled = false;
             options.RetryPolicy = new ArmRetryPolicy(retry);
-            _pipeline = HttpPipelineBuilder.Build(options, Array.Empty<HttpPipelinePolicy>(), new HttpPipelinePolicy[] { new NoAuthorizationPolicy() }, new ResponseClassifier());
+            _pipeline = HttpPipelineBuilder.Build(options, Array.Empty<HttpPipelinePolicy>(), new HttpPipelinePolicy[] { new NoAuthorizationPolicy(), new PooledBodyPolicy() }, new ResponseClassifier());
             _maxResumes = maxResumes;
         }
 
@@ -44,7 +44,7 @@ namespace BillingPowerShell.Engine.Http
                 throw new UnsafeRequestException($"Refused to download '{Redactor.WithoutQuery(sasUrl)}' over a connection that is not HTTPS.");
             var first = await SendAsync(sasUrl, 0, null, context, cancellationToken).ConfigureAwait(false);
             first.Headers.TryGetValue("ETag", out var etag);
-            long? length = first.Headers.ContentLength;
+            long? length = first.Headers.ContentLengthLong;
             return new ResumableStream(this, sasUrl, first, etag, length, context, cancellationToken);
         }
 
@@ -88,8 +88,8 @@ namespace BillingPowerShell.Engine.Http
             var response = message.Response;
             if (response.Status >= 300) // a redirect's body is not the blob
             {
-                // Buffer the small error body so the message can be read, then report it without the SAS query.
-                var error = ArmClient.ErrorFrom(new BufferedErrorResponse(response));
+                // The error body was read by PooledBodyPolicy; report it without the SAS query.
+                var error = ArmClient.ErrorFrom(response);
                 response.Dispose();
                 var text = $"The download host refused {Redactor.WithoutQuery(uri)}: {error.Message}";
                 if (response.Status == 403 || response.Status == 404 || response.Status == 409 || response.Status == 412)
@@ -177,40 +177,6 @@ namespace BillingPowerShell.Engine.Http
         private sealed class NoAuthorizationPolicy : HttpPipelineSynchronousPolicy
         {
             public override void OnSendingRequest(HttpMessage message) => message.Request.Headers.Remove("Authorization");
-        }
-
-        /// <summary>Reads at most 64 KB of an unbuffered error answer so it can be parsed.</summary>
-        private sealed class BufferedErrorResponse : Response
-        {
-            private readonly Response _inner;
-            private readonly MemoryStream _content = new MemoryStream();
-
-            public BufferedErrorResponse(Response inner)
-            {
-                _inner = inner;
-                if (inner.ContentStream is Stream s)
-                {
-                    try
-                    {
-                        var buffer = new byte[65536];
-                        int n, total = 0;
-                        while (total < buffer.Length && (n = s.Read(buffer, total, buffer.Length - total)) > 0) total += n;
-                        _content.Write(buffer, 0, total);
-                    }
-                    catch (IOException) { }
-                    _content.Position = 0;
-                }
-            }
-
-            public override int Status => _inner.Status;
-            public override string ReasonPhrase => _inner.ReasonPhrase;
-            public override Stream? ContentStream { get => _content; set { } }
-            public override string ClientRequestId { get => _inner.ClientRequestId; set { } }
-            public override void Dispose() => _content.Dispose();
-            protected override bool ContainsHeader(string name) => _inner.Headers.TryGetValue(name, out _);
-            protected override System.Collections.Generic.IEnumerable<HttpHeader> EnumerateHeaders() => _inner.Headers;
-            protected override bool TryGetHeader(string name, out string value) { var ok = _inner.Headers.TryGetValue(name, out var v); value = v!; return ok; }
-            protected override bool TryGetHeaderValues(string name, out System.Collections.Generic.IEnumerable<string> values) { var ok = _inner.Headers.TryGetValues(name, out var v); values = v!; return ok; }
         }
     }
 }

@@ -11,13 +11,17 @@ using Azure.Core.Pipeline;
 namespace BillingPowerShell.Engine.Http
 {
     /// <summary>
-    /// Reads a successful response body into 64 KB buffers from <see cref="ArrayPool{T}.Shared"/> instead of the growing
-    /// MemoryStream Azure.Core would use. A usage-details page is about 2 MB: buffered the default way, every page leaves
-    /// several megabytes of large-object garbage (the stream's doublings), which only a full collection frees; in pooled
-    /// 64 KB pieces (below the large-object threshold) the same pieces serve page after page. Applies only to messages
-    /// marked with <see cref="Mark"/>, whose reader must be done with the body before the message is disposed
-    /// (disposing returns the pieces). Runs inside the retry policy, so a body cut off half-way is retried like any other
-    /// transport failure. Error answers are buffered as usual (they are small and read as a whole).
+    /// Reads response bodies that Azure.Core was told not to buffer (<see cref="HttpMessage.BufferResponse"/> false), inside
+    /// the retry policy so that a body cut off half-way is retried like any other transport failure:
+    /// <list type="bullet">
+    /// <item>an error answer (3xx and up): its first 64 KB, so that the error parser can read it;</item>
+    /// <item>a successful answer of a message marked with <see cref="Mark"/> (list pages): the whole body, into 64 KB
+    /// buffers from <see cref="ArrayPool{T}.Shared"/>. A usage-details page is about 2 MB; buffered the default way every
+    /// page leaves several megabytes of large-object garbage (the growing MemoryStream's doublings), which only a full
+    /// collection frees, while pooled 64 KB pieces (below the large-object threshold) serve page after page. The reader
+    /// must be done with the body before the message is disposed (disposing returns the pieces).</item>
+    /// </list>
+    /// Other successful unbuffered answers (blob downloads) are left as streams for the caller.
     /// </summary>
     internal sealed class PooledBodyPolicy : HttpPipelinePolicy
     {
@@ -44,25 +48,21 @@ namespace BillingPowerShell.Engine.Http
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
             await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-            if (!message.TryGetProperty(Property, out _) || !message.HasResponse) return;
+            if (!message.HasResponse) return;
             var response = message.Response;
             var source = response.ContentStream;
-            if (source is null || source is MemoryStream) return;
+            if (source is null || source is MemoryStream) return; // nothing to read, or Azure.Core buffered it
+            if (response.Status >= 300)
+            {
+                response.ContentStream = await ReadErrorAsync(source, message.CancellationToken).ConfigureAwait(false);
+                return;
+            }
+            if (!message.TryGetProperty(Property, out _)) return;
             var body = new PooledBodyStream();
             try
             {
-                if (response.Status >= 300)
-                {
-                    // An error: read it whole, the way Azure.Core would have, for the error parser.
-                    var copy = new MemoryStream();
-                    await source.CopyToAsync(copy, 81920, message.CancellationToken).ConfigureAwait(false);
-                    copy.Position = 0;
-                    response.ContentStream = copy;
-                    body.Dispose();
-                    return;
-                }
                 await body.FillAsync(source, message.CancellationToken).ConfigureAwait(false);
-                if (response.Headers.ContentLength is int expected && expected != body.Length)
+                if (response.Headers.ContentLengthLong is long expected && expected != body.Length)
                     throw new IOException($"The response ended after {body.Length} of {expected} bytes.");
             }
             catch
@@ -75,6 +75,25 @@ namespace BillingPowerShell.Engine.Http
                 source.Dispose();
             }
             response.ContentStream = body;
+        }
+
+        private const int MaxErrorBytes = 64 * 1024;
+
+        /// <summary>The first 64 KB of an error answer (an error is a few hundred bytes; more is not worth waiting for).</summary>
+        private static async Task<MemoryStream> ReadErrorAsync(Stream source, CancellationToken ct)
+        {
+            try
+            {
+                var buffer = new byte[MaxErrorBytes];
+                int total = 0, n;
+                while (total < buffer.Length && (n = await source.ReadAsync(buffer, total, buffer.Length - total, ct).ConfigureAwait(false)) > 0)
+                    total += n;
+                return new MemoryStream(buffer, 0, total, writable: false, publiclyVisible: true);
+            }
+            finally
+            {
+                source.Dispose();
+            }
         }
 
         /// <summary>A body held in pooled pieces; readable as a stream or, without copying, as a sequence.</summary>

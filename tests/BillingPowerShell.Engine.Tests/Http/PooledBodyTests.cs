@@ -74,6 +74,19 @@ namespace BillingPowerShell.Engine.Tests.Http
             Assert.Contains("No such scope.", ex.Message);
         }
 
+        [Fact]
+        public async Task BlobErrorArrivingInDribsIsReadAndReportedWithoutTheSignature()
+        {
+            var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code><Message>Signature not valid in the specified time frame.</Message></Error>";
+            var t = new FakeTransport(Reply.Stream(403, () => new Dribble(Encoding.UTF8.GetBytes(xml), 7), ("Content-Type", "application/xml")));
+            var blob = new BlobClient(TestArm.FastRetry(), t);
+            var ex = await Assert.ThrowsAsync<BlobAccessException>(() => blob.OpenReadAsync(new Uri(TestArm.BlobHost + "/r/a.csv?" + TestArm.Sas), new CallContext("c"), default));
+            Assert.Equal(403, ex.Status);
+            Assert.Equal("AuthenticationFailed", ex.Code);
+            Assert.Contains("Signature not valid", ex.Message);
+            Assert.DoesNotContain("TOPSECRET", ex.Message);
+        }
+
         /// <summary>A network stream: a few bytes per read, optionally failing part-way like a reset connection.</summary>
         private sealed class Dribble : BillingPowerShell.Engine.Files.ReadOnlyStream
         {
