@@ -98,7 +98,7 @@ namespace BillingPowerShell.Engine.Http
 
         /// <summary>
         /// GETs one page and hands its body to <paramref name="read"/> while the body is still in its pooled buffer (the
-        /// reader must copy what it keeps). An empty body or 204 reads as an empty span. JSON errors become InvalidResponse.
+        /// reader must copy what it keeps). An empty body or 204 reads as an empty sequence. JSON errors become InvalidResponse.
         /// </summary>
         public async Task<T> GetPageAsync<T>(Uri uri, Func<ReadOnlySequence<byte>, int, T> read, CallContext context, CancellationToken cancellationToken)
         {
