@@ -261,6 +261,29 @@ Describe 'Get-DailyUsage' {
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0
         }
 
+        It 'a mixed pipeline of invoices gives the MCA invoice''s usage and one error for each pay-as-you-go or EA invoice' {
+            $invoices = @(
+                Get-BillingInvoice -SubscriptionId $paygSub | Select-Object -First 1
+                Get-BillingInvoice -BillingAccountName $mcaName -BillingProfileName $mcaProfile | Where-Object { $_.PeriodStartDate.Date -eq $m2 }
+                Get-BillingInvoice -BillingAccountName $eaName | Select-Object -First 1
+            )
+            $invoices | Should -HaveCount 3
+            $ev = $null
+            $actual = $invoices | Get-DailyUsage -ErrorVariable ev -ErrorAction SilentlyContinue | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $mcaProfileScope -Month $m2
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            $ev | Should -HaveCount 2
+            foreach ($e in $ev) { Assert-CleanError $e 'InvoiceIdNotSupported' InvalidArgument }
+            $ev.TargetObject | Should -Be @($invoices[0].InvoiceId, $invoices[2].InvoiceId)
+        }
+
+        It 'a pay-as-you-go invoice id typed on the command line still stops the command' {
+            $invoice = Get-BillingInvoice -SubscriptionId $paygSub | Select-Object -First 1
+            { Get-DailyUsage -SubscriptionId $paygSub -InvoiceId $invoice.InvoiceId -ErrorAction SilentlyContinue } |
+                Should -Throw -ErrorId 'InvoiceIdNotSupported*'
+        }
+
         It 'reads an EA billing period (yyyyMM) with -BillingPeriodName' {
             $actual = Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName $m2.ToString('yyyyMM') | Measure-Usage
             $expected = Get-ExpectedUsage -World $world -Scope $eaScope -Month $m2
