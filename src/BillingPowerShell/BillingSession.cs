@@ -1,3 +1,4 @@
+using BillingPowerShell.Commands;
 using BillingPowerShell.Engine.Auth;
 using BillingPowerShell.Engine.Billing;
 
@@ -23,14 +24,17 @@ namespace BillingPowerShell
             }
         }
 
+        // Tab completion offers the names the previous identity listed: they go with it.
         public static void Set(BillingClient client)
         {
             lock (Gate) { _current = client; IsConnected = true; }
+            BillingNameCompleter.Forget();
         }
 
         public static void Clear()
         {
             lock (Gate) { _current = null; IsConnected = false; }
+            BillingNameCompleter.Forget();
         }
     }
 }
