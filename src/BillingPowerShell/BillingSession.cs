@@ -1,3 +1,6 @@
+using System;
+using System.Threading;
+using BillingPowerShell.Commands;
 using BillingPowerShell.Engine.Auth;
 using BillingPowerShell.Engine.Billing;
 
@@ -23,14 +26,36 @@ namespace BillingPowerShell
             }
         }
 
+        // Tab completion offers the names the previous identity listed: they go with it.
         public static void Set(BillingClient client)
         {
             lock (Gate) { _current = client; IsConnected = true; }
+            BillingNameCompleter.Forget();
         }
 
         public static void Clear()
         {
             lock (Gate) { _current = null; IsConnected = false; }
+            BillingNameCompleter.Forget();
+        }
+
+        // A device-code credential can need a new sign-in long after Connect-BillingAccount has ended (its refresh
+        // token expired): the prompt goes to the warning stream of the cmdlet running then, set by its NewCall and
+        // released when its Run returns (a sink is dead after that). With none running, the sign-in fails clearly.
+        private static Action<string>? _prompt;
+
+        public static void SetPrompt(Action<string> prompt) => Volatile.Write(ref _prompt, prompt);
+
+        public static void ReleasePrompt(Action<string>? prompt)
+        {
+            if (prompt is not null) Interlocked.CompareExchange(ref _prompt, null, prompt);
+        }
+
+        public static void ShowDeviceCodePrompt(string message)
+        {
+            var prompt = Volatile.Read(ref _prompt)
+                ?? throw new InvalidOperationException("A device-code sign-in is needed, but no BillingPowerShell command is running to show the code. Run Connect-BillingAccount -DeviceCode again.");
+            prompt(message);
         }
     }
 }

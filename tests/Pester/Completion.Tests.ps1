@@ -47,4 +47,23 @@ Describe 'Argument completion' {
         # The tooltip is the display name, so a person can tell subscriptions apart.
         ($subMatches | Where-Object ListItemText -EQ $sub).ToolTip | Should -Be $world.accounts[0].subscriptions[0].displayName
     }
+    It 'forgets the listed names on Disconnect-BillingAccount and on connecting again' {
+        $profileLine = 'Get-BillingInvoice -BillingProfileName '
+        $subLine = 'Get-DailyUsage -SubscriptionId '
+        $null = Get-BillingProfile
+        $null = Get-BillingSubscription
+        Get-Completion $profileLine | Should -Not -BeNullOrEmpty
+        Get-Completion $subLine | Should -Not -BeNullOrEmpty
+
+        Disconnect-BillingAccount
+        Get-Completion $profileLine | Should -BeNullOrEmpty
+        Get-Completion $subLine | Should -BeNullOrEmpty
+
+        Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
+        $null = Get-BillingProfile
+        Get-Completion $profileLine | Should -Not -BeNullOrEmpty
+        # Another sign-in (here the same token again: the module cannot tell identities apart) starts afresh.
+        Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
+        Get-Completion $profileLine | Should -BeNullOrEmpty
+    }
 }

@@ -9,12 +9,6 @@ BeforeAll {
     $script:world = Get-EmulatorWorld $emu
 
     function Get-TotalRequests { (Get-EmulatorStats $script:emu).totalRequests }
-
-
-    function Invoke-Caught {
-        param([scriptblock] $Script)
-        try { & $Script; $null } catch { $_ }
-    }
 }
 
 AfterAll {
@@ -70,7 +64,7 @@ Describe 'Connect-BillingAccount' {
         It 'a wrong token is AuthenticationFailed that says how to connect' {
             Disconnect-BillingAccount   # the hint must not come from the session that is (not) there
             $bad = ConvertTo-SecureString ('wrong-' + [guid]::NewGuid()) -AsPlainText -Force
-            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
+            $e = Get-ErrorFromCommand { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
             Assert-BillingError $e 'AuthenticationFailed' 'AuthenticationError'
             $e.Exception.Message | Should -Match 'Connect-BillingAccount'
             # The hint names the Resource Manager being connected to, not the public cloud of the old session.
@@ -79,7 +73,7 @@ Describe 'Connect-BillingAccount' {
         }
 
         It 'a token without billing rights (403) is BillingPermissionDenied naming the billing role' {
-            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureReaderToken -ErrorAction Stop }
+            $e = Get-ErrorFromCommand { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureReaderToken -ErrorAction Stop }
             Assert-BillingError $e 'BillingPermissionDenied' 'PermissionDenied'
             $e.Exception.Message | Should -Match '(?i)billing (account )?reader|invoice manager|account administrator'
             Find-Secret -Text @($e) -Secret $emu.ReaderToken | Should -BeNullOrEmpty
@@ -88,26 +82,26 @@ Describe 'Connect-BillingAccount' {
         It 'a non-HTTPS URL is refused before any request is sent' {
             $before = Get-TotalRequests
             $http = ([Uri]$emu.ArmUrl).GetLeftPart([UriPartial]::Authority) -replace '^https:', 'http:'
-            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $http -AccessToken $emu.SecureToken -ErrorAction Stop }
+            $e = Get-ErrorFromCommand { Connect-BillingAccount -ResourceManagerUrl $http -AccessToken $emu.SecureToken -ErrorAction Stop }
             Assert-BillingError $e 'ResourceManagerUrlNotHttps' 'SecurityError'
             $e.Exception.Message | Should -Match 'HTTPS'
             Get-TotalRequests | Should -Be $before
         }
 
         It 'a relative URL is refused as not HTTPS' {
-            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl ([Uri]::new('/relative', [UriKind]::Relative)) -AccessToken $emu.SecureToken -ErrorAction Stop }
+            $e = Get-ErrorFromCommand { Connect-BillingAccount -ResourceManagerUrl ([Uri]::new('/relative', [UriKind]::Relative)) -AccessToken $emu.SecureToken -ErrorAction Stop }
             Assert-BillingError $e 'ResourceManagerUrlNotHttps' 'SecurityError'
         }
 
         It 'an unreachable URL is ServiceUnreachable' {
             # Port 1 on the loopback refuses connections at once.
-            $e = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl 'https://127.0.0.1:1' -AccessToken $emu.SecureToken -ErrorAction Stop }
+            $e = Get-ErrorFromCommand { Connect-BillingAccount -ResourceManagerUrl 'https://127.0.0.1:1' -AccessToken $emu.SecureToken -ErrorAction Stop }
             Assert-BillingError $e 'ServiceUnreachable' 'ConnectionError'
             $e.Exception.Message | Should -Match '127\.0\.0\.1:1'
         }
 
         It 'an unknown -Environment is a parameter validation error' {
-            $e = Invoke-Caught { Connect-BillingAccount -Environment 'MoonCloud' -AccessToken $emu.SecureToken -ErrorAction Stop }
+            $e = Get-ErrorFromCommand { Connect-BillingAccount -Environment 'MoonCloud' -AccessToken $emu.SecureToken -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
             $e.CategoryInfo.Category | Should -Be 'InvalidData'
         }
@@ -115,7 +109,7 @@ Describe 'Connect-BillingAccount' {
         It 'a failed connect does not replace the working connection' {
             Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
             $bad = ConvertTo-SecureString 'wrong' -AsPlainText -Force
-            $null = Invoke-Caught { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
+            $null = Get-ErrorFromCommand { Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $bad -ErrorAction Stop }
             (Get-BillingContext).CredentialKind | Should -Be 'AccessToken'
             (Get-BillingAccount).Count | Should -Be @($world.accounts).Count
         }

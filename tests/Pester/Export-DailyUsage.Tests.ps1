@@ -232,7 +232,7 @@ Describe 'Export-DailyUsage' {
             $files = @($profiles | Export-DailyUsage -StartDate $m1 -EndDate $m1End -Path $path -Schema Normalized -Force -ErrorVariable errs -ErrorAction SilentlyContinue)
             $files | Should -HaveCount 1
             $errs | Should -HaveCount 1
-            Assert-CleanError $errs[0] 'PathAlreadyWritten' ResourceExists
+            Assert-BillingError $errs[0] 'PathAlreadyWritten' ResourceExists
             $first = "$mcaScope/billingProfiles/$($profiles[0].Name)"
             $expected = Get-ExpectedUsage -World $world -Scope $first -Month $m1
             $imported = @(Import-DailyUsage -Path $path)
@@ -279,7 +279,7 @@ Describe 'Export-DailyUsage' {
             $path = Join-Path $dir 'exists.csv'
             Set-Content -LiteralPath $path -Value 'keep me'
             $err = Get-ErrorFromCommand { Export-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Path $path }
-            Assert-CleanError $err 'FileExists' ResourceExists
+            Assert-BillingError $err 'FileExists' ResourceExists
             Get-Content -LiteralPath $path | Should -Be 'keep me'
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0
         }
@@ -288,7 +288,7 @@ Describe 'Export-DailyUsage' {
             $path = Join-Path $dir 'noclobber.csv'
             Set-Content -LiteralPath $path -Value 'keep me'
             $err = Get-ErrorFromCommand { Export-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Path $path -Force -NoClobber }
-            Assert-CleanError $err 'FileExists' ResourceExists
+            Assert-BillingError $err 'FileExists' ResourceExists
             Get-Content -LiteralPath $path | Should -Be 'keep me'
         }
 
@@ -392,7 +392,7 @@ Describe 'Export-DailyUsage' {
             $path = Join-Path $folder 'failed.csv'
             $null = Set-EmulatorFaults $emu @{ sasMode = 'expired' }
             $err = Get-ErrorFromCommand { Export-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Path $path }
-            Assert-CleanError $err 'DownloadRefused' ResourceUnavailable
+            Assert-BillingError $err 'DownloadRefused' ResourceUnavailable
             Test-Path -LiteralPath $path | Should -BeFalse
             Get-ChildItem -LiteralPath $folder -Force | Should -BeNullOrEmpty
             Find-Secret -Text @($err) -Secret $emu.Token | Should -BeNullOrEmpty
@@ -414,7 +414,7 @@ Describe 'Export-DailyUsage' {
         ) {
             $before = @(Get-ChildItem -LiteralPath $dir -Recurse -Force).Count
             $err = Get-ErrorFromCommand $Call
-            Assert-CleanError $err $Id $Category
+            Assert-BillingError $err $Id $Category
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0 -Because 'nothing is sent for bad input'
             @(Get-ChildItem -LiteralPath $dir -Recurse -Force).Count | Should -Be $before -Because 'nothing is written'
         }

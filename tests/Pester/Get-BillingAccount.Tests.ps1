@@ -93,6 +93,14 @@ Describe 'Get-BillingAccount' {
             @(Get-BillingAccount -Name '*').Count | Should -Be @($world.accounts).Count
         }
 
+        It 'patterns that overlap (and an exact name they match too) write each account once, from one listing' {
+            $before = (Get-EmulatorStats $emu).requests
+            $listed = if ($before.PSObject.Properties['BillingAccounts_List']) { [long]$before.BillingAccounts_List } else { 0 }
+            $got = @(Get-BillingAccount -Name ($ea.name.Substring(0, 3) + '*'), ('*' + $ea.name.Substring($ea.name.Length - 3)), '*', $ea.name)
+            $got.Name | Sort-Object | Should -Be (@($world.accounts.name) | Sort-Object)
+            (Get-EmulatorStats $emu).requests.BillingAccounts_List - $listed | Should -Be 1
+        }
+
         It 'a wildcard that matches nothing writes nothing and no error' {
             $got = Get-BillingAccount -Name 'zzz-no-match-*' -ErrorVariable ev
             $got | Should -BeNullOrEmpty

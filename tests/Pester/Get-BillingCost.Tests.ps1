@@ -179,7 +179,7 @@ Describe 'Get-BillingCost' {
             @{ Name = 'a timeframe with dates'; Id = 'AmbiguousParameterSet'; Category = 'InvalidArgument'; Call = { Get-BillingCost -BillingAccountName $eaName -Timeframe TheLastMonth -StartDate $m1 } }
         ) {
             $err = Get-ErrorFromCommand $Call
-            Assert-CleanError $err $Id $Category
+            Assert-BillingError $err $Id $Category
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0 -Because 'nothing is sent for bad input'
         }
     }

@@ -112,18 +112,18 @@ Describe 'Get-BillingCostEstimate' {
         @{ Name = 'an invoice section without its profile'; Id = 'BillingProfileNameRequired'; Call = { Get-BillingCostEstimate -BillingAccountName $mcaName -InvoiceSectionName 'x' } }
     ) {
         $err = Get-ErrorFromCommand $Call
-        Assert-CleanError $err $Id InvalidArgument
+        Assert-BillingError $err $Id InvalidArgument
         (Get-EmulatorStats $emu).totalRequests | Should -Be 0
     }
 
     It 'refuses a subscription id that is not a GUID' {
         $err = Get-ErrorFromCommand { Get-BillingCostEstimate -SubscriptionId 'abc' }
-        Assert-CleanError $err 'ParameterArgumentValidationError' InvalidData
+        Assert-BillingError $err 'ParameterArgumentValidationError' InvalidData
         (Get-EmulatorStats $emu).totalRequests | Should -Be 0
     }
 
     It 'reports an unknown billing account as a clear error' {
         $err = Get-ErrorFromCommand { Get-BillingCostEstimate -BillingAccountName '99999999' }
-        Assert-CleanError $err 'BillingObjectNotFound' ObjectNotFound
+        Assert-BillingError $err 'BillingObjectNotFound' ObjectNotFound
     }
 }

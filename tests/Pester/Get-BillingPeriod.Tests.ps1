@@ -62,6 +62,14 @@ Describe 'Get-BillingPeriod' {
             (Get-BillingPeriod -SubscriptionId $subId -Skip 2 -First 3).Name | Should -Be @($six[2].Name, $six[3].Name, $six[4].Name)
         }
 
+        It '-IncludeTotalCount writes, after the periods, how many there are before -Skip/-First' {
+            $got = @(Get-BillingPeriod -SubscriptionId $subId -Skip 1 -First 2 -IncludeTotalCount)
+            $got.Count | Should -Be 3
+            $got[0..1].Name | Should -Be @($six[1].Name, $six[2].Name)
+            $got[2].PSObject.BaseObject | Should -Be @($sub.legacyBillingPeriods).Count
+            $got[2].ToString() | Should -Match "^Total count: $(@($sub.legacyBillingPeriods).Count)"
+        }
+
         It '-Name gets one period (by position too)' {
             $name = $sub.legacyBillingPeriods[3]
             $got = @(Get-BillingPeriod $subId $name)

@@ -60,6 +60,18 @@ Describe 'Get-BillingProfile' {
             $got.BillingAccountName | Select-Object -Unique | Should -Be $mca.name
         }
 
+        It 'Get-BillingSubscription | Get-BillingProfile lists each MCA account''s profiles once, and asks no other agreement' {
+            $subs = @(Get-BillingSubscription)
+            @($subs | Where-Object BillingAccountName -EQ $mca.name).Count | Should -BeGreaterThan 1
+            $subs.AgreementType | Select-Object -Unique | Should -HaveCount 3
+            $before = (Get-EmulatorStats $emu).requests
+            $listed = if ($before.PSObject.Properties['BillingProfiles_ListByBillingAccount']) { [long]$before.BillingProfiles_ListByBillingAccount } else { 0 }
+            $got = @($subs | Get-BillingProfile -ErrorVariable ev)
+            $ev | Should -BeNullOrEmpty
+            $got.Name | Sort-Object | Should -Be ($profiles.name | Sort-Object)
+            (Get-EmulatorStats $emu).requests.BillingProfiles_ListByBillingAccount - $listed | Should -Be 1
+        }
+
         It 'binds by BillingAccountName, never by the account''s Name as a profile name' {
             $got = @(Get-BillingAccount -Name $mca.name | Get-BillingProfile)
             $got.Count | Should -Be $profiles.Count

@@ -185,7 +185,7 @@ Describe 'Get-DailyUsage' {
 
         It 'does not fall back when -Source CostDetails is forced on a pay-as-you-go subscription: a clear error' {
             $err = Get-ErrorFromCommand { Get-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -Source CostDetails -WarningAction SilentlyContinue }
-            Assert-CleanError $err 'BillingRequestRejected' InvalidArgument
+            Assert-BillingError $err 'BillingRequestRejected' InvalidArgument
             $err.Exception.Message | Should -Match 'not supported'
             Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'UsageDetails_List' | Should -Be 0
         }
@@ -241,14 +241,14 @@ Describe 'Get-DailyUsage' {
             $invoice.InvoiceId | Should -Not -BeNullOrEmpty
             Reset-Emulator $emu
             $err = Get-ErrorFromCommand { $invoice | Get-DailyUsage }
-            Assert-CleanError $err 'InvoiceIdNotSupported' InvalidArgument
+            Assert-BillingError $err 'InvoiceIdNotSupported' InvalidArgument
             $err.Exception.Message | Should -Match 'StartDate'
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0
         }
 
         It 'refuses -InvoiceId with -Source UsageDetails with a clear error (usage details have no invoice filter)' {
             $err = Get-ErrorFromCommand { Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -InvoiceId 'G000000001' -Source UsageDetails }
-            Assert-CleanError $err 'InvalidArgument' InvalidArgument
+            Assert-BillingError $err 'InvalidArgument' InvalidArgument
             $err.Exception.Message | Should -Match 'InvoiceId'
             $err.Exception.Message | Should -Not -Match 'Nullable'
         }
@@ -257,8 +257,31 @@ Describe 'Get-DailyUsage' {
             $invoice = Get-BillingInvoice -BillingAccountName $eaName | Select-Object -First 1
             Reset-Emulator $emu
             $err = Get-ErrorFromCommand { $invoice | Get-DailyUsage }
-            Assert-CleanError $err 'InvoiceIdNotSupported' InvalidArgument
+            Assert-BillingError $err 'InvoiceIdNotSupported' InvalidArgument
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0
+        }
+
+        It 'a mixed pipeline of invoices gives the MCA invoice''s usage and one error for each pay-as-you-go or EA invoice' {
+            $invoices = @(
+                Get-BillingInvoice -SubscriptionId $paygSub | Select-Object -First 1
+                Get-BillingInvoice -BillingAccountName $mcaName -BillingProfileName $mcaProfile | Where-Object { $_.PeriodStartDate.Date -eq $m2 }
+                Get-BillingInvoice -BillingAccountName $eaName | Select-Object -First 1
+            )
+            $invoices | Should -HaveCount 3
+            $ev = $null
+            $actual = $invoices | Get-DailyUsage -ErrorVariable ev -ErrorAction SilentlyContinue | Measure-Usage
+            $expected = Get-ExpectedUsage -World $world -Scope $mcaProfileScope -Month $m2
+            $actual.Rows | Should -Be $expected.Rows
+            Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
+            $ev | Should -HaveCount 2
+            foreach ($e in $ev) { Assert-BillingError $e 'InvoiceIdNotSupported' InvalidArgument }
+            $ev.TargetObject | Should -Be @($invoices[0].InvoiceId, $invoices[2].InvoiceId)
+        }
+
+        It 'a pay-as-you-go invoice id typed on the command line still stops the command' {
+            $invoice = Get-BillingInvoice -SubscriptionId $paygSub | Select-Object -First 1
+            { Get-DailyUsage -SubscriptionId $paygSub -InvoiceId $invoice.InvoiceId -ErrorAction SilentlyContinue } |
+                Should -Throw -ErrorId 'InvoiceIdNotSupported*'
         }
 
         It 'reads an EA billing period (yyyyMM) with -BillingPeriodName' {
@@ -429,7 +452,7 @@ Describe 'Get-DailyUsage' {
         It 'links that never work give a clear error, not a hang' {
             $null = Set-EmulatorFaults $emu @{ sasMode = 'expired' }
             $err = Get-ErrorFromCommand { Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End }
-            Assert-CleanError $err 'DownloadRefused' ResourceUnavailable
+            Assert-BillingError $err 'DownloadRefused' ResourceUnavailable
             Find-Secret -Text @($err) | Should -BeNullOrEmpty -Because 'the SAS signature is never shown'
         }
     }
@@ -470,7 +493,7 @@ Describe 'Get-DailyUsage' {
             @{ Name = 'a malformed billing period name'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName '2024-01' } }
         ) {
             $err = Get-ErrorFromCommand $Call
-            Assert-CleanError $err $Id $Category
+            Assert-BillingError $err $Id $Category
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0 -Because 'nothing is sent for bad input'
         }
     }

@@ -217,22 +217,22 @@ Describe 'Import-DailyUsage' {
             $records = @(Import-DailyUsage -Path $missing, $files.Ea2021 -ErrorVariable errs -ErrorAction SilentlyContinue)
             $records | Should -HaveCount 3
             $errs | Should -HaveCount 1
-            Assert-CleanError $errs[0] 'PathNotFound' ObjectNotFound
+            Assert-BillingError $errs[0] 'PathNotFound' ObjectNotFound
         }
 
         It 'reports a wildcard that matches nothing' {
             $err = Get-ErrorFromCommand { Import-DailyUsage -Path (Join-Path $dir 'nothing-*.csv') }
-            Assert-CleanError $err 'PathNotFound' ObjectNotFound
+            Assert-BillingError $err 'PathNotFound' ObjectNotFound
         }
 
         It 'reports a missing -LiteralPath' {
             $err = Get-ErrorFromCommand { Import-DailyUsage -LiteralPath (Join-Path $dir 'missing[1].csv') }
-            Assert-CleanError $err 'PathNotFound' ObjectNotFound
+            Assert-BillingError $err 'PathNotFound' ObjectNotFound
         }
 
         It 'reports a folder' {
             $err = Get-ErrorFromCommand { Import-DailyUsage -Path $dir }
-            Assert-CleanError $err 'PathIsAFolder' InvalidArgument
+            Assert-BillingError $err 'PathIsAFolder' InvalidArgument
         }
     }
 
@@ -249,7 +249,7 @@ Describe 'Import-DailyUsage' {
             $records | Should -HaveCount 2
             Get-Total $records | Should -Be 5
             $errs | Should -HaveCount 2
-            foreach ($e in $errs) { Assert-CleanError $e 'BadUsageRow' InvalidData }
+            foreach ($e in $errs) { Assert-BillingError $e 'BadUsageRow' InvalidData }
             "$($errs[0].TargetObject)" | Should -BeLike '*bad-row.csv:3'
             "$($errs[1].TargetObject)" | Should -BeLike '*bad-row.csv:4'
             $errs[0].Exception.Message | Should -Match 'bad-row\.csv'
@@ -266,7 +266,7 @@ Describe 'Import-DailyUsage' {
             $path = Write-TestFile 'unknown.csv' "Name,Value,When`r`na,1,2025-01-01`r`n"
             $records = @(Import-DailyUsage -Path $path -ErrorVariable errs -ErrorAction SilentlyContinue)
             $records | Should -HaveCount 0
-            Assert-CleanError $errs[0] 'UnrecognisedUsageFile' InvalidData
+            Assert-BillingError $errs[0] 'UnrecognisedUsageFile' InvalidData
             $m = $errs[0].Exception.Message
             foreach ($f in 'EA cost details 2021-10-01', 'EA cost details 2023-12-01', 'MCA cost details 2023-12-01', 'pay-as-you-go', 'legacy portal', 'Normalized') {
                 $m | Should -Match ([regex]::Escape($f))
@@ -315,7 +315,7 @@ Describe 'Import-DailyUsage' {
         It 'reports an empty file' {
             $path = Write-TestFile 'empty.csv' ''
             $err = Get-ErrorFromCommand { Import-DailyUsage -Path $path }
-            Assert-CleanError $err 'UnrecognisedUsageFile' InvalidData
+            Assert-BillingError $err 'UnrecognisedUsageFile' InvalidData
         }
 
         It 'keeps reading the next file after a bad one' {

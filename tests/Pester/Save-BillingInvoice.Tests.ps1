@@ -32,6 +32,73 @@ BeforeAll {
         $sha = [Security.Cryptography.SHA256]::Create()
         try { ([BitConverter]::ToString($sha.ComputeHash($Bytes)) -replace '-', '').ToLowerInvariant() } finally { $sha.Dispose() }
     }
+    # Runs -Command in a runspace whose host answers every confirmation "No" and keeps what it was asked and what
+    # it was given to show ("What if: ..." lines go to the host, not to a stream). The connection is process-wide,
+    # so the module imported there uses this file's emulator.
+    Add-Type -TypeDefinition @'
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Security;
+
+public sealed class AnswerNoHost : PSHost
+{
+    private readonly AnswerNoUI _ui = new AnswerNoUI();
+    public override string Name => "AnswerNo";
+    public override Version Version => new Version(1, 0);
+    public override Guid InstanceId { get; } = Guid.NewGuid();
+    public override PSHostUserInterface UI => _ui;
+    public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
+    public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
+    public override void SetShouldExit(int exitCode) { }
+    public override void EnterNestedPrompt() => throw new NotSupportedException();
+    public override void ExitNestedPrompt() => throw new NotSupportedException();
+    public override void NotifyBeginApplication() { }
+    public override void NotifyEndApplication() { }
+}
+
+public sealed class AnswerNoUI : PSHostUserInterface
+{
+    public readonly List<string> Questions = new List<string>();
+    public readonly List<string> Lines = new List<string>();
+    public override PSHostRawUserInterface RawUI => null;
+    public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
+    {
+        Questions.Add(message);
+        for (int i = 0; i < choices.Count; i++) if (choices[i].Label.Replace("&", "") == "No") return i;
+        throw new InvalidOperationException("The question offers no 'No'.");
+    }
+    public override string ReadLine() => throw new NotSupportedException();
+    public override SecureString ReadLineAsSecureString() => throw new NotSupportedException();
+    public override void Write(string value) => Lines.Add(value);
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Lines.Add(value);
+    public override void WriteLine(string value) => Lines.Add(value);
+    public override void WriteErrorLine(string value) => Lines.Add(value);
+    public override void WriteDebugLine(string message) { }
+    public override void WriteProgress(long sourceId, ProgressRecord record) { }
+    public override void WriteVerboseLine(string message) { }
+    public override void WriteWarningLine(string message) { }
+    public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) => throw new NotSupportedException();
+    public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) => throw new NotSupportedException();
+    public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) => throw new NotSupportedException();
+}
+'@
+    function Invoke-InAnsweringHost([scriptblock] $Command, $Invoice, [string] $Folder) {
+        $answering = [AnswerNoHost]::new()
+        $rs = [runspacefactory]::CreateRunspace($answering)
+        $rs.Open()
+        $ps = [powershell]::Create($rs)
+        try {
+            $null = $ps.AddScript("param(`$Module, `$Invoice, `$Folder) Import-Module `$Module; $Command").
+                AddArgument((Get-TestModulePath)).AddArgument($Invoice).AddArgument($Folder)
+            $output = $ps.Invoke()
+            [pscustomobject]@{ Output = @($output); Errors = @($ps.Streams.Error); Questions = @($answering.UI.Questions); Lines = @($answering.UI.Lines) }
+        }
+        finally { $ps.Dispose(); $rs.Dispose() }
+    }
     function New-Folder([string] $Name) { (New-Item -ItemType Directory -Path (Join-Path $TestDrive $Name) -Force).FullName }
     function Get-RequestCount([string] $Route) {
         $r = (Get-EmulatorStats $script:emu).requests
@@ -264,6 +331,42 @@ Describe 'Save-BillingInvoice' {
             $folder = Join-Path $TestDrive 'whatif-missing'
             Get-Listed $ea.invoices[1].name | Save-BillingInvoice -Destination $folder -Force -WhatIf
             $folder | Should -Not -Exist
+        }
+
+        It '-WhatIf:$false -Force creates a missing destination and saves (a bound -WhatIf:$false is no what-if)' {
+            $folder = Join-Path $TestDrive 'whatif-false/deeper'
+            Get-Listed $ea.invoices[1].name | Save-BillingInvoice -Destination $folder -Force -WhatIf:$false
+            Assert-FilesMatchWorld $folder | Should -Be 1
+        }
+
+        It '$WhatIfPreference says what would be done, folder and each file, and does nothing' {
+            $folder = Join-Path $TestDrive 'whatif-preference'
+            $w = Find-WorldInvoice $mca 'TaxReceipt'
+            $before = (Get-EmulatorStats $emu).totalRequests
+            $run = Invoke-InAnsweringHost -Invoice (Get-Listed $w.name) -Folder $folder -Command {
+                $WhatIfPreference = $true
+                $Invoice | Save-BillingInvoice -Destination $Folder -DocumentType All -Force
+            }
+            $run.Errors | Should -BeNullOrEmpty
+            $run.Questions | Should -BeNullOrEmpty
+            @($run.Lines | Where-Object { $_ -match '^What if: .*"Create folder"' }).Count | Should -Be 1
+            @($run.Lines | Where-Object { $_ -match "^What if: .*Save documents? of invoice $($w.name)" }).Count | Should -Be @($w.documents).Count
+            $folder | Should -Not -Exist
+            (Get-EmulatorStats $emu).totalRequests | Should -Be $before
+        }
+
+        It '-Confirm answered "No" to "Create folder" stops there, even with -WhatIf:$false: no folder, no other question' {
+            $folder = Join-Path $TestDrive 'confirm-no'
+            $w = Find-WorldInvoice $mca 'TaxReceipt'
+            $before = (Get-EmulatorStats $emu).totalRequests
+            $run = Invoke-InAnsweringHost -Invoice (Get-Listed $w.name) -Folder $folder -Command {
+                $Invoice | Save-BillingInvoice -Destination $Folder -DocumentType All -Force -Confirm -WhatIf:$false
+            }
+            $run.Errors | Should -BeNullOrEmpty
+            $run.Questions.Count | Should -Be 1
+            $run.Questions[0] | Should -Match '"Create folder"'
+            $folder | Should -Not -Exist
+            (Get-EmulatorStats $emu).totalRequests | Should -Be $before
         }
 
         It 'existing files are skipped without any download; -Force downloads them again' {

@@ -158,16 +158,37 @@ function Find-Secret {
     }
 }
 
-function Assert-BillingError {
-    <# A module error as a user meets it: the stable id, the category, and no .NET stack trace in what is shown. #>
-    param($Record, [string] $Id, [string] $Category)
-    $Record | Should -Not -BeNullOrEmpty
-    $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
-    $Record.CategoryInfo.Category | Should -Be $Category
-    $Record.ToString() | Should -Not -Match '   at '
-    $Record.Exception.Message | Should -Not -Match '   at '
+function Get-ErrorFromCommand {
+    <#
+    Runs a script block and returns the first error it raised, terminating or not (or $null). Output is discarded.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    # Error records are merged into the output (2>&1) and picked out, whatever $ErrorActionPreference says; a
+    # terminating error (or a non-terminating one under 'Stop') lands in catch.
+    $errs = [Collections.Generic.List[object]]::new()
+    try {
+        & $ScriptBlock 2>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $errs.Add($_) } }
+    }
+    catch { return $_ }
+    if ($errs.Count -gt 0) { return $errs[0] }
+    $null
 }
 
-Export-ModuleMember -Function Assert-BillingError, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
+function Assert-BillingError {
+    <#
+    A module error as a user meets it: the stable id (FullyQualifiedErrorId is "<Id>,<command>"), the category, and no
+    .NET stack trace in what is shown.
+    #>
+    param([AllowNull()] $Record, [string] $Id, [string] $Category)
+    if ($null -eq $Record) { throw "Expected an error $Id, got none." }
+    $Record.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+    $Record.CategoryInfo.Category | Should -Be $Category
+    $message = $Record.Exception.Message + "`n" + $Record.ToString()
+    $message | Should -Not -Match '(?m)^\s+at \S+' -Because 'an error message carries no .NET stack trace'
+    $message | Should -Not -Match '   at '
+}
+
+Export-ModuleMember -Function Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
     Reset-Emulator, Get-EmulatorStats, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken

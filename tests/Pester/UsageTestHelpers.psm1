@@ -1,6 +1,6 @@
 # Helpers shared by the usage cmdlet tests (Get-DailyUsage, Export-DailyUsage, Import-DailyUsage, Get-BillingCost,
 # Get-BillingCostEstimate): expected facts from /_emulator/world, sums over records, the emulator's own cost details
-# blobs fetched directly (to compare Native exports byte for byte), and checks on error records.
+# blobs fetched directly (to compare Native exports byte for byte).
 #
 #   BeforeAll {
 #       Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -217,39 +217,5 @@ function Expand-GzipFile {
     finally { $in.Dispose() }
 }
 
-function Get-ErrorFromCommand {
-    <#
-    Runs a script block and returns the first error it raised, terminating or not (or $null). Output is discarded.
-    #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)
-    # Error records are merged into the output (2>&1) and picked out, whatever $ErrorActionPreference says; a
-    # terminating error (or a non-terminating one under 'Stop') lands in catch.
-    $errs = [Collections.Generic.List[object]]::new()
-    try {
-        & $ScriptBlock 2>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $errs.Add($_) } }
-    }
-    catch { return $_ }
-    if ($errs.Count -gt 0) { return $errs[0] }
-    $null
-}
-
-function Assert-CleanError {
-    <# An error record has the stable id (FullyQualifiedErrorId starts with it), the category, and no .NET stack trace. #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)] [AllowNull()] $ErrorRecord,
-        [Parameter(Mandatory)] [string] $ErrorId,
-        [Parameter(Mandatory)] [System.Management.Automation.ErrorCategory] $Category
-    )
-    if ($null -eq $ErrorRecord) { throw "Expected an error $ErrorId, got none." }
-    $ErrorRecord.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
-    $ErrorRecord.CategoryInfo.Category | Should -Be $Category
-    $message = $ErrorRecord.Exception.Message + "`n" + $ErrorRecord.ToString()
-    $message | Should -Not -Match '(?m)^\s+at \S+' -Because 'an error message carries no .NET stack trace'
-    $message | Should -Not -Match '   at '
-}
-
 Export-ModuleMember -Function Get-UsageWorld, Get-MonthStart, Get-ExpectedUsage, Measure-Usage, Format-CostTable, Get-RowKey, Get-RowKeyHash,
-    Get-EmulatorStatsCount, Get-EmulatorFaultCount, Get-EmulatorReportBlob, Join-NativeBlob, Expand-GzipFile,
-    Get-ErrorFromCommand, Assert-CleanError
+    Get-EmulatorStatsCount, Get-EmulatorFaultCount, Get-EmulatorReportBlob, Join-NativeBlob, Expand-GzipFile

@@ -13,13 +13,23 @@ namespace BillingPowerShell.Commands
     {
         internal BillingClient Client => BillingSession.Current;
 
-        /// <summary>A call context whose diagnostics go to this cmdlet's Verbose/Debug/Warning streams (already redacted).</summary>
-        internal CallContext NewCall(ICmdletSink sink) => new CallContext(MyInvocation.MyCommand.Name)
+        private Action<string>? _prompt;
+
+        /// <summary>
+        /// A call context whose diagnostics go to this cmdlet's Verbose/Debug/Warning streams (already redacted); a
+        /// device-code sign-in prompt goes to the warnings too, until Run returns (see BillingSession.SetPrompt).
+        /// </summary>
+        internal CallContext NewCall(ICmdletSink sink)
         {
-            Debug = sink.WriteDebug,
-            Verbose = sink.WriteVerbose,
-            Warning = sink.WriteWarning,
-        };
+            _prompt = sink.WriteWarning;
+            BillingSession.SetPrompt(_prompt);
+            return new CallContext(MyInvocation.MyCommand.Name)
+            {
+                Debug = sink.WriteDebug,
+                Verbose = sink.WriteVerbose,
+                Warning = sink.WriteWarning,
+            };
+        }
 
         /// <summary>Turns an engine failure into a PowerShell error with a stable id, the right category and the target.</summary>
         internal static ErrorRecord ErrorFor(Exception ex, object? target, string? what = null)
@@ -85,6 +95,11 @@ namespace BillingPowerShell.Commands
             catch (Exception ex) when (ex is not RuntimeException && ex is not OperationCanceledException)
             {
                 Fail(ex, target, what);
+            }
+            finally
+            {
+                BillingSession.ReleasePrompt(_prompt);
+                _prompt = null;
             }
         }
 

@@ -114,6 +114,8 @@ namespace BillingPowerShell.Commands
                 CertificatePassword = CertificatePassword,
                 CertificateThumbprint = CertificateThumbprint,
                 AccessToken = AccessToken,
+                // Not this command's sink, which is dead once it ends: the prompt of a later sign-in goes to the command running then.
+                DeviceCodePrompt = BillingSession.ShowDeviceCodePrompt,
             };
 
             BillingClient client;
@@ -129,7 +131,6 @@ namespace BillingPowerShell.Commands
 
             Run(async (sink, token) =>
             {
-                options.DeviceCodePrompt = sink.WriteWarning;
                 sink.WriteVerbose($"Checking the connection to {client.Context.ResourceManagerUrl} ({options.Kind}).");
                 // The check is one cheap call: a host that cannot be reached at all is reported after a second failed
                 // attempt, instead of after the full retry budget (minutes) that later commands get.

@@ -60,6 +60,7 @@ namespace BillingPowerShell.Commands
             if (File.Exists(full) && (NoClobber || !Force))
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
             var request = BuildRequest();
+            if (request is null) return; // this pipeline record was rejected
             if (!ShouldProcess(full, $"Export {Schema} daily usage of {request.Scope}")) return;
 
             UsageExportSummary? summary = null;

@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Threading;
 using System.Threading.Tasks;
 using BillingPowerShell.Engine.Http;
 
@@ -39,38 +38,33 @@ namespace BillingPowerShell.Commands
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink);
-                if (names is null)
+                // Patterns share one listing, and an account that several names match is written once.
+                var patterns = names is null ? null : Array.FindAll(names, WildcardPattern.ContainsWildcardCharacters);
+                var written = new System.Collections.Generic.HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                if (names is null || patterns!.Length > 0)
                 {
                     await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
                     {
                         BillingNameCompleter.Remember(account);
-                        sink.WriteObject(account);
+                        if (Filters.Matches(patterns, account.Name, account.DisplayName) && written.Add(account.Name))
+                            sink.WriteObject(account);
                     }
-                    return;
                 }
-                foreach (var name in names)
-                    await WriteMatchesAsync(sink, call, name, token).ConfigureAwait(false);
+                foreach (var name in names ?? Array.Empty<string>())
+                {
+                    if (WildcardPattern.ContainsWildcardCharacters(name) || written.Contains(name)) continue;
+                    try
+                    {
+                        var account = await Client.GetAccountAsync(name, call, token).ConfigureAwait(false);
+                        BillingNameCompleter.Remember(account);
+                        if (written.Add(account.Name)) sink.WriteObject(account);
+                    }
+                    catch (ArmException ex)
+                    {
+                        sink.WriteError(ErrorFor(ex, name, $"Billing account '{name}'"));
+                    }
+                }
             }, names);
-        }
-
-        private async Task WriteMatchesAsync(ICmdletSink sink, CallContext call, string name, CancellationToken token)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-                await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
-                    if (pattern.IsMatch(account.Name) || (account.DisplayName is string d && pattern.IsMatch(d)))
-                        sink.WriteObject(account);
-                return;
-            }
-            try
-            {
-                sink.WriteObject(await Client.GetAccountAsync(name, call, token).ConfigureAwait(false));
-            }
-            catch (ArmException ex)
-            {
-                sink.WriteError(ErrorFor(ex, name, $"Billing account '{name}'"));
-            }
         }
     }
 }

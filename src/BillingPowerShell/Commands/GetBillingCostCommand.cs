@@ -35,10 +35,12 @@ namespace BillingPowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            var query = new CostQuery(ResolveScope()) { Granularity = Granularity, Metric = MetricValue };
+            var scope = ResolveScope();
+            if (scope is null) return; // this pipeline record's scope was rejected
+            var query = new CostQuery(scope) { Granularity = Granularity, Metric = MetricValue };
             if (ParameterSetName == RangeSet)
             {
-                var (s, e) = CheckRange(StartDate, EndDate, limitTo13Months: false);
+                var (s, e) = CheckRange(StartDate, EndDate);
                 query.Timeframe = "Custom";
                 query.From = s;
                 query.To = e;

@@ -17,6 +17,7 @@ namespace BillingPowerShell.Commands
         protected override void ProcessRecord()
         {
             var scope = ResolveScope();
+            if (scope is null) return; // this pipeline record's scope was rejected
             Run(async (sink, token) =>
             {
                 var service = new CostQueryService(Client);

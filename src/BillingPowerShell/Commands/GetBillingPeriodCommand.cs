@@ -25,6 +25,9 @@ namespace BillingPowerShell.Commands
         [Alias("BillingPeriodName")]
         public string[]? Name { get; set; }
 
+        /// <summary>Every period found, before -Skip/-First: the count -IncludeTotalCount reports.</summary>
+        private ulong _total;
+
         protected override void ProcessRecord()
         {
             var first = MyInvocation.BoundParameters.ContainsKey("First") ? PagingParameters.First : PortalDefault;
@@ -55,7 +58,11 @@ namespace BillingPowerShell.Commands
                 {
                     foreach (var n in Name)
                     {
-                        try { sink.WriteObject(await Client.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false)); }
+                        try
+                        {
+                            sink.WriteObject(await Client.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false));
+                            _total++;
+                        }
                         catch (ArmException ex) { sink.WriteError(ErrorFor(ex, n, $"Billing period '{n}' of subscription {subscriptionId}")); }
                     }
                     return;
@@ -65,6 +72,7 @@ namespace BillingPowerShell.Commands
                 await foreach (var p in Client.ListBillingPeriodsAsync(subscriptionId, null, call, token).WithCancellation(token).ConfigureAwait(false))
                     periods.Add(p);
                 periods.Sort((a, b) => b.StartDate.CompareTo(a.StartDate));
+                _total += (ulong)periods.Count;
                 ulong index = 0, written = 0;
                 foreach (var p in periods)
                 {
@@ -77,6 +85,12 @@ namespace BillingPowerShell.Commands
             {
                 sink.WriteError(ErrorFor(ex, subscriptionId, $"Billing periods of subscription {subscriptionId}"));
             }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (PagingParameters.IncludeTotalCount)
+                WriteObject(PagingParameters.NewTotalCount(_total, 1.0));
         }
     }
 }

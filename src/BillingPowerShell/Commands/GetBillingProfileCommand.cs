@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading;
 using System.Threading.Tasks;
 using BillingPowerShell.Engine.Http;
 
@@ -20,48 +22,59 @@ namespace BillingPowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string[]? Name { get; set; }
 
+        /// <summary>Bound from Get-BillingAccount/Get-BillingSubscription output: accounts of other agreements have no profiles.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? AgreementType { get; set; }
+
+        // Several subscriptions (or profiles) of one account arrive from the pipeline: list its profiles once.
+        private readonly HashSet<string> _accountsListed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
         protected override void ProcessRecord()
         {
+            if (BillingAccountName is not null)
+            {
+                // A named account is asked whatever its agreement; one piped in with an agreement without profiles is not.
+                if (AgreementType is not null && !AgreementTypes.HasBillingProfiles(AgreementType)) return;
+                if (!_accountsListed.Add(BillingAccountName)) return;
+            }
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink);
-                var accounts = BillingAccountName is null
-                    ? Client.ListAccountsAsync(call, token)
-                    : One(new BillingAccount { Name = BillingAccountName });
-                await foreach (var account in accounts.WithCancellation(token).ConfigureAwait(false))
+                if (BillingAccountName is not null)
                 {
-                    // Only agreements that have billing profiles are asked, unless the user named the account.
-                    if (BillingAccountName is null && !AgreementTypes.HasBillingProfiles(account.AgreementType)) continue;
-                    try
-                    {
-                        if (Name is { Length: > 0 } && Array.TrueForAll(Name, n => !WildcardPattern.ContainsWildcardCharacters(n)))
-                        {
-                            foreach (var n in Name)
-                            {
-                                try { sink.WriteObject(await Client.GetProfileAsync(account.Name, n, call, token).ConfigureAwait(false)); }
-                                catch (ArmException ex) { sink.WriteError(ErrorFor(ex, n, $"Billing profile '{n}' of account '{account.Name}'")); }
-                            }
-                            continue;
-                        }
-                        await foreach (var profile in Client.ListProfilesAsync(account.Name, call, token).WithCancellation(token).ConfigureAwait(false))
-                        {
-                            if (!Filters.Matches(Name, profile.Name, profile.DisplayName)) continue;
-                            BillingNameCompleter.Remember(profile);
-                            sink.WriteObject(profile);
-                        }
-                    }
-                    catch (ArmException ex)
-                    {
-                        sink.WriteError(ErrorFor(ex, account.Name, $"Billing profiles of account '{account.Name}'"));
-                    }
+                    await WriteProfilesAsync(sink, call, BillingAccountName, token).ConfigureAwait(false);
+                    return;
                 }
+                await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                    if (AgreementTypes.HasBillingProfiles(account.AgreementType) && _accountsListed.Add(account.Name))
+                        await WriteProfilesAsync(sink, call, account.Name, token).ConfigureAwait(false);
             }, BillingAccountName);
         }
 
-        private static async System.Collections.Generic.IAsyncEnumerable<BillingAccount> One(BillingAccount a)
+        private async Task WriteProfilesAsync(ICmdletSink sink, CallContext call, string account, CancellationToken token)
         {
-            await System.Threading.Tasks.Task.CompletedTask.ConfigureAwait(false);
-            yield return a;
+            try
+            {
+                if (Name is { Length: > 0 } && Array.TrueForAll(Name, n => !WildcardPattern.ContainsWildcardCharacters(n)))
+                {
+                    foreach (var n in Name)
+                    {
+                        try { sink.WriteObject(await Client.GetProfileAsync(account, n, call, token).ConfigureAwait(false)); }
+                        catch (ArmException ex) { sink.WriteError(ErrorFor(ex, n, $"Billing profile '{n}' of account '{account}'")); }
+                    }
+                    return;
+                }
+                await foreach (var profile in Client.ListProfilesAsync(account, call, token).WithCancellation(token).ConfigureAwait(false))
+                {
+                    if (!Filters.Matches(Name, profile.Name, profile.DisplayName)) continue;
+                    BillingNameCompleter.Remember(profile);
+                    sink.WriteObject(profile);
+                }
+            }
+            catch (ArmException ex)
+            {
+                sink.WriteError(ErrorFor(ex, account, $"Billing profiles of account '{account}'"));
+            }
         }
     }
 }

@@ -62,11 +62,12 @@ namespace BillingPowerShell.Commands
 
         private async Task ListAsync(ICmdletSink sink, CallContext call, string account, string? agreement, CancellationToken token)
         {
+            var wanted = SubscriptionId is { Length: > 0 } ? new HashSet<string>(SubscriptionId, StringComparer.OrdinalIgnoreCase) : null;
             try
             {
                 await foreach (var s in Client.ListSubscriptionsAsync(account, BillingProfileName, agreement, call, token).WithCancellation(token).ConfigureAwait(false))
                 {
-                    if (SubscriptionId is { Length: > 0 } && Array.IndexOf(Lower(SubscriptionId), s.SubscriptionId) < 0) continue;
+                    if (wanted is not null && !wanted.Contains(s.SubscriptionId)) continue;
                     Emit(sink, s);
                 }
             }
@@ -106,8 +107,6 @@ namespace BillingPowerShell.Commands
             _agreements[account] = agreement;
             return agreement;
         }
-
-        private static string[] Lower(string[] ids) => Array.ConvertAll(ids, i => i.ToLowerInvariant());
     }
 
     internal static class Patterns

@@ -17,6 +17,7 @@ namespace BillingPowerShell.Commands
         protected override void ProcessRecord()
         {
             var request = BuildRequest();
+            if (request is null) return; // this pipeline record was rejected
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink);

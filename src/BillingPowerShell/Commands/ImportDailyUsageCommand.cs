@@ -77,30 +77,24 @@ namespace BillingPowerShell.Commands
 
         private void ReadFile(string path)
         {
-            // Reading a local file needs no async work: records go straight to the pipeline, no queue in between.
-            var badRows = new List<UsageRowError>();
-            var options = new UsageCsvReaderOptions { SourceName = path, OnError = badRows.Add };
+            // Reading a local file needs no async work: records go straight to the pipeline, no queue in between. Bad
+            // rows are reported on this thread, in row order: ReadAllPrefetched hands them to OnError as it yields.
+            var options = new UsageCsvReaderOptions { SourceName = path, OnError = e => WriteError(UsageErrors.BadRow(e)) };
             try
             {
                 using var reader = UsageCsvReader.Open(path, options);
                 WriteVerbose($"{path}: {reader.ReadHeader()} format.");
                 // Parsing runs a few batches ahead on another thread while this one feeds the pipeline.
                 foreach (var record in reader.ReadAllPrefetched(cancellationToken: StopToken))
-                {
-                    FlushErrors(badRows);
                     WriteObject(record);
-                }
-                FlushErrors(badRows);
                 WriteVerbose($"{path}: {reader.RowCount:N0} record(s), {reader.ErrorCount:N0} bad row(s).");
             }
             catch (UsageFormatException ex)
             {
-                FlushErrors(badRows);
                 WriteError(new ErrorRecord(new InvalidDataException(ex.Message), "UnrecognisedUsageFile", ErrorCategory.InvalidData, path));
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is InvalidDataException)
             {
-                FlushErrors(badRows);
                 WriteError(new ErrorRecord(ex, ex is UnauthorizedAccessException ? "FileAccessDenied" : "FileReadFailed",
                     ex is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.ReadError, path));
             }
@@ -108,13 +102,6 @@ namespace BillingPowerShell.Commands
             {
                 throw new PipelineStoppedException();
             }
-        }
-
-        private void FlushErrors(List<UsageRowError> errors)
-        {
-            if (errors.Count == 0) return;
-            foreach (var e in errors) WriteError(UsageErrors.BadRow(e));
-            errors.Clear();
         }
     }
 }

@@ -107,11 +107,15 @@ namespace BillingPowerShell.Commands
             if (_invoices.Count == 0) return;
             if (!Directory.Exists(_folder))
             {
-                // Under -WhatIf, go on and say which files would be saved; a "no" from -Confirm stops here.
-                if (!ShouldProcess(_folder, "Create folder") && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
-                if (!Directory.Exists(_folder) && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
-                try { Directory.CreateDirectory(_folder); }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { Fail(ex, _folder, "Could not create the destination folder"); }
+                // The reason tells "what if" (-WhatIf or $WhatIfPreference: go on and say which files would be saved)
+                // from a "no" to -Confirm (stop here); -WhatIf:$false is bound but is no what-if.
+                var description = $"Performing the operation \"Create folder\" on target \"{_folder}\".";
+                if (ShouldProcess(description, "Are you sure you want to perform this action?" + System.Environment.NewLine + description, "Confirm", out var reason))
+                {
+                    try { Directory.CreateDirectory(_folder); }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { Fail(ex, _folder, "Could not create the destination folder"); }
+                }
+                else if (reason != ShouldProcessReason.WhatIf) return;
             }
 
             // Plan every file and ask about each on this (the pipeline) thread, before any parallel work starts.

@@ -40,24 +40,41 @@ namespace BillingPowerShell.Commands
 
         internal CostMetric MetricValue => Metric == "AmortizedCost" ? CostMetric.AmortizedCost : CostMetric.ActualCost;
 
-        /// <summary>The scope the parameters name; a subscription wins over the billing scope it belongs to.</summary>
-        internal UsageScope ResolveScope()
+        /// <summary>
+        /// The scope the parameters name; a subscription wins over the billing scope it belongs to. Null when the
+        /// scope of a pipeline record was rejected (see <see cref="Reject{T}"/>): skip that record.
+        /// </summary>
+        internal UsageScope? ResolveScope()
         {
             if (SubscriptionId is not null)
                 return UsageScope.Subscription(SubscriptionId, AgreementType);
             if (BillingAccountName is null)
             {
                 if (BillingProfileName is not null || InvoiceSectionName is not null)
-                    FailArgument("BillingAccountNameRequired", "-BillingProfileName and -InvoiceSectionName need -BillingAccountName.", (object?)BillingProfileName ?? InvoiceSectionName);
-                FailArgument("ScopeRequired", "Name a scope: -SubscriptionId, or -BillingAccountName (with -BillingProfileName and -InvoiceSectionName for a Microsoft Customer Agreement), or pipe in Get-BillingSubscription / Get-BillingAccount output.", null);
+                    return Reject<UsageScope>("BillingAccountNameRequired", "-BillingProfileName and -InvoiceSectionName need -BillingAccountName.", (object?)BillingProfileName ?? InvoiceSectionName);
+                return Reject<UsageScope>("ScopeRequired", "Name a scope: -SubscriptionId, or -BillingAccountName (with -BillingProfileName and -InvoiceSectionName for a Microsoft Customer Agreement), or pipe in Get-BillingSubscription / Get-BillingAccount output.", null);
             }
             if (InvoiceSectionName is not null && BillingProfileName is null)
-                FailArgument("BillingProfileNameRequired", "-InvoiceSectionName needs -BillingProfileName: an invoice section is named within its billing profile.", InvoiceSectionName);
+                return Reject<UsageScope>("BillingProfileNameRequired", "-InvoiceSectionName needs -BillingProfileName: an invoice section is named within its billing profile.", InvoiceSectionName);
             return UsageScope.Billing(BillingAccountName!, BillingProfileName, InvoiceSectionName, AgreementType);
         }
 
-        /// <summary>Checks an inclusive day range: end not before start, nothing in the future, nothing older than the service keeps.</summary>
-        internal (DateTime Start, DateTime End) CheckRange(DateTime? start, DateTime? end, bool limitTo13Months)
+        /// <summary>
+        /// A problem with the scope or time choice of one input. Typed on the command line, it stops the command; when
+        /// the values came from the pipeline (say, `Get-BillingInvoice | Get-DailyUsage` meeting a pay-as-you-go
+        /// invoice), it is that record's non-terminating error and the caller skips the record, as Export-DailyUsage
+        /// does with PathAlreadyWritten. Returns null.
+        /// </summary>
+        internal T? Reject<T>(string id, string message, object? target) where T : class
+        {
+            var record = new ErrorRecord(new ArgumentException(message), id, ErrorCategory.InvalidArgument, target);
+            if (!MyInvocation.ExpectingInput) ThrowTerminatingError(record);
+            WriteError(record);
+            return null;
+        }
+
+        /// <summary>Checks an inclusive day range: end not before start, nothing in the future.</summary>
+        internal (DateTime Start, DateTime End) CheckRange(DateTime? start, DateTime? end)
         {
             var today = DateTime.UtcNow.Date;
             var e = (end ?? today).Date;
@@ -68,9 +85,6 @@ namespace BillingPowerShell.Commands
                 FailArgument("StartDateInFuture", $"-StartDate ({s:yyyy-MM-dd}) is in the future; usage exists up to today ({today:yyyy-MM-dd}).", start);
             if (e > today)
                 FailArgument("EndDateInFuture", $"-EndDate ({e:yyyy-MM-dd}) is in the future; usage exists up to today ({today:yyyy-MM-dd}).", end);
-            var oldest = new DateTime(today.Year, today.Month, 1).AddMonths(-13);
-            if (limitTo13Months && s < oldest)
-                FailArgument("StartDateTooOld", $"-StartDate ({s:yyyy-MM-dd}) is older than 13 months; Cost Management keeps cost details from {oldest:yyyy-MM-dd} on.", start);
             return (DateTime.SpecifyKind(s, DateTimeKind.Utc), DateTime.SpecifyKind(e, DateTimeKind.Utc));
         }
     }
@@ -101,14 +115,16 @@ namespace BillingPowerShell.Commands
         [ValidateRange(1, 8)]
         public int ThrottleLimit { get; set; } = 3;
 
-        internal UsageRequest BuildRequest()
+        /// <summary>The request the parameters describe; null when a pipeline record was rejected (skip it).</summary>
+        internal UsageRequest? BuildRequest()
         {
             var scope = ResolveScope();
+            if (scope is null) return null;
             var choices = (StartDate is not null || EndDate is not null ? 1 : 0) + (BillingPeriodName is not null ? 1 : 0) + (InvoiceId is not null ? 1 : 0);
             if (choices > 1)
-                FailArgument("ConflictingTimeParameters", "Use one of -StartDate/-EndDate, -BillingPeriodName or -InvoiceId.", null);
+                return Reject<UsageRequest>("ConflictingTimeParameters", "Use one of -StartDate/-EndDate, -BillingPeriodName or -InvoiceId.", null);
             if (InvoiceId is not null && !scope.IsCustomerAgreement)
-                FailArgument("InvoiceIdNotSupported",
+                return Reject<UsageRequest>("InvoiceIdNotSupported",
                     $"-InvoiceId selects the usage of a Microsoft Customer Agreement invoice at its billing profile; {scope} is not such a scope. For a pay-as-you-go or Enterprise Agreement invoice, use -StartDate/-EndDate (the invoice's PeriodStartDate/PeriodEndDate) or -BillingPeriodName.",
                     InvoiceId);
             var request = new UsageRequest(scope)
@@ -121,7 +137,12 @@ namespace BillingPowerShell.Commands
             };
             if (BillingPeriodName is null && InvoiceId is null)
             {
-                var (s, e) = CheckRange(StartDate, EndDate, limitTo13Months: UsageService.Resolve(request) == UsageSource.CostDetails);
+                var (s, e) = CheckRange(StartDate, EndDate);
+                // Only Cost Details keeps 13 months, and which source serves depends on the scope (of this record).
+                var today = DateTime.UtcNow.Date;
+                var oldest = new DateTime(today.Year, today.Month, 1).AddMonths(-13);
+                if (s < oldest && UsageService.Resolve(request) == UsageSource.CostDetails)
+                    return Reject<UsageRequest>("StartDateTooOld", $"-StartDate ({s:yyyy-MM-dd}) is older than 13 months; Cost Management keeps cost details from {oldest:yyyy-MM-dd} on.", StartDate);
                 request.StartDate = s;
                 request.EndDate = e;
             }
