@@ -246,11 +246,13 @@ Describe 'Get-DailyUsage' {
             (Get-EmulatorStats $emu).totalRequests | Should -Be 0
         }
 
-        It 'refuses -InvoiceId with -Source UsageDetails with a clear error (usage details have no invoice filter)' {
+        It 'refuses -InvoiceId with -Source UsageDetails before any request (usage details have no invoice filter)' {
+            Reset-Emulator $emu
             $err = Get-ErrorFromCommand { Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -InvoiceId 'G000000001' -Source UsageDetails }
-            Assert-BillingError $err 'InvalidArgument' InvalidArgument
+            Assert-BillingError $err 'InvoiceIdNeedsCostDetails' InvalidArgument
             $err.Exception.Message | Should -Match 'InvoiceId'
-            $err.Exception.Message | Should -Not -Match 'Nullable'
+            $err.TargetObject | Should -Be 'G000000001'
+            (Get-EmulatorStats $emu).totalRequests | Should -Be 0
         }
 
         It 'refuses an EA invoice id before any request' {

@@ -226,8 +226,8 @@ namespace BillingPowerShell.Engine.Costs
         private IAsyncEnumerable<UsageRecord> UsageDetailsRecordsAsync(UsageRequest request, UsageChunk chunk, CallContext call, CancellationToken ct)
         {
             if (chunk.InvoiceId is not null) // e.g. -InvoiceId with -Source UsageDetails: usage details have no invoice filter
-                throw new ArgumentException($"-InvoiceId needs the cost details report: Consumption usage details cannot be read by invoice ({request.Scope}). " +
-                    "Use -Source Auto or CostDetails, or the invoice's period with -StartDate/-EndDate.");
+                throw new ArgumentException($"An invoice's usage needs the cost details report: Consumption usage details cannot be read by invoice ({request.Scope}). " +
+                    "Read it from the cost details report, or read the invoice's period.");
             var scope = request.Scope.Path;
             var query = $"api-version={ConsumptionApi}&metric={(request.Metric == CostMetric.AmortizedCost ? "amortizedcost" : "actualcost")}&$expand=properties/meterDetails,properties/additionalInfo&$top=1000";
             if (chunk.BillingPeriodName is not null)

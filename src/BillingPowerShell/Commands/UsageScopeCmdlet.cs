@@ -127,6 +127,10 @@ namespace BillingPowerShell.Commands
                 return Reject<UsageRequest>("InvoiceIdNotSupported",
                     $"-InvoiceId selects the usage of a Microsoft Customer Agreement invoice at its billing profile; {scope} is not such a scope. For a pay-as-you-go or Enterprise Agreement invoice, use -StartDate/-EndDate (the invoice's PeriodStartDate/PeriodEndDate) or -BillingPeriodName.",
                     InvoiceId);
+            if (InvoiceId is not null && Source == "UsageDetails")
+                return Reject<UsageRequest>("InvoiceIdNeedsCostDetails",
+                    "-InvoiceId needs the cost details report: Consumption usage details cannot be read by invoice. Use -Source Auto or CostDetails, or the invoice's period with -StartDate/-EndDate.",
+                    InvoiceId);
             var request = new UsageRequest(scope)
             {
                 Metric = MetricValue,
