@@ -209,6 +209,29 @@ public sealed class UsageTests
     }
 
     [Fact]
+    public async Task Usage_details_publisher_type_filter_matches_the_emitted_value()
+    {
+        // Every generated row is first-party Azure usage (publisherType "Azure"): the filter must match that value,
+        // case-insensitively, and nothing else.
+        foreach (var agreement in new[] { "EnterpriseAgreement", "MicrosoftOnlineServicesProgram" })
+        {
+            string baseUrl = $"/subscriptions/{_f.Sub(agreement)}/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$top=50&$filter=";
+            foreach (var value in new[] { "Azure", "azure" })
+            {
+                var (s, b, _) = await _f.Send(HttpMethod.Get, baseUrl + Uri.EscapeDataString($"properties/publisherType eq '{value}'"));
+                Assert.Equal(200, s);
+                var rows = b.GetProperty("value").EnumerateArray().ToList();
+                Assert.NotEmpty(rows);
+                Assert.All(rows, v => Assert.Equal("Azure", v.GetProperty("properties").GetProperty("publisherType").GetString()));
+            }
+            // (Row filters apply while a page streams: a page where nothing matches is 200 with an empty value.)
+            var (sn, bn, _) = await _f.Send(HttpMethod.Get, baseUrl + Uri.EscapeDataString("properties/publisherType eq 'Microsoft'"));
+            Assert.Equal(200, sn);
+            Assert.Empty(bn.GetProperty("value").EnumerateArray());
+        }
+    }
+
+    [Fact]
     public async Task Cost_details_documented_400s_and_payg_422()
     {
         string ea = "/subscriptions/" + _f.Sub("EnterpriseAgreement");

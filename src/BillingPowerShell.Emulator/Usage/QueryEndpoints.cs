@@ -50,7 +50,7 @@ internal static class QueryEndpoints
         "billingprofileid" => r.Sub.Profile?.Id ?? r.Sub.Account.Id,
         "invoicesectionid" => r.Sub.Section?.Id ?? "",
         "invoicesectionname" => r.Sub.Section?.DisplayName ?? "",
-        "publishertype" => "Azure",
+        "publishertype" => UsageRow.PublisherType,
         "reservationid" => r.ReservationId ?? "",
         "product" => r.Meter.Product,
         _ => "",
