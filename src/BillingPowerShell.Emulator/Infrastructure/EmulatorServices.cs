@@ -31,6 +31,8 @@ internal sealed class EmulatorServices
     public int BlobPort { get; set; }
     public ConcurrentDictionary<string, (string InvoiceName, string DocumentName)[]> ZipBatches { get; } = new();
     public ConcurrentDictionary<string, CostReport> CostReports { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Query API results by scope and body hash (QueryEndpoints), this emulator's world only.</summary>
+    public ConcurrentDictionary<string, QueryResult> QueryResults { get; } = new();
 
     private static DateTime TruncateToSeconds(DateTime d) => new(d.Ticks - d.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
