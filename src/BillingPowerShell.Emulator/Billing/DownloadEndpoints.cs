@@ -35,15 +35,8 @@ internal static class DownloadEndpoints
 
     private static async Task DownloadByAccount(ArmRequest r)
     {
-        Invoice? inv;
-        if (r["account"].Equals("default", StringComparison.OrdinalIgnoreCase)) inv = r.E.World.InvoicesByName.GetValueOrDefault(r["invoice"]);
-        else
-        {
-            var a = await FindAccount(r);
-            if (a == null) return;
-            inv = a.Invoices.FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase));
-        }
-        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
+        var inv = await InvoiceEndpoints.FindAccountInvoice(r);
+        if (inv == null) return;
         await StartSingle(r, inv, "/" + Ba + "/" + r["account"]);
     }
 
@@ -60,11 +53,9 @@ internal static class DownloadEndpoints
 
     private static async Task DownloadBySubscription(ArmRequest r)
     {
-        var s = await InvoiceEndpoints.FindDefaultSubscription(r);
-        if (s == null) return;
-        var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
-        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
-        await StartSingle(r, inv, $"/{Ba}/default/billingSubscriptions/{s.Id}");
+        var inv = await InvoiceEndpoints.FindSubscriptionInvoice(r);
+        if (inv == null) return;
+        await StartSingle(r, inv, $"/{Ba}/default/billingSubscriptions/{inv.Subscription!.Id}");
     }
 
     /// <summary>2024-04-01: optional documentName (default: the invoice document). 2020-05-01: required
