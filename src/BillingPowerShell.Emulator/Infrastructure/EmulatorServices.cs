@@ -14,7 +14,7 @@ internal sealed class EmulatorServices
         Options = options;
         World = world;
         Stats = new Stats();
-        Faults = new FaultInjector(options, Stats);
+        Faults = new FaultInjector(options);
         Usage = new UsageGenerator(world);
         Sas = new SasSigner();
         Operations = new OperationStore();
@@ -57,7 +57,6 @@ internal sealed class OperationStore
     private readonly ConcurrentDictionary<string, Operation> _ops = new(StringComparer.OrdinalIgnoreCase);
     public void Add(Operation op) => _ops[op.Id] = op;
     public Operation? Get(string id) => _ops.TryGetValue(id, out var op) ? op : null;
-    public void Clear() => _ops.Clear();
 }
 
 internal sealed class Operation

@@ -92,12 +92,7 @@ internal static class QueryEndpoints
         w.WriteString("type", "microsoft.costmanagement/Query");
         w.WriteStartObject("properties");
         long end = Math.Min(result.Rows.Count, offset + Math.Max(1, e.Options.QueryPageSize));
-        if (end < result.Rows.Count)
-        {
-            var req = r.Http.Request;
-            var link = $"{req.Scheme}://{req.Host}{r.Scope}/providers/Microsoft.CostManagement/query?api-version={NextLinkApiVersion}&$skiptoken={Uri.EscapeDataString(Paging.EncodeToken(end))}";
-            w.WriteString("nextLink", link);
-        }
+        if (end < result.Rows.Count) w.WriteString("nextLink", Paging.NextLink(r.Http.Request, end, NextLinkApiVersion));
         else w.WriteNull("nextLink");
         w.WriteStartArray("columns");
         foreach (var (name, type) in result.Columns) { w.WriteStartObject(); w.WriteString("name", name); w.WriteString("type", type); w.WriteEndObject(); }
