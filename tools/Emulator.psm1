@@ -10,7 +10,8 @@
 #     and the benchmarks), and passes the same folder as --cert-dir;
 #   * Start-BillingEmulator therefore takes -CertDirectory and, by default, uses the folder of $env:SSL_CERT_FILE
 #     when that variable names an emulator.pem.
-# Certificate validation is never disabled; admin calls below go through the same trust.
+# Certificate validation is never disabled. Admin calls (Invoke-EmulatorAdmin) give curl the emulator's PEM, so they
+# work from any process, including one started before the certificate existed.
 
 Set-StrictMode -Version 3.0
 
@@ -177,8 +178,12 @@ function Stop-BillingEmulator {
 
 function Invoke-EmulatorAdmin {
     <#
-    Calls an admin endpoint (/_emulator/...). The process must trust the emulator's certificate (SSL_CERT_FILE set
-    before it started); certificate validation is never skipped.
+    Calls an admin endpoint (/_emulator/...) and returns its JSON answer as objects (nothing for a 204).
+    Through curl with --cacert <the emulator's PEM> rather than Invoke-RestMethod: .NET reads SSL_CERT_FILE once per
+    process (see the top of this file), so a pwsh started before the emulator's certificate existed (the tool scripts,
+    which start their own emulators) does not trust it, whereas curl is told the CA on every call. Certificate
+    validation is never skipped. Throws, with curl's exit code and message or the emulator's error body, when the call
+    fails (connection, TLS, or an HTTP error status: --fail-with-body).
     #>
     [CmdletBinding()]
     param(
@@ -187,16 +192,17 @@ function Invoke-EmulatorAdmin {
         [ValidateSet('Get', 'Post')] [string] $Method = 'Get',
         $Body
     )
-    $params = @{
-        Uri     = $Emulator.ArmUrl.TrimEnd('/') + '/_emulator/' + $Path.TrimStart('/')
-        Method  = $Method
-        Headers = @{ 'x-emulator-admin' = 'true' }
-    }
+    $uri = $Emulator.ArmUrl.TrimEnd('/') + '/_emulator/' + $Path.TrimStart('/')
+    $verb = $Method.ToUpperInvariant()
+    # -sS: no progress meter, but curl's own errors; --stderr -: those go to stdout, so they reach the message below.
+    $arguments = @('-sS', '--stderr', '-', '--fail-with-body', '--cacert', $Emulator.CertPath, '-H', 'x-emulator-admin: true', '-X', $verb)
     if ($PSBoundParameters.ContainsKey('Body')) {
-        $params.Body = if ($Body -is [string]) { $Body } else { $Body | ConvertTo-Json -Depth 10 -Compress }
-        $params.ContentType = 'application/json'
+        $json = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 10 -Compress }
+        $arguments += '-H', 'Content-Type: application/json', '--data-binary', $json
     }
-    Invoke-RestMethod @params
+    $answer = (& curl @arguments $uri) -join "`n"
+    if ($LASTEXITCODE -ne 0) { throw "$verb /_emulator/$($Path.TrimStart('/')) failed (curl exit code $LASTEXITCODE): $answer" }
+    if ($answer) { $answer | ConvertFrom-Json }
 }
 
 Export-ModuleMember -Function Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, Invoke-Pwsh,
