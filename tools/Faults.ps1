@@ -286,7 +286,9 @@ function Invoke-Scenario($S) {
     try {
         $world = Invoke-EmulatorAdmin $emu 'world'
         $script:currentWorld = $world
-        if ($S.Faults) { $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body $S.Faults }
+        # Faults that name something of the world (an invoice) are made from this emulator's world.
+        $faults = if ($S.FaultsFrom) { & $S.FaultsFrom $world } else { $S.Faults }
+        if ($faults) { $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body $faults }
         $envs = if ($S.Env) { $S.Env } else { @{} }
         $p = Start-ChildJob $emu $logs $data $steps $envs
         $hung = $false; $killed = $false; $bad = 0; $badUsage = 0
@@ -476,11 +478,6 @@ $selected = @($scenarios | Where-Object { $sc = $_; (-not $Quick -or $sc.Quick) 
 $rows = [Collections.Generic.List[object]]::new()
 $started = [Diagnostics.Stopwatch]::StartNew()
 foreach ($s in $selected) {
-    if ($s.FaultsFrom) {
-        # Faults that name something of the world (an invoice): read the world from a throwaway emulator of the same seed.
-        $probe = Start-BillingEmulator -Size 'small' -CertDirectory $certDir
-        try { $s.Faults = & $s.FaultsFrom (Invoke-EmulatorAdmin $probe 'world') } finally { Stop-BillingEmulator $probe }
-    }
     try { $rows.Add((Invoke-Scenario $s)) }
     catch {
         Write-Host "    scenario failed to run: $_"
