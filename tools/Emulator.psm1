@@ -118,31 +118,40 @@ function Start-BillingEmulator {
         '--no-stdin-watch'
     ) + $ExtraArgument
     $dotnet = if ([Environment]::ProcessPath -and [IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { 'dotnet' }
-    # Tokens are on the emulator's command line only (never printed by us); the quoting is for spaces in paths.
-    $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-    $process = Start-Process -FilePath $dotnet -ArgumentList $quoted -PassThru `
-        -RedirectStandardOutput $logPath -RedirectStandardError (Join-Path $work 'emulator.err.txt')
+    $errPath = Join-Path $work 'emulator.err.txt'
+    $process = $null
+    try {
+        # Tokens are on the emulator's command line only (never printed by us); the quoting is for spaces in paths.
+        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
+        $process = Start-Process -FilePath $dotnet -ArgumentList $quoted -PassThru `
+            -RedirectStandardOutput $logPath -RedirectStandardError $errPath
 
-    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-    $ready = $null
-    while (-not $ready) {
-        if (Test-Path -LiteralPath $readyFile) {
-            try { $ready = Get-Content -Raw -LiteralPath $readyFile | ConvertFrom-Json } catch { $ready = $null }
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $ready = $null
+        while (-not $ready) {
+            if (Test-Path -LiteralPath $readyFile) {
+                try { $ready = Get-Content -Raw -LiteralPath $readyFile | ConvertFrom-Json } catch { $ready = $null }
+            }
+            if (-not $ready -and (Test-Path -LiteralPath $logPath)) {
+                $line = Select-String -LiteralPath $logPath -Pattern '^EMULATOR READY (\{.*\})\s*$' | Select-Object -First 1
+                if ($line) { $ready = $line.Matches[0].Groups[1].Value | ConvertFrom-Json }
+            }
+            if ($ready) { break }
+            $exited = $process.HasExited
+            if ($exited -or [DateTime]::UtcNow -gt $deadline) {
+                # The work folder goes below, so its logs go into the message.
+                if (-not $exited) { try { $process.Kill($true) } catch { }; $null = $process.WaitForExit(10000) }
+                $log = ((@($logPath, $errPath) | ForEach-Object { Get-Content -Raw -LiteralPath $_ -ErrorAction Ignore }) -join "`n").Trim()
+                $what = if ($exited) { "exited (code $($process.ExitCode)) before it was ready" } else { "was not ready within $TimeoutSeconds s" }
+                throw "The emulator $what. Its output: $(if ($log) { $log } else { '(none)' })"
+            }
+            Start-Sleep -Milliseconds 100
         }
-        if (-not $ready -and (Test-Path -LiteralPath $logPath)) {
-            $line = Select-String -LiteralPath $logPath -Pattern '^EMULATOR READY (\{.*\})\s*$' | Select-Object -First 1
-            if ($line) { $ready = $line.Matches[0].Groups[1].Value | ConvertFrom-Json }
-        }
-        if ($ready) { break }
-        if ($process.HasExited) {
-            $err = Get-Content -Raw -LiteralPath (Join-Path $work 'emulator.err.txt') -ErrorAction Ignore
-            throw "The emulator exited (code $($process.ExitCode)) before it was ready. $err"
-        }
-        if ([DateTime]::UtcNow -gt $deadline) {
-            Stop-Process -Id $process.Id -Force -ErrorAction Ignore
-            throw "The emulator was not ready within $TimeoutSeconds s (log: $logPath)."
-        }
-        Start-Sleep -Milliseconds 100
+    }
+    catch {
+        if ($process -and -not $process.HasExited) { try { $process.Kill($true) } catch { }; $null = $process.WaitForExit(10000) }
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+        throw
     }
 
     [pscustomobject]@{
