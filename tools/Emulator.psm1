@@ -62,6 +62,20 @@ function Invoke-Pwsh {
     & $cmd[0] @rest
 }
 
+function ConvertTo-ProcessArgument {
+    <#
+    Start-Process -ArgumentList joins its items with spaces as they are; this quotes each item so that the child splits
+    its command line back into the same items (the .NET / MSVCRT rules): an item that is empty or holds white space or
+    a double quote is put in quotes, its quotes escaped and the backslashes before them (or before the closing quote)
+    doubled. Other items pass as they are.
+    #>
+    [CmdletBinding()] [OutputType([string])]
+    param([Parameter(Mandatory)] [AllowEmptyString()] [AllowEmptyCollection()] [string[]] $ArgumentList)
+    foreach ($a in $ArgumentList) {
+        if ($a -eq '' -or $a -match '[\s"]') { '"' + ($a -replace '(\\*)"', '$1$1\"' -replace '(\\+)$', '$1$1') + '"' } else { $a }
+    }
+}
+
 function New-EmulatorToken {
     <# A random bearer token for one emulator run. #>
     [CmdletBinding()] [OutputType([string])]
@@ -121,9 +135,8 @@ function Start-BillingEmulator {
     $errPath = Join-Path $work 'emulator.err.txt'
     $process = $null
     try {
-        # Tokens are on the emulator's command line only (never printed by us); the quoting is for spaces in paths.
-        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-        $process = Start-Process -FilePath $dotnet -ArgumentList $quoted -PassThru `
+        # Tokens are on the emulator's command line only (never printed by us).
+        $process = Start-Process -FilePath $dotnet -ArgumentList (ConvertTo-ProcessArgument $arguments) -PassThru `
             -RedirectStandardOutput $logPath -RedirectStandardError $errPath
 
         $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
@@ -215,4 +228,4 @@ function Invoke-EmulatorAdmin {
 }
 
 Export-ModuleMember -Function Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, Invoke-Pwsh,
-    New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin
+    ConvertTo-ProcessArgument, New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin

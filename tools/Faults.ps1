@@ -172,8 +172,7 @@ function Start-ChildJob($Emu, [string] $Dir, [string] $DataDir, [string[]] $Step
     try {
         $cmd = Get-PwshCommand
         $arguments = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $jobPath)
-        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-        Start-Process -FilePath $cmd[0] -ArgumentList $quoted -PassThru `
+        Start-Process -FilePath $cmd[0] -ArgumentList (ConvertTo-ProcessArgument $arguments) -PassThru `
             -RedirectStandardOutput (Join-Path $Dir 'stdout.txt') -RedirectStandardError (Join-Path $Dir 'stderr.txt')
     }
     finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
