@@ -109,8 +109,9 @@ function Invoke-Build {
     }
 
     Write-Step "Publish the emulator to $EmulatorDir"
+    # --no-build: the solution build above has just built it, in the same configuration (Release, no runtime identifier).
     Invoke-Native dotnet publish (Join-Path $Root 'src/BillingPowerShell.Emulator/BillingPowerShell.Emulator.csproj') `
-        -c Release -nologo -v minimal --no-restore -o $EmulatorDir
+        -c Release -nologo -v minimal --no-build -o $EmulatorDir
     $script:BuildDone = $true
 }
 
