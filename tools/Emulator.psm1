@@ -217,7 +217,9 @@ function Invoke-EmulatorAdmin {
     $uri = $Emulator.ArmUrl.TrimEnd('/') + '/_emulator/' + $Path.TrimStart('/')
     $verb = $Method.ToUpperInvariant()
     # -sS: no progress meter, but curl's own errors; --stderr -: those go to stdout, so they reach the message below.
-    $arguments = @('-sS', '--stderr', '-', '--fail-with-body', '--cacert', $Emulator.CertPath, '-H', 'x-emulator-admin: true', '-X', $verb)
+    # --http1.1, as Invoke-RestMethod did: over HTTP/2 a POST answered without reading its body (reset's 204) is
+    # sometimes ended with a stream reset, which curl reports as a failure (exit code 92).
+    $arguments = @('-sS', '--stderr', '-', '--http1.1', '--fail-with-body', '--cacert', $Emulator.CertPath, '-H', 'x-emulator-admin: true', '-X', $verb)
     if ($PSBoundParameters.ContainsKey('Body')) {
         $json = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 10 -Compress }
         $arguments += '-H', 'Content-Type: application/json', '--data-binary', $json
