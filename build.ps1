@@ -109,8 +109,9 @@ function Invoke-Build {
     }
 
     Write-Step "Publish the emulator to $EmulatorDir"
+    # --no-build: the solution build above has just built it, in the same configuration (Release, no runtime identifier).
     Invoke-Native dotnet publish (Join-Path $Root 'src/BillingPowerShell.Emulator/BillingPowerShell.Emulator.csproj') `
-        -c Release -nologo -v minimal --no-restore -o $EmulatorDir
+        -c Release -nologo -v minimal --no-build -o $EmulatorDir
     $script:BuildDone = $true
 }
 
@@ -120,8 +121,7 @@ function Invoke-PwshScript {
     param([Parameter(Mandatory)] [string] $File, [string[]] $ArgumentList = @())
     $pwsh = Get-PwshCommand
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList
-    $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]' -or $_ -eq '') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-    $process = Start-Process -FilePath $pwsh[0] -ArgumentList $quoted -NoNewWindow -PassThru
+    $process = Start-Process -FilePath $pwsh[0] -ArgumentList (ConvertTo-ProcessArgument $arguments) -NoNewWindow -PassThru
     $process.WaitForExit()
     $process.ExitCode
 }
@@ -195,8 +195,7 @@ function Invoke-Test {
                 $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
                     (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $file, '-ModulePath', $ManifestPath,
                     '-PesterPath', $PesterManifest, '-ResultPath', (Join-Path $fileDir 'result.json'))
-                $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-                $start = @{ FilePath = $pwsh[0]; ArgumentList = $quoted; PassThru = $true; NoNewWindow = $true }
+                $start = @{ FilePath = $pwsh[0]; ArgumentList = (ConvertTo-ProcessArgument $arguments); PassThru = $true; NoNewWindow = $true }
                 if ($parallel) {
                     $start.RedirectStandardOutput = Join-Path $fileDir 'output.txt'
                     $start.RedirectStandardError = Join-Path $fileDir 'error.txt'

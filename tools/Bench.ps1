@@ -59,8 +59,8 @@ if (`$r -is [hashtable]) { foreach (`$k in `$r.Keys) { `$out[`$k] = `$r[`$k] } }
 }
 
 function Get-World($Emu) {
-    # curl with the emulator's CA: this process started before the certificate existed, so .NET here does not trust it.
-    & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' "$($Emu.ArmUrl.TrimEnd('/'))/_emulator/world" | ConvertFrom-Json
+    # (Invoke-EmulatorAdmin uses curl with the emulator's CA: this process started before the certificate existed.)
+    Invoke-EmulatorAdmin $Emu 'world'
 }
 
 function Start-BenchEmulator([string[]] $Extra, [string] $Size = 'small', [double] $TimeScale = 1.0) {

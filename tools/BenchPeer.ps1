@@ -45,9 +45,7 @@ function Compare-Peer([double] $SdkSeconds, [double] $SdkPeakMB, [double] $SdkSt
 }
 
 function Set-PeerLatency($Emu, [int] $Milliseconds) {
-    $body = @{ latencyMs = $Milliseconds } | ConvertTo-Json -Compress
-    $null = & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' -H 'Content-Type: application/json' -X POST -d $body "$($Emu.ArmUrl.TrimEnd('/'))/_emulator/faults"
-    if ($LASTEXITCODE -ne 0) { throw 'Could not set the emulator latency.' }
+    $null = Invoke-EmulatorAdmin $Emu 'faults' -Method Post -Body @{ latencyMs = $Milliseconds }
 }
 
 $peerScale = 0.2

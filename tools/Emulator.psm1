@@ -10,7 +10,8 @@
 #     and the benchmarks), and passes the same folder as --cert-dir;
 #   * Start-BillingEmulator therefore takes -CertDirectory and, by default, uses the folder of $env:SSL_CERT_FILE
 #     when that variable names an emulator.pem.
-# Certificate validation is never disabled; admin calls below go through the same trust.
+# Certificate validation is never disabled. Admin calls (Invoke-EmulatorAdmin) give curl the emulator's PEM, so they
+# work from any process, including one started before the certificate existed.
 
 Set-StrictMode -Version 3.0
 
@@ -59,6 +60,20 @@ function Invoke-Pwsh {
     $cmd = Get-PwshCommand
     $rest = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $ArgumentList
     & $cmd[0] @rest
+}
+
+function ConvertTo-ProcessArgument {
+    <#
+    Start-Process -ArgumentList joins its items with spaces as they are; this quotes each item so that the child splits
+    its command line back into the same items (the .NET / MSVCRT rules): an item that is empty or holds white space or
+    a double quote is put in quotes, its quotes escaped and the backslashes before them (or before the closing quote)
+    doubled. Other items pass as they are.
+    #>
+    [CmdletBinding()] [OutputType([string])]
+    param([Parameter(Mandatory)] [AllowEmptyString()] [AllowEmptyCollection()] [string[]] $ArgumentList)
+    foreach ($a in $ArgumentList) {
+        if ($a -eq '' -or $a -match '[\s"]') { '"' + ($a -replace '(\\*)"', '$1$1\"' -replace '(\\+)$', '$1$1') + '"' } else { $a }
+    }
 }
 
 function New-EmulatorToken {
@@ -117,31 +132,39 @@ function Start-BillingEmulator {
         '--no-stdin-watch'
     ) + $ExtraArgument
     $dotnet = if ([Environment]::ProcessPath -and [IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { [Environment]::ProcessPath } else { 'dotnet' }
-    # Tokens are on the emulator's command line only (never printed by us); the quoting is for spaces in paths.
-    $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-    $process = Start-Process -FilePath $dotnet -ArgumentList $quoted -PassThru `
-        -RedirectStandardOutput $logPath -RedirectStandardError (Join-Path $work 'emulator.err.txt')
+    $errPath = Join-Path $work 'emulator.err.txt'
+    $process = $null
+    try {
+        # Tokens are on the emulator's command line only (never printed by us).
+        $process = Start-Process -FilePath $dotnet -ArgumentList (ConvertTo-ProcessArgument $arguments) -PassThru `
+            -RedirectStandardOutput $logPath -RedirectStandardError $errPath
 
-    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-    $ready = $null
-    while (-not $ready) {
-        if (Test-Path -LiteralPath $readyFile) {
-            try { $ready = Get-Content -Raw -LiteralPath $readyFile | ConvertFrom-Json } catch { $ready = $null }
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $ready = $null
+        while (-not $ready) {
+            if (Test-Path -LiteralPath $readyFile) {
+                try { $ready = Get-Content -Raw -LiteralPath $readyFile | ConvertFrom-Json } catch { $ready = $null }
+            }
+            if (-not $ready -and (Test-Path -LiteralPath $logPath)) {
+                $line = Select-String -LiteralPath $logPath -Pattern '^EMULATOR READY (\{.*\})\s*$' | Select-Object -First 1
+                if ($line) { $ready = $line.Matches[0].Groups[1].Value | ConvertFrom-Json }
+            }
+            if ($ready) { break }
+            $exited = $process.HasExited
+            if ($exited -or [DateTime]::UtcNow -gt $deadline) {
+                # The work folder goes below, so its logs go into the message.
+                if (-not $exited) { try { $process.Kill($true) } catch { }; $null = $process.WaitForExit(10000) }
+                $log = ((@($logPath, $errPath) | ForEach-Object { Get-Content -Raw -LiteralPath $_ -ErrorAction Ignore }) -join "`n").Trim()
+                $what = if ($exited) { "exited (code $($process.ExitCode)) before it was ready" } else { "was not ready within $TimeoutSeconds s" }
+                throw "The emulator $what. Its output: $(if ($log) { $log } else { '(none)' })"
+            }
+            Start-Sleep -Milliseconds 100
         }
-        if (-not $ready -and (Test-Path -LiteralPath $logPath)) {
-            $line = Select-String -LiteralPath $logPath -Pattern '^EMULATOR READY (\{.*\})\s*$' | Select-Object -First 1
-            if ($line) { $ready = $line.Matches[0].Groups[1].Value | ConvertFrom-Json }
-        }
-        if ($ready) { break }
-        if ($process.HasExited) {
-            $err = Get-Content -Raw -LiteralPath (Join-Path $work 'emulator.err.txt') -ErrorAction Ignore
-            throw "The emulator exited (code $($process.ExitCode)) before it was ready. $err"
-        }
-        if ([DateTime]::UtcNow -gt $deadline) {
-            Stop-Process -Id $process.Id -Force -ErrorAction Ignore
-            throw "The emulator was not ready within $TimeoutSeconds s (log: $logPath)."
-        }
-        Start-Sleep -Milliseconds 100
+    }
+    catch {
+        if ($process -and -not $process.HasExited) { try { $process.Kill($true) } catch { }; $null = $process.WaitForExit(10000) }
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+        throw
     }
 
     [pscustomobject]@{
@@ -177,8 +200,12 @@ function Stop-BillingEmulator {
 
 function Invoke-EmulatorAdmin {
     <#
-    Calls an admin endpoint (/_emulator/...). The process must trust the emulator's certificate (SSL_CERT_FILE set
-    before it started); certificate validation is never skipped.
+    Calls an admin endpoint (/_emulator/...) and returns its JSON answer as objects (nothing for a 204).
+    Through curl with --cacert <the emulator's PEM> rather than Invoke-RestMethod: .NET reads SSL_CERT_FILE once per
+    process (see the top of this file), so a pwsh started before the emulator's certificate existed (the tool scripts,
+    which start their own emulators) does not trust it, whereas curl is told the CA on every call. Certificate
+    validation is never skipped. Throws, with curl's exit code and message or the emulator's error body, when the call
+    fails (connection, TLS, or an HTTP error status: --fail-with-body).
     #>
     [CmdletBinding()]
     param(
@@ -187,17 +214,20 @@ function Invoke-EmulatorAdmin {
         [ValidateSet('Get', 'Post')] [string] $Method = 'Get',
         $Body
     )
-    $params = @{
-        Uri     = $Emulator.ArmUrl.TrimEnd('/') + '/_emulator/' + $Path.TrimStart('/')
-        Method  = $Method
-        Headers = @{ 'x-emulator-admin' = 'true' }
-    }
+    $uri = $Emulator.ArmUrl.TrimEnd('/') + '/_emulator/' + $Path.TrimStart('/')
+    $verb = $Method.ToUpperInvariant()
+    # -sS: no progress meter, but curl's own errors; --stderr -: those go to stdout, so they reach the message below.
+    # --http1.1, as Invoke-RestMethod did: over HTTP/2 a POST answered without reading its body (reset's 204) is
+    # sometimes ended with a stream reset, which curl reports as a failure (exit code 92).
+    $arguments = @('-sS', '--stderr', '-', '--http1.1', '--fail-with-body', '--cacert', $Emulator.CertPath, '-H', 'x-emulator-admin: true', '-X', $verb)
     if ($PSBoundParameters.ContainsKey('Body')) {
-        $params.Body = if ($Body -is [string]) { $Body } else { $Body | ConvertTo-Json -Depth 10 -Compress }
-        $params.ContentType = 'application/json'
+        $json = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 10 -Compress }
+        $arguments += '-H', 'Content-Type: application/json', '--data-binary', $json
     }
-    Invoke-RestMethod @params
+    $answer = (& curl @arguments $uri) -join "`n"
+    if ($LASTEXITCODE -ne 0) { throw "$verb /_emulator/$($Path.TrimStart('/')) failed (curl exit code $LASTEXITCODE): $answer" }
+    if ($answer) { $answer | ConvertFrom-Json }
 }
 
 Export-ModuleMember -Function Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, Invoke-Pwsh,
-    New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin
+    ConvertTo-ProcessArgument, New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin

@@ -155,18 +155,6 @@ $jobPath = Join-Path $OutDirectory 'job.ps1'
 Set-Content -LiteralPath $jobPath -Value $jobScript -Encoding utf8
 
 # ---- helpers ----------------------------------------------------------------------------------------------------------
-function Invoke-Admin($Emu, [string] $Path, $Body) {
-    # curl with the emulator's CA: this process started before the certificate existed, so .NET here does not trust it.
-    $url = "$($Emu.ArmUrl.TrimEnd('/'))/_emulator/$Path"
-    if ($null -ne $Body) {
-        $json = $Body | ConvertTo-Json -Depth 5 -Compress
-        $answer = & curl -s --fail-with-body --cacert $Emu.CertPath -H 'x-emulator-admin: true' -H 'Content-Type: application/json' -X POST --data-binary $json $url
-        if ($LASTEXITCODE -ne 0) { throw "POST /_emulator/$Path $json failed: $answer" }
-        $answer | ConvertFrom-Json
-    }
-    else { & curl -s --fail --cacert $Emu.CertPath -H 'x-emulator-admin: true' $url | ConvertFrom-Json }
-}
-
 function Start-ChildJob($Emu, [string] $Dir, [string] $DataDir, [string[]] $Steps, [hashtable] $ExtraEnv = @{}) {
     $null = New-Item -ItemType Directory -Force -Path $Dir, $DataDir, (Join-Path $DataDir 'usage')
     # Secrets go to the child through its environment only, never on a command line.
@@ -184,8 +172,7 @@ function Start-ChildJob($Emu, [string] $Dir, [string] $DataDir, [string[]] $Step
     try {
         $cmd = Get-PwshCommand
         $arguments = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $jobPath)
-        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
-        Start-Process -FilePath $cmd[0] -ArgumentList $quoted -PassThru `
+        Start-Process -FilePath $cmd[0] -ArgumentList (ConvertTo-ProcessArgument $arguments) -PassThru `
             -RedirectStandardOutput (Join-Path $Dir 'stdout.txt') -RedirectStandardError (Join-Path $Dir 'stderr.txt')
     }
     finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
@@ -296,9 +283,11 @@ function Invoke-Scenario($S) {
     Write-Host "--- $name"
     $emu = Start-BillingEmulator -Size $size -TimeScale $timeScale -CertDirectory $certDir -ExtraArgument @($S.Args | Where-Object { $_ })
     try {
-        $world = Invoke-Admin $emu 'world'
+        $world = Invoke-EmulatorAdmin $emu 'world'
         $script:currentWorld = $world
-        if ($S.Faults) { $null = Invoke-Admin $emu 'faults' $S.Faults }
+        # Faults that name something of the world (an invoice) are made from this emulator's world.
+        $faults = if ($S.FaultsFrom) { & $S.FaultsFrom $world } else { $S.Faults }
+        if ($faults) { $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body $faults }
         $envs = if ($S.Env) { $S.Env } else { @{} }
         $p = Start-ChildJob $emu $logs $data $steps $envs
         $hung = $false; $killed = $false; $bad = 0; $badUsage = 0
@@ -323,13 +312,13 @@ function Invoke-Scenario($S) {
             else { $notes.Add('the child ended before the kill point') }
             $killBad = ($bad + $badUsage)
             # The same command again, without faults.
-            $null = Invoke-Admin $emu 'faults' @{}
+            $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body @{}
             $logs = Join-Path $dir 'run2'
             $p = Start-ChildJob $emu $logs $data $steps $envs
         }
         $timeout = if ($S.TimeoutSeconds) { $S.TimeoutSeconds } else { 240 }
         if (-not (Wait-ChildJob $p $timeout)) { $hung = $true; $notes.Add("HUNG: the child did not finish within $timeout s") }
-        $stats = Invoke-Admin $emu 'stats'
+        $stats = Invoke-EmulatorAdmin $emu 'stats'
     }
     finally { Stop-BillingEmulator $emu }
 
@@ -488,11 +477,6 @@ $selected = @($scenarios | Where-Object { $sc = $_; (-not $Quick -or $sc.Quick) 
 $rows = [Collections.Generic.List[object]]::new()
 $started = [Diagnostics.Stopwatch]::StartNew()
 foreach ($s in $selected) {
-    if ($s.FaultsFrom) {
-        # Faults that name something of the world (an invoice): read the world from a throwaway emulator of the same seed.
-        $probe = Start-BillingEmulator -Size 'small' -CertDirectory $certDir
-        try { $s.Faults = & $s.FaultsFrom (Invoke-Admin $probe 'world') } finally { Stop-BillingEmulator $probe }
-    }
     try { $rows.Add((Invoke-Scenario $s)) }
     catch {
         Write-Host "    scenario failed to run: $_"

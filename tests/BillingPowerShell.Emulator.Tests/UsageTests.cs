@@ -209,6 +209,29 @@ public sealed class UsageTests
     }
 
     [Fact]
+    public async Task Usage_details_publisher_type_filter_matches_the_emitted_value()
+    {
+        // Every generated row is first-party Azure usage (publisherType "Azure"): the filter must match that value,
+        // case-insensitively, and nothing else.
+        foreach (var agreement in new[] { "EnterpriseAgreement", "MicrosoftOnlineServicesProgram" })
+        {
+            string baseUrl = $"/subscriptions/{_f.Sub(agreement)}/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$top=50&$filter=";
+            foreach (var value in new[] { "Azure", "azure" })
+            {
+                var (s, b, _) = await _f.Send(HttpMethod.Get, baseUrl + Uri.EscapeDataString($"properties/publisherType eq '{value}'"));
+                Assert.Equal(200, s);
+                var rows = b.GetProperty("value").EnumerateArray().ToList();
+                Assert.NotEmpty(rows);
+                Assert.All(rows, v => Assert.Equal("Azure", v.GetProperty("properties").GetProperty("publisherType").GetString()));
+            }
+            // (Row filters apply while a page streams: a page where nothing matches is 200 with an empty value.)
+            var (sn, bn, _) = await _f.Send(HttpMethod.Get, baseUrl + Uri.EscapeDataString("properties/publisherType eq 'Microsoft'"));
+            Assert.Equal(200, sn);
+            Assert.Empty(bn.GetProperty("value").EnumerateArray());
+        }
+    }
+
+    [Fact]
     public async Task Cost_details_documented_400s_and_payg_422()
     {
         string ea = "/subscriptions/" + _f.Sub("EnterpriseAgreement");
@@ -295,5 +318,38 @@ public sealed class UsageTests
         Assert.Equal(400, bad);
         var (bad2, _, _) = await _f.Send(HttpMethod.Post, scope + "/providers/Microsoft.CostManagement/query?api-version=2025-03-01", body: new { type = "Usage", timeframe = "MonthToDate", dataset = new { grouping = new[] { new { type = "Dimension", name = "NoSuchDimension" } } } });
         Assert.Equal(400, bad2);
+    }
+
+    [Fact]
+    public async Task Query_results_are_kept_per_emulator()
+    {
+        // A second emulator in this process with the same seed (so the same scope ids) but other usage: the same
+        // query must be answered from its own rows, not from a result the first emulator computed.
+        string scope = $"/providers/Microsoft.Billing/billingAccounts/{_f.Mca}";
+        var end = LastMonth.AddMonths(1).AddDays(-1);
+        var body = new
+        {
+            type = "ActualCost", timeframe = "Custom", timePeriod = new { from = $"{LastMonth:yyyy-MM-dd}T00:00:00Z", to = $"{end:yyyy-MM-dd}T23:59:59Z" },
+            dataset = new { granularity = "None", aggregation = new { totalCost = new { name = "PreTaxCost", function = "Sum" } } },
+        };
+        string path = scope + "/providers/Microsoft.CostManagement/query?api-version=2025-03-01";
+        var (s1, b1, _) = await _f.Send(HttpMethod.Post, path, body: body);
+        Assert.Equal(200, s1);
+
+        var options = _f.Options();
+        options.CertDir = Path.Combine(Path.GetTempPath(), "bps-emu-tests-" + Guid.NewGuid().ToString("N"));
+        options.UsageRowsPerDay = 1;
+        await using var other = await EmulatorHost.StartAsync(options, EmulatorFixture.FixedToday);
+        using var client = EmulatorFixture.CreateClient(other.Certificate);
+        using var req = new HttpRequestMessage(HttpMethod.Post, other.ArmUrl + path) { Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json") };
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", EmulatorFixture.Token);
+        using var res = await client.SendAsync(req);
+        Assert.Equal(200, (int)res.StatusCode);
+        var b2 = JsonDocument.Parse(await res.Content.ReadAsStringAsync()).RootElement;
+
+        string Rows(JsonElement b) => b.GetProperty("properties").GetProperty("rows").GetRawText();
+        Assert.NotEqual(Rows(b1), Rows(b2));
+        Assert.NotEmpty(b2.GetProperty("properties").GetProperty("rows").EnumerateArray());
+        try { Directory.Delete(options.CertDir, true); } catch (IOException) { }
     }
 }

@@ -112,10 +112,9 @@ function Invoke-ChildPwsh {
     try {
         $cmd = Get-PwshCommand
         $arguments = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath)
-        $quoted = $arguments | ForEach-Object { if ($_ -match '[\s"]') { '"' + ($_ -replace '"', '\"') + '"' } else { $_ } }
         $out = Join-Path $work 'out.txt'
         $err = Join-Path $work 'err.txt'
-        $process = Start-Process -FilePath $cmd[0] -ArgumentList $quoted -PassThru -RedirectStandardOutput $out -RedirectStandardError $err
+        $process = Start-Process -FilePath $cmd[0] -ArgumentList (ConvertTo-ProcessArgument $arguments) -PassThru -RedirectStandardOutput $out -RedirectStandardError $err
         if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
             $process.Kill($true)
             throw "The child pwsh did not finish within $TimeoutSeconds s."

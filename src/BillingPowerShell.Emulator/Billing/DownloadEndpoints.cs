@@ -35,15 +35,8 @@ internal static class DownloadEndpoints
 
     private static async Task DownloadByAccount(ArmRequest r)
     {
-        Invoice? inv;
-        if (r["account"].Equals("default", StringComparison.OrdinalIgnoreCase)) inv = r.E.World.InvoicesByName.GetValueOrDefault(r["invoice"]);
-        else
-        {
-            var a = await FindAccount(r);
-            if (a == null) return;
-            inv = a.Invoices.FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase));
-        }
-        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
+        var inv = await InvoiceEndpoints.FindAccountInvoice(r);
+        if (inv == null) return;
         await StartSingle(r, inv, "/" + Ba + "/" + r["account"]);
     }
 
@@ -60,11 +53,9 @@ internal static class DownloadEndpoints
 
     private static async Task DownloadBySubscription(ArmRequest r)
     {
-        var s = await InvoiceEndpoints.FindDefaultSubscription(r);
-        if (s == null) return;
-        var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
-        if (inv == null) { await InvoiceEndpoints.InvoiceNotFound(r); return; }
-        await StartSingle(r, inv, $"/{Ba}/default/billingSubscriptions/{s.Id}");
+        var inv = await InvoiceEndpoints.FindSubscriptionInvoice(r);
+        if (inv == null) return;
+        await StartSingle(r, inv, $"/{Ba}/default/billingSubscriptions/{inv.Subscription!.Id}");
     }
 
     /// <summary>2024-04-01: optional documentName (default: the invoice document). 2020-05-01: required
@@ -85,7 +76,7 @@ internal static class DownloadEndpoints
                 await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"No document of invoice '{inv.Name}' matches the downloadToken.", "downloadToken");
                 return;
             }
-            await Accept(r, scopePath, new DownloadPayload("invoices", World.BlobNameOf(byToken) + ".pdf"));
+            Accept(r, scopePath, new DownloadPayload("invoices", World.BlobNameOf(byToken) + ".pdf"));
             return;
         }
         await StartSingle(r, inv, r.Q("documentName"), scopePath);
@@ -101,7 +92,7 @@ internal static class DownloadEndpoints
             await ArmErrors.Write(r.Http, 404, "DocumentNotFound", $"The document '{documentName}' was not found for invoice '{inv.Name}'.");
             return;
         }
-        await Accept(r, scopePath, new DownloadPayload("invoices", World.BlobNameOf(doc) + ".pdf"));
+        Accept(r, scopePath, new DownloadPayload("invoices", World.BlobNameOf(doc) + ".pdf"));
     }
 
     private static async Task DocumentsByAccount(ArmRequest r)
@@ -161,7 +152,7 @@ internal static class DownloadEndpoints
         // The zip's name is a hash of its content list: the same request gives the same bytes.
         string key = "batch-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("|", items.Select(i => i.Item1 + "/" + i.Item2))))).Substring(0, 24).ToLowerInvariant();
         r.E.ZipBatches[key] = items.ToArray();
-        await Accept(r, scopePath, new DownloadPayload("invoices", key + ".zip"));
+        Accept(r, scopePath, new DownloadPayload("invoices", key + ".zip"));
     }
 
     private static (string Invoice, string Token)? ParseDocumentUrl(string? url)
@@ -175,24 +166,13 @@ internal static class DownloadEndpoints
         return (Uri.UnescapeDataString(segs[k + 1]), tok.ToString());
     }
 
-    private static async Task Accept(ArmRequest r, string scopePath, DownloadPayload payload)
+    private static void Accept(ArmRequest r, string scopePath, DownloadPayload payload)
     {
-        var e = r.E;
+        var f = r.E.Faults;
         // pathContains (when set) limits lroMode to matching download requests, so one invoice can fail among others.
-        string mode = e.Faults.AppliesTo(r.Http.Request.Path.Value ?? "") ? e.Faults.Settings.LroMode : "normal";
-        if (mode != "normal") e.Stats.Fault("lro-" + mode);
-        var duration = e.Options.Scale(ContractDuration);
-        var op = new Operation
-        {
-            Id = "invoiceDownload_" + Guid.NewGuid(), Kind = "invoiceDownload", ReadyAt = DateTime.UtcNow + duration,
-            PollInterval = duration, Mode = mode, Scope = scopePath, Payload = payload,
-        };
-        e.Operations.Add(op);
-        var req = r.Http.Request;
-        r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{scopePath}/operationResults/{op.Id}?api-version={r.ApiVersion}";
-        e.Faults.WriteRetryAfter(r.Response, duration, r.OldSdkVersion);
-        r.Response.StatusCode = 202;
-        r.Response.ContentLength = 0;
+        string mode = f.AppliesTo(r.Http.Request.Path.Value ?? "") ? f.Settings.LroMode : "normal";
+        string id = "invoiceDownload_" + Guid.NewGuid();
+        LongRunning.Start(r, id, "invoiceDownload", mode, ContractDuration, scopePath, $"{scopePath}/operationResults/{id}", payload);
     }
 
     private static Task PollAccount(ArmRequest r) => Poll(r, "/" + Ba + "/" + r["account"]);
@@ -206,16 +186,7 @@ internal static class DownloadEndpoints
             await ArmErrors.Write(r.Http, 404, "OperationNotFound", $"The operation '{r["op"]}' was not found.");
             return;
         }
-        if (!op.IsReady)
-        {
-            var req = r.Http.Request;
-            r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{req.Path}{req.QueryString}";
-            var left = op.Mode == "never" ? op.PollInterval : op.ReadyAt - DateTime.UtcNow;
-            r.E.Faults.WriteRetryAfter(r.Response, left > TimeSpan.Zero ? left : TimeSpan.Zero, r.OldSdkVersion);
-            r.Response.StatusCode = 202;
-            r.Response.ContentLength = 0;
-            return;
-        }
+        if (LongRunning.AnswerIfRunning(r, op, overdue: TimeSpan.Zero)) return;
         if (op.Mode == "fail")
         {
             await ArmErrors.Write(r.Http, 400, "InvoiceDownloadFailed", "The invoice document could not be generated. Please try again later.");

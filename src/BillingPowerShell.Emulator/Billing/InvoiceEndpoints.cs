@@ -120,10 +120,8 @@ internal static class InvoiceEndpoints
 
     private static async Task GetBySubscription(ArmRequest r)
     {
-        var s = await FindDefaultSubscription(r);
-        if (s == null) return;
-        var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
-        if (inv == null) { await InvoiceNotFound(r); return; }
+        var inv = await FindSubscriptionInvoice(r);
+        if (inv == null) return;
         var w = JsonOut.Start(r.Http);
         WriteInvoice(w, r, inv, true);
         await JsonOut.Finish(w);
@@ -132,18 +130,38 @@ internal static class InvoiceEndpoints
     internal static Task InvoiceNotFound(ArmRequest r) =>
         ArmErrors.Write(r.Http, 404, "InvoiceNotFound", $"The invoice '{r["invoice"]}' was not found.");
 
-    private static async Task GetByAccount(ArmRequest r)
+    /// <summary>The {invoice} of a billingAccounts/{account}/invoices/{invoice} route; account "default" finds it by name
+    /// across the caller's accounts (Invoices_Get). Writes the 404 and returns null when there is none.</summary>
+    internal static async Task<Invoice?> FindAccountInvoice(ArmRequest r)
     {
         Invoice? inv;
         if (r["account"].Equals("default", StringComparison.OrdinalIgnoreCase))
-            inv = r.E.World.InvoicesByName.GetValueOrDefault(r["invoice"]); // Invoices_Get: by name across the caller's accounts
+            inv = r.E.World.InvoicesByName.GetValueOrDefault(r["invoice"]);
         else
         {
             var a = await FindAccount(r);
-            if (a == null) return;
+            if (a == null) return null;
             inv = a.Invoices.FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase));
         }
-        if (inv == null) { await InvoiceNotFound(r); return; }
+        if (inv == null) await InvoiceNotFound(r);
+        return inv;
+    }
+
+    /// <summary>The {invoice} of a billingAccounts/default/billingSubscriptions/{sub}/invoices/{invoice} route: only
+    /// pay-as-you-go subscriptions have invoices of their own. Writes the 404 and returns null when there is none.</summary>
+    internal static async Task<Invoice?> FindSubscriptionInvoice(ArmRequest r)
+    {
+        var s = await FindDefaultSubscription(r);
+        if (s == null) return null;
+        var inv = s.Account.IsPayg ? r.E.World.InvoicesOf(s).FirstOrDefault(i => i.Name.Equals(r["invoice"], StringComparison.OrdinalIgnoreCase)) : null;
+        if (inv == null) await InvoiceNotFound(r);
+        return inv;
+    }
+
+    private static async Task GetByAccount(ArmRequest r)
+    {
+        var inv = await FindAccountInvoice(r);
+        if (inv == null) return;
         var w = JsonOut.Start(r.Http);
         WriteInvoice(w, r, inv, false);
         await JsonOut.Finish(w);

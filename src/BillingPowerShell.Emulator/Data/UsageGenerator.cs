@@ -28,6 +28,9 @@ internal readonly struct UsageRow
     public string? ReservationId { get; init; }
     public string? ReservationName { get; init; }
     public string Currency => Sub.Currency;
+    /// <summary>Every generated row is first-party Azure usage: the publisherType of every row, CSV column and Query
+    /// grouping, and what a publisherType $filter matches.</summary>
+    public const string PublisherType = "Azure";
     // The strings below are cached per resource / meter / tag combination: a million-row report must not build
     // the same ids a million times.
     public string ResourceId { get; init; }

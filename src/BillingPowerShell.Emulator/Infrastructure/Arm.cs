@@ -90,13 +90,6 @@ internal static class ArmErrors
         return ctx.Response.Body.WriteAsync(ms.ToArray()).AsTask();
     }
 
-    public static Task NotFound(ArmRequest r, string what) =>
-        r.Route.Family switch
-        {
-            ApiFamily.Billing2024 or ApiFamily.Billing2018 => Write(r.Http, 404, "NotFound", $"{what} was not found."),
-            _ => Write(r.Http, 404, "NotFound", $"{what} was not found."),
-        };
-
     public static Task BadRequest(ArmRequest r, string message, string code = "BadRequest") => Write(r.Http, 400, code, message);
 }
 

@@ -47,8 +47,6 @@ internal sealed class ArmPipeline
         _routes.AddRange(QueryEndpoints.Routes());
     }
 
-    public IReadOnlyList<Route> AllRoutes => _routes;
-
     public async Task HandleAsync(HttpContext ctx)
     {
         var path = ctx.Request.Path.Value ?? "/";

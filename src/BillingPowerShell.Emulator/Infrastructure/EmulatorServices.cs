@@ -14,7 +14,7 @@ internal sealed class EmulatorServices
         Options = options;
         World = world;
         Stats = new Stats();
-        Faults = new FaultInjector(options, Stats);
+        Faults = new FaultInjector(options);
         Usage = new UsageGenerator(world);
         Sas = new SasSigner();
         Operations = new OperationStore();
@@ -31,6 +31,8 @@ internal sealed class EmulatorServices
     public int BlobPort { get; set; }
     public ConcurrentDictionary<string, (string InvoiceName, string DocumentName)[]> ZipBatches { get; } = new();
     public ConcurrentDictionary<string, CostReport> CostReports { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Query API results by scope and body hash (QueryEndpoints), this emulator's world only.</summary>
+    public ConcurrentDictionary<string, QueryResult> QueryResults { get; } = new();
 
     private static DateTime TruncateToSeconds(DateTime d) => new(d.Ticks - d.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
 
@@ -55,7 +57,6 @@ internal sealed class OperationStore
     private readonly ConcurrentDictionary<string, Operation> _ops = new(StringComparer.OrdinalIgnoreCase);
     public void Add(Operation op) => _ops[op.Id] = op;
     public Operation? Get(string id) => _ops.TryGetValue(id, out var op) ? op : null;
-    public void Clear() => _ops.Clear();
 }
 
 internal sealed class Operation

@@ -18,7 +18,6 @@ namespace BillingPowerShell.Emulator.Infrastructure;
 internal sealed class FaultInjector
 {
     private readonly EmulatorOptions _options;
-    private readonly Stats _stats;
     private State _state;
     private long _sequence;
     private long _authorisedCalls;
@@ -38,10 +37,9 @@ internal sealed class FaultInjector
         public readonly object Gate = new();
     }
 
-    public FaultInjector(EmulatorOptions options, Stats stats)
+    public FaultInjector(EmulatorOptions options)
     {
         _options = options;
-        _stats = stats;
         _state = Build(options.Faults);
     }
 

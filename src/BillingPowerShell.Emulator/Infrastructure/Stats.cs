@@ -31,7 +31,4 @@ internal sealed class Stats
         statuses = _statuses.OrderBy(k => k.Key).ToDictionary(k => k.Key, k => Interlocked.Read(ref k.Value.Value)),
         blobBytesServed = Interlocked.Read(ref _bytesServed),
     };
-
-    public long RequestCount(string route) => _requests.TryGetValue(route, out var b) ? Interlocked.Read(ref b.Value) : 0;
-    public long FaultCount(string kind) => _faults.TryGetValue(kind, out var b) ? Interlocked.Read(ref b.Value) : 0;
 }

@@ -110,24 +110,12 @@ internal static class CostDetailsEndpoints
             Id = Guid.NewGuid().ToString(), World = world, Usage = e.Usage, Subs = scope.Subs, From = from, To = to, Amortized = amortized,
             Schema = scope.IsMca ? CsvSchemas.Mca : CsvSchemas.Ea, RowsPerBlob = Math.Max(1, e.Options.CsvRowsPerBlob),
         };
-        string mode = e.Faults.Settings.LroMode;
-        if (mode != "normal") e.Stats.Fault("lro-" + mode);
-        var duration = e.Options.Scale(ContractDuration);
-        // Counting bytes for the manifest is the expensive part of a big report: do it in the background while
-        // the client waits for its Retry-After.
-        var work = Task.Run(report.Prepare);
-        var op = new Operation
-        {
-            Id = report.Id, Kind = "costDetails", ReadyAt = DateTime.UtcNow + duration, PollInterval = duration, Mode = mode,
-            Scope = r.Scope, Payload = new Payload(report, r.Scope.TrimStart('/'), body, metric), Work = work,
-        };
-        e.Operations.Add(op);
         e.CostReports[report.Id] = report;
-        var req = r.Http.Request;
-        r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{r.Scope}/providers/Microsoft.CostManagement/costDetailsOperationResults/{op.Id}?api-version={r.ApiVersion}";
-        e.Faults.WriteRetryAfter(r.Response, duration, r.OldSdkVersion);
-        r.Response.StatusCode = 202;
-        r.Response.ContentLength = 0;
+        // Counting bytes for the manifest is the expensive part of a big report: do it in the background while
+        // the client waits for its Retry-After. (lroMode applies to every report; pathContains does not narrow it.)
+        LongRunning.Start(r, report.Id, "costDetails", e.Faults.Settings.LroMode, ContractDuration, r.Scope,
+            $"{r.Scope}/providers/Microsoft.CostManagement/costDetailsOperationResults/{report.Id}",
+            new Payload(report, r.Scope.TrimStart('/'), body, metric), work: Task.Run(report.Prepare));
     }
 
     private static Task Bad(ArmRequest r, string message) => ArmErrors.Write(r.Http, 400, "BadRequest", message);
@@ -141,17 +129,8 @@ internal static class CostDetailsEndpoints
             await ArmErrors.Write(r.Http, 404, "NotFound", $"The operation '{r["op"]}' was not found.");
             return;
         }
-        if (!op.IsReady)
-        {
-            var req = r.Http.Request;
-            r.Response.Headers.Location = $"{req.Scheme}://{req.Host}{req.Path}{req.QueryString}";
-            var left = op.Mode == "never" ? op.PollInterval : op.ReadyAt - DateTime.UtcNow;
-            if (left < TimeSpan.FromMilliseconds(1)) left = e.Options.Scale(TimeSpan.FromSeconds(1)); // still counting bytes
-            e.Faults.WriteRetryAfter(r.Response, left, r.OldSdkVersion);
-            r.Response.StatusCode = 202;
-            r.Response.ContentLength = 0;
-            return;
-        }
+        // Past its ready time while still counting bytes: come back in a (scaled) second.
+        if (LongRunning.AnswerIfRunning(r, op, overdue: e.Options.Scale(TimeSpan.FromSeconds(1)))) return;
         var p = (Payload)op.Payload!;
         var report = p.Report;
         if (op.Work?.IsFaulted == true) Console.Error.WriteLine("emulator error preparing cost report " + op.Id + ": " + op.Work.Exception);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -50,7 +49,7 @@ internal static class QueryEndpoints
         "billingprofileid" => r.Sub.Profile?.Id ?? r.Sub.Account.Id,
         "invoicesectionid" => r.Sub.Section?.Id ?? "",
         "invoicesectionname" => r.Sub.Section?.DisplayName ?? "",
-        "publishertype" => "Azure",
+        "publishertype" => UsageRow.PublisherType,
         "reservationid" => r.ReservationId ?? "",
         "product" => r.Meter.Product,
         _ => "",
@@ -61,15 +60,6 @@ internal static class QueryEndpoints
 
     private sealed record Agg(string Column, string Source); // Source: cost | costusd | quantity
     private sealed record Group(string Type, string Name);
-
-    private sealed class Result
-    {
-        public required List<(string Name, string Type)> Columns { get; init; }
-        public required List<object[]> Rows { get; init; }
-    }
-
-    // Results are a pure function of (scope, body, today): cache them so paging a big result does not recompute it per page.
-    private static readonly ConcurrentDictionary<string, Result> Cache = new();
 
     private static async Task Query(ArmRequest r)
     {
@@ -85,13 +75,14 @@ internal static class QueryEndpoints
         if (!ok2) return;
 
         string key = r.Scope.ToLowerInvariant() + "|" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        if (!Cache.TryGetValue(key, out var result))
+        var cache = e.QueryResults;
+        if (!cache.TryGetValue(key, out var result))
         {
             var (res, error) = Compute(e, scope, body);
             if (res == null) { await Bad(r, error!); return; }
             result = res;
-            if (Cache.Count > 256) Cache.Clear();
-            Cache[key] = result;
+            if (cache.Count > 256) cache.Clear();
+            cache[key] = result;
         }
 
         var w = JsonOut.Start(r.Http);
@@ -101,12 +92,7 @@ internal static class QueryEndpoints
         w.WriteString("type", "microsoft.costmanagement/Query");
         w.WriteStartObject("properties");
         long end = Math.Min(result.Rows.Count, offset + Math.Max(1, e.Options.QueryPageSize));
-        if (end < result.Rows.Count)
-        {
-            var req = r.Http.Request;
-            var link = $"{req.Scheme}://{req.Host}{r.Scope}/providers/Microsoft.CostManagement/query?api-version={NextLinkApiVersion}&$skiptoken={Uri.EscapeDataString(Paging.EncodeToken(end))}";
-            w.WriteString("nextLink", link);
-        }
+        if (end < result.Rows.Count) w.WriteString("nextLink", Paging.NextLink(r.Http.Request, end, NextLinkApiVersion));
         else w.WriteNull("nextLink");
         w.WriteStartArray("columns");
         foreach (var (name, type) in result.Columns) { w.WriteStartObject(); w.WriteString("name", name); w.WriteString("type", type); w.WriteEndObject(); }
@@ -135,7 +121,7 @@ internal static class QueryEndpoints
 
     private static Task Bad(ArmRequest r, string message) => ArmErrors.Write(r.Http, 400, "BadRequest", message);
 
-    private static (Result?, string?) Compute(EmulatorServices e, UsageScope scope, JsonElement body)
+    private static (QueryResult?, string?) Compute(EmulatorServices e, UsageScope scope, JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) return (null, "Invalid query definition: the body must be a JSON object.");
         string? Str(JsonElement el, string name) => el.ValueKind == JsonValueKind.Object && TryGet(el, name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -261,7 +247,7 @@ internal static class QueryEndpoints
         columns.Add(("Currency", "String"));
         var rows = sums.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => kv.Value.Values.Cast<object>().Concat(kv.Value.Keys).ToArray()).ToList();
-        return (new Result { Columns = columns, Rows = rows }, null);
+        return (new QueryResult { Columns = columns, Rows = rows }, null);
     }
 
     private static bool TryGet(JsonElement el, string name, out JsonElement value)
@@ -302,4 +288,12 @@ internal static class QueryEndpoints
         var set = vals.EnumerateArray().Select(v => v.GetString() ?? "").ToHashSet(StringComparer.OrdinalIgnoreCase);
         return isDim ? (r => set.Contains(Dim(r, name)), null) : (r => set.Contains(Tag(r, name)), null);
     }
+}
+
+/// <summary>One computed Query result. Results are a pure function of (world, scope, body), so each emulator keeps
+/// them (EmulatorServices.QueryResults) and paging a big result does not recompute it per page.</summary>
+internal sealed class QueryResult
+{
+    public required List<(string Name, string Type)> Columns { get; init; }
+    public required List<object[]> Rows { get; init; }
 }

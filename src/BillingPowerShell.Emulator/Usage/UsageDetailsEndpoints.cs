@@ -74,7 +74,7 @@ internal static class UsageDetailsEndpoints
                 case "properties/resourceid": f.Row.Add(r => r.ResourceId.Equals(val, StringComparison.OrdinalIgnoreCase)); break;
                 case "properties/chargetype": f.Row.Add(r => r.ChargeType.Equals(val, StringComparison.OrdinalIgnoreCase)); break;
                 case "properties/reservationid": f.Row.Add(r => string.Equals(r.ReservationId, val, StringComparison.OrdinalIgnoreCase)); break;
-                case "properties/publishertype": f.Row.Add(r => "Microsoft".Equals(val, StringComparison.OrdinalIgnoreCase)); break;
+                case "properties/publishertype": f.Row.Add(r => UsageRow.PublisherType.Equals(val, StringComparison.OrdinalIgnoreCase)); break;
             }
         }
         return true;
@@ -256,7 +256,7 @@ internal static class UsageDetailsEndpoints
         if (row.ReservationId != null) { w.WriteString("reservationId", row.ReservationId); w.WriteString("reservationName", row.ReservationName); }
         w.WriteString("offerId", s.OfferId);
         w.WriteBoolean("isAzureCreditEligible", true);
-        w.WriteString("publisherType", "Azure");
+        w.WriteString("publisherType", UsageRow.PublisherType);
         w.WriteString("chargeType", row.ChargeType);
         w.WriteString("frequency", "UsageBased");
         w.WriteNumber("payGPrice", row.UnitPrice);
@@ -325,7 +325,7 @@ internal static class UsageDetailsEndpoints
         w.WriteBoolean("isAzureCreditEligible", true);
         w.WriteString("term", "");
         w.WriteString("publisherName", "Microsoft");
-        w.WriteString("publisherType", "Azure");
+        w.WriteString("publisherType", UsageRow.PublisherType);
         w.WriteString("chargeType", row.ChargeType);
         w.WriteString("frequency", "UsageBased");
         w.WriteNumber("costInBillingCurrency", row.Cost);
