@@ -26,18 +26,6 @@ BeforeAll {
     $script:paygSub = $world.Payg.subscriptions[0].subscriptionId
     $script:paygScope = "/subscriptions/$paygSub"
 
-    # Runs a command again (up to 6 times) until the emulator has injected -Minimum faults of -Kind ('*': any);
-    # returns each run's records as one array per run.
-    function script:Invoke-UntilFaulted([string] $Kind, [int] $Minimum, [scriptblock] $ScriptBlock) {
-        $runs = [Collections.Generic.List[object]]::new()
-        for ($i = 0; $i -lt 6; $i++) {
-            $runs.Add(@(& $ScriptBlock))
-            $stats = Get-EmulatorStats $emu
-            $n = if ($Kind -eq '*') { $stats.totalFaults } else { Get-EmulatorFaultCount $stats $Kind }
-            if ($n -ge $Minimum) { break }
-        }
-        , $runs.ToArray()
-    }
     # Clean runs: the reference every fault scenario must reproduce exactly.
     Reset-Emulator $emu
     $script:cleanEa = Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End
@@ -364,7 +352,7 @@ Describe 'Get-DailyUsage' {
             # Faults are a function of the request's sequence number: run until the storm has hit a few times; every
             # run under it must give exactly the clean rows.
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = $_; pathContains = 'CostDetails' }
-            $runs = Invoke-UntilFaulted -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
+            $runs = Invoke-UntilFaulted -Emulator $emu -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             Get-EmulatorFaultCount (Get-EmulatorStats $emu) "429:$_" | Should -BeGreaterOrEqual 1 -Because 'the storm must have happened'
             foreach ($records in $runs) {
                 $records.Count | Should -Be $cleanEaSub.Count
@@ -374,11 +362,11 @@ Describe 'Get-DailyUsage' {
 
         It '429 storms on the report request alone and on the poll alone' {
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = 'rotate'; pathContains = 'generateCostDetailsReport' }
-            $a = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
+            $a = Invoke-UntilFaulted -Emulator $emu -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             $createStats = Get-EmulatorStats $emu
             Reset-Emulator $emu
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = 'rotate'; pathContains = 'costDetailsOperationResults' }
-            $b = Invoke-UntilFaulted -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
+            $b = Invoke-UntilFaulted -Emulator $emu -Kind '*' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             $pollStats = Get-EmulatorStats $emu
             Get-EmulatorStatsCount $createStats 'GenerateCostDetailsReport_CreateOperation' | Should -Be (2 * @($a).Count + $createStats.totalFaults) -Because 'each throttled report request was sent again, once'
             Get-EmulatorStatsCount $pollStats 'GenerateCostDetailsReport_CreateOperation' | Should -Be (2 * @($b).Count) -Because 'a throttled poll is polled again, the report is not asked for again'
@@ -388,7 +376,7 @@ Describe 'Get-DailyUsage' {
 
         It '429 storm on usage details paging, header <_>' -ForEach $script:RetryHeaderKinds {
             $null = Set-EmulatorFaults $emu @{ fault429Rate = 0.35; fault429Header = $_; pathContains = 'usageDetails' }
-            $runs = Invoke-UntilFaulted -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End }
+            $runs = Invoke-UntilFaulted -Emulator $emu -Kind "429:$_" -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End }
             Get-EmulatorFaultCount (Get-EmulatorStats $emu) "429:$_" | Should -BeGreaterOrEqual 1
             foreach ($records in $runs) {
                 $records.Count | Should -Be $cleanPayg.Count
@@ -398,7 +386,7 @@ Describe 'Get-DailyUsage' {
 
         It 'a connection reset in the middle of CSV blobs: resumed, nothing lost or doubled' {
             $null = Set-EmulatorFaults $emu @{ faultResetRate = 0.3; resetTargets = @('csv') }
-            $runs = Invoke-UntilFaulted -Kind 'reset-csv' -Minimum 2 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
+            $runs = Invoke-UntilFaulted -Emulator $emu -Kind 'reset-csv' -Minimum 2 -ScriptBlock { Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End }
             Get-EmulatorFaultCount (Get-EmulatorStats $emu) 'reset-csv' | Should -BeGreaterOrEqual 2
             foreach ($records in $runs) {
                 $records.Count | Should -Be $cleanEaSub.Count
@@ -408,7 +396,7 @@ Describe 'Get-DailyUsage' {
 
         It 'a connection reset in the middle of a usage details page: nothing lost or doubled' {
             $null = Set-EmulatorFaults $emu @{ faultResetRate = 0.4; resetTargets = @('json'); pathContains = 'usageDetails' }
-            $runs = Invoke-UntilFaulted -Kind 'reset-json' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End }
+            $runs = Invoke-UntilFaulted -Emulator $emu -Kind 'reset-json' -Minimum 1 -ScriptBlock { Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End }
             Get-EmulatorFaultCount (Get-EmulatorStats $emu) 'reset-json' | Should -BeGreaterThan 0
             foreach ($records in $runs) {
                 $records.Count | Should -Be $cleanPayg.Count

@@ -84,6 +84,41 @@ function Get-EmulatorStats {
     Invoke-EmulatorAdmin -Emulator $Emulator -Path 'stats'
 }
 
+function Get-EmulatorStatsCount {
+    <# Requests served on one route (e.g. GenerateCostDetailsReport_CreateOperation, UsageDetails_List, Blob_GET). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Stats, [Parameter(Mandatory)] [string] $Route)
+    $p = $Stats.requests.PSObject.Properties[$Route]
+    if ($p) { [long]$p.Value } else { 0L }
+}
+
+function Get-EmulatorFaultCount {
+    <# Faults injected of one kind (e.g. '429:Retry-After', 'reset-csv', 'blob-expired'). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Stats, [Parameter(Mandatory)] [string] $Kind)
+    $p = $Stats.faults.PSObject.Properties[$Kind]
+    if ($p) { [long]$p.Value } else { 0L }
+}
+
+function Invoke-UntilFaulted {
+    <#
+    Runs a command again (up to 6 times) until the emulator has injected -Minimum faults of -Kind ('*': any) since the
+    last reset; returns each run's output as one array per run. Fault decisions follow the request numbers, and
+    concurrent requests take those numbers in any order, so one run may by chance draw no fault at all.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [string] $Kind, [int] $Minimum = 1,
+        [Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    $runs = [Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt 6; $i++) {
+        $runs.Add(@(& $ScriptBlock))
+        $stats = Get-EmulatorStats $Emulator
+        $n = if ($Kind -eq '*') { $stats.totalFaults } else { Get-EmulatorFaultCount $stats $Kind }
+        if ($n -ge $Minimum) { break }
+    }
+    , $runs.ToArray()
+}
+
 function Get-EmulatorWorld {
     <# The emulator's generated data and the facts tests can expect (GET /_emulator/world). #>
     [CmdletBinding()]
@@ -189,5 +224,5 @@ function Assert-BillingError {
 }
 
 Export-ModuleMember -Function Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
-    Reset-Emulator, Get-EmulatorStats, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
+    Reset-Emulator, Get-EmulatorStats, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken

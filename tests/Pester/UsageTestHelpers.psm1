@@ -128,22 +128,6 @@ function Get-RowKeyHash {
     [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes((Get-RowKey $Record))))
 }
 
-function Get-EmulatorStatsCount {
-    <# Requests served on one route (e.g. GenerateCostDetailsReport_CreateOperation, UsageDetails_List, Blob_GET). #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory)] $Stats, [Parameter(Mandatory)] [string] $Route)
-    $p = $Stats.requests.PSObject.Properties[$Route]
-    if ($p) { [long]$p.Value } else { 0L }
-}
-
-function Get-EmulatorFaultCount {
-    <# Faults injected of one kind (e.g. '429:Retry-After', 'reset-csv', 'blob-expired'). #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory)] $Stats, [Parameter(Mandatory)] [string] $Kind)
-    $p = $Stats.faults.PSObject.Properties[$Kind]
-    if ($p) { [long]$p.Value } else { 0L }
-}
-
 function Get-EmulatorReportBlob {
     <#
     Asks the emulator itself (bearer token, plain HTTP client) for a cost details report and downloads its blobs, as
@@ -218,4 +202,4 @@ function Expand-GzipFile {
 }
 
 Export-ModuleMember -Function Get-UsageWorld, Get-MonthStart, Get-ExpectedUsage, Measure-Usage, Format-CostTable, Get-RowKey, Get-RowKeyHash,
-    Get-EmulatorStatsCount, Get-EmulatorFaultCount, Get-EmulatorReportBlob, Join-NativeBlob, Expand-GzipFile
+    Get-EmulatorReportBlob, Join-NativeBlob, Expand-GzipFile
