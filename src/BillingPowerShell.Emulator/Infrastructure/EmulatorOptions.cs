@@ -61,6 +61,7 @@ internal sealed class EmulatorOptions
                 case "--quota": o.Faults.Quota = Next(); break;
                 case "--lro-mode": o.Faults.LroMode = Next(); break;
                 case "--sas-mode": o.Faults.SasMode = Next(); break;
+                case "--sas-expired-links": o.Faults.SasExpiredLinks = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--sas-expires-in-ms": o.Faults.SasExpiresInMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--revoke-token-after": o.Faults.RevokeTokenAfter = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"Unknown argument '{a}'.");
@@ -109,6 +110,9 @@ internal sealed class FaultSettings
     /// <summary>normal | expired | short (SAS URLs expire after sasExpiresInMs).</summary>
     [JsonPropertyName("sasMode")] public string SasMode { get; set; } = "normal";
     [JsonPropertyName("sasExpiresInMs")] public int SasExpiresInMs { get; set; } = 1000;
+    /// <summary>With sasMode "expired": only the first N links issued under these settings are expired, later ones
+    /// are normal (a link that expired once, without a test racing to switch the mode back). 0 = every link.</summary>
+    [JsonPropertyName("sasExpiredLinks")] public int SasExpiredLinks { get; set; }
     /// <summary>After this many authorised ARM calls every call gets 401 ("token revoked half-way"). 0 = off.</summary>
     [JsonPropertyName("revokeTokenAfter")] public int RevokeTokenAfter { get; set; }
     /// <summary>Only inject 429/5xx/reset on paths containing this text (case-insensitive); null = all.</summary>
@@ -123,6 +127,7 @@ internal sealed class FaultSettings
         if (Quota != null) QuotaWindow.ParseList(Quota);
         if (LroMode is not ("normal" or "fail" or "never")) throw new ArgumentException("lroMode must be normal, fail or never.");
         if (SasMode is not ("normal" or "expired" or "short")) throw new ArgumentException("sasMode must be normal, expired or short.");
+        if (SasExpiredLinks < 0) throw new ArgumentException("sasExpiredLinks must be 0 or more.");
     }
 }
 

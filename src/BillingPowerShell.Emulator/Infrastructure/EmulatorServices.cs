@@ -40,13 +40,14 @@ internal sealed class EmulatorServices
     public (string Url, DateTime Expiry) IssueBlobUrl(string container, string blob, TimeSpan lifetime)
     {
         var s = Faults.Settings;
-        var expiry = s.SasMode switch
+        string mode = Faults.NextSasMode();
+        var expiry = mode switch
         {
             "expired" => DateTime.UtcNow.AddMinutes(-5),
             "short" => DateTime.UtcNow.AddMilliseconds(s.SasExpiresInMs),
             _ => TruncateToSeconds(DateTime.UtcNow.Add(lifetime)),
         };
-        if (s.SasMode != "normal") Stats.Fault("sas-" + s.SasMode);
+        if (mode != "normal") Stats.Fault("sas-" + mode);
         return (Sas.BuildUrl(BlobBaseUrl, container, blob, expiry), expiry);
     }
 }

@@ -21,6 +21,7 @@ internal sealed class FaultInjector
     private State _state;
     private long _sequence;
     private long _authorisedCalls;
+    private long _expiredLinksIssued;
 
     private sealed class State
     {
@@ -57,6 +58,7 @@ internal sealed class FaultInjector
         s.Validate();
         Volatile.Write(ref _state, Build(s));
         Interlocked.Exchange(ref _authorisedCalls, 0);
+        Interlocked.Exchange(ref _expiredLinksIssued, 0);
     }
 
     /// <summary>Restarts the request numbering, so the same request sequence sees the same faults again.</summary>
@@ -83,6 +85,14 @@ internal sealed class FaultInjector
         int ms = s.LatencyMs;
         if (s.LatencyJitterMs > 0) ms += Det.Int(Det.Hash(_options.Seed, "jitter", sequence), s.LatencyJitterMs + 1);
         if (ms > 0) await Task.Delay(ms, ct);
+    }
+
+    /// <summary>The SAS mode for the next link issued: "expired" turns "normal" once sasExpiredLinks links have expired.</summary>
+    public string NextSasMode()
+    {
+        var s = Settings;
+        if (s.SasMode != "expired" || s.SasExpiredLinks <= 0) return s.SasMode;
+        return Interlocked.Increment(ref _expiredLinksIssued) <= s.SasExpiredLinks ? "expired" : "normal";
     }
 
     /// <summary>True when the "token revoked half-way" mode says this authorised call must now fail.</summary>
