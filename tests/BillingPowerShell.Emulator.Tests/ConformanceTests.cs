@@ -123,7 +123,7 @@ public sealed class ConformanceTests
             }
             // Poll the Location until the operation completes (time scale 0.01: 100 ms / 600 ms).
             string location = res.Headers.Location!.ToString();
-            for (int i = 0; i < 100; i++)
+            for (int i = 0; i < 400; i++)
             {
                 await Task.Delay(50);
                 (status, body, res) = await _f.Send(HttpMethod.Get, location);
@@ -231,7 +231,7 @@ public sealed class ConformanceTests
                     body: new { metric = "ActualCost", timePeriod = new { start = $"{lastMonth:yyyy-MM-dd}", end = $"{lastMonth.AddDays(14):yyyy-MM-dd}" } });
                 using var res = _f.Client.Send(req);
                 string loc = res.Headers.Location!.PathAndQuery;
-                for (int i = 0; i < 100; i++) // the example is the finished operation: wait for it (0.6 s at time scale 0.01)
+                for (int i = 0; i < 400; i++) // the example is the finished operation: wait for it (0.6 s at time scale 0.01)
                 {
                     Thread.Sleep(50);
                     using var poll = _f.Client.Send(_f.Request(HttpMethod.Get, loc));

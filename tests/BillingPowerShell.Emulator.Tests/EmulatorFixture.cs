@@ -33,10 +33,9 @@ public sealed class EmulatorFixture : IAsyncLifetime
         CertDir = CertDir, CsvRowsPerBlob = 250, QueryPageSize = 40, WatchStdin = false,
     };
 
-    public static DateOnly FixedToday
-    {
-        get { var t = DateTime.UtcNow; return new DateOnly(t.Year, t.Month, 15); }
-    }
+    // Read once: a run that crosses a month end keeps the world its emulators were started with.
+    public static readonly DateOnly FixedToday = MidMonth(DateTime.UtcNow);
+    private static DateOnly MidMonth(DateTime t) => new(t.Year, t.Month, 15);
 
     public async Task InitializeAsync()
     {

@@ -125,10 +125,10 @@ public sealed class FaultTests
             await _f.SetFaults(new { quota = "3/300s" }); // 300 s × 0.01 = 3 s fixed windows: a burst spans at most two
             string url = $"/subscriptions/{_f.Sub("EnterpriseAgreement")}/providers/Microsoft.CostManagement/query?api-version=2025-03-01";
             var body = new { type = "ActualCost", timeframe = "MonthToDate", dataset = new { granularity = "None" } };
-            // At most 3 pass per window: a burst meets a 429 within 7 requests even if it straddles two windows.
+            // At most 3 pass per window: a burst meets a 429 within 10 requests unless it spans four windows (9 s).
             int sent = 0;
             HttpResponseMessage? throttled = null;
-            while (throttled == null && sent < 7)
+            while (throttled == null && sent < 10)
             {
                 var (status, b, res) = await _f.Send(HttpMethod.Post, url, body: body);
                 sent++;
@@ -149,7 +149,7 @@ public sealed class FaultTests
             Assert.Equal(200, (await _f.Send(HttpMethod.Post, url, body: body)).Status);
             // Consumption paths share the quota and answer with their own header.
             HttpResponseMessage? c429 = null;
-            for (int i = 0; i < 7 && c429 == null; i++)
+            for (int i = 0; i < 10 && c429 == null; i++)
             {
                 var (s2, _, r2) = await _f.Send(HttpMethod.Get, $"/subscriptions/{_f.Sub("EnterpriseAgreement")}/providers/Microsoft.Consumption/usageDetails?api-version=2024-08-01&$top=1");
                 if (s2 == 429) c429 = r2;

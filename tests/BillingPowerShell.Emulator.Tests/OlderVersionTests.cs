@@ -60,7 +60,7 @@ public sealed class OlderVersionTests
         // The SDK's poll appends the POST's query (downloadToken) to the Location.
         string location = res.Headers.Location + "&downloadToken=x";
         int st = 202; JsonElement body = default;
-        for (int i = 0; i < 100 && st == 202; i++) { await Task.Delay(50); (st, body, _) = await _f.Send(HttpMethod.Get, location); }
+        for (int i = 0; i < 400 && st == 202; i++) { await Task.Delay(50); (st, body, _) = await _f.Send(HttpMethod.Get, location); }
         Assert.Equal(200, st);
         var pdf = await _f.Client.GetByteArrayAsync(body.GetProperty("url").GetString());
         string name = inv.GetProperty("name").GetString()!;
@@ -109,7 +109,7 @@ public sealed class OlderVersionTests
         string location = res.Headers.Location!.ToString();
         Assert.Contains("api-version=2022-10-01", location);
         int st = 202; JsonElement body = default;
-        for (int i = 0; i < 100 && st == 202; i++) { await Task.Delay(50); (st, body, _) = await _f.Send(HttpMethod.Get, location); }
+        for (int i = 0; i < 400 && st == 202; i++) { await Task.Delay(50); (st, body, _) = await _f.Send(HttpMethod.Get, location); }
         Assert.Equal(200, st);
         Assert.Equal("2022-10-01", body.GetProperty("manifest").GetProperty("manifestVersion").GetString());
     }

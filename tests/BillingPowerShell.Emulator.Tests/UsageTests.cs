@@ -59,7 +59,7 @@ public sealed class UsageTests
         string loc = res.Headers.Location!.ToString();
         Assert.Contains("/providers/Microsoft.CostManagement/costDetailsOperationResults/", loc);
         JsonElement result = default;
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 400; i++)
         {
             var (s, b, _) = await _f.Send(HttpMethod.Get, loc);
             if (s == 200) { result = b; break; }

@@ -35,7 +35,10 @@ BeforeAll {
     $iss = [initialsessionstate]::CreateDefault2()
     $script:rs = [runspacefactory]::CreateRunspace($iss)
     $rs.Open()
-    $script:caseVars = @{ ArmUrl = $emu.ArmUrl; BlobUrl = $emu.BlobUrl; Token = $emu.Token; Payg = $payg; Ea = $ea; Mca = $mca; PaygSub = $paygSub; Fixtures = $fixtures }
+    # Dates in the cases: the first two days of last month, so no case ever meets the "too old" limit instead.
+    $lastMonth = [datetime]::UtcNow.Date.AddDays(1 - [datetime]::UtcNow.Day).AddMonths(-1)
+    $script:caseVars = @{ Day1 = $lastMonth.ToString('yyyy-MM-dd'); Day2 = $lastMonth.AddDays(1).ToString('yyyy-MM-dd'); Period = $lastMonth.ToString('yyyyMM')
+        ArmUrl = $emu.ArmUrl; BlobUrl = $emu.BlobUrl; Token = $emu.Token; Payg = $payg; Ea = $ea; Mca = $mca; PaygSub = $paygSub; Fixtures = $fixtures }
     $ps = [powershell]::Create(); $ps.Runspace = $rs
     $null = $ps.AddScript({
         param($modulePath, $vars)
@@ -112,7 +115,7 @@ Describe 'Bad input' {
         @{ Cmdlet = 'Get-BillingSubscription'; Case = 'subscription id not a GUID'; Script = 'Get-BillingSubscription -BillingAccountName $Payg -SubscriptionId "not-a-guid"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingSubscription'; Case = 'unknown subscription'; Script = 'Get-BillingSubscription -BillingAccountName $Payg -SubscriptionId ([guid]::Empty)'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         # ---- Get-BillingInvoice / Save-BillingInvoice / Get-BillingPeriod
-        @{ Cmdlet = 'Get-BillingInvoice'; Case = 'end before start'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate 2026-05-01 -PeriodEndDate 2026-01-01'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-BillingInvoice'; Case = 'end before start'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate $Day2 -PeriodEndDate $Day1'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingCost'; Case = 'start date out of range (future)'; Script = 'Get-BillingCost -BillingAccountName $Ea -StartDate 3000-01-01 -EndDate 3000-01-31'; Id = 'StartDateInFuture'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'date that is not a date'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate "last tuesday"'; Id = 'CannotConvertArgumentNoMessage'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'unknown invoice name'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Name E000000000'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
@@ -129,27 +132,27 @@ Describe 'Bad input' {
         @{ Cmdlet = 'Get-BillingPeriod'; Case = 'subscription id not a GUID'; Script = 'Get-BillingPeriod -SubscriptionId "12345"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingPeriod'; Case = 'unknown period'; Script = 'Get-BillingPeriod -SubscriptionId $PaygSub -Name 199001-1'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         # ---- Get-BillingCost / Get-BillingCostEstimate / Get-DailyUsage
-        @{ Cmdlet = 'Get-BillingCost'; Case = 'end before start'; Script = 'Get-BillingCost -BillingAccountName $Ea -StartDate 2026-05-01 -EndDate 2026-01-01'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-BillingCost'; Case = 'end before start'; Script = 'Get-BillingCost -BillingAccountName $Ea -StartDate $Day2 -EndDate $Day1'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingCost'; Case = 'unknown granularity'; Script = 'Get-BillingCost -BillingAccountName $Ea -Granularity Hourly'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingCost'; Case = 'unknown timeframe'; Script = 'Get-BillingCost -BillingAccountName $Ea -Timeframe Yesteryear'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingCost'; Case = 'no scope while several accounts'; Script = 'Get-BillingCost -BillingAccountName "no-such-account"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Get-BillingCostEstimate'; Case = 'unknown metric'; Script = 'Get-BillingCostEstimate -BillingAccountName $Ea -Metric Bogus'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingCostEstimate'; Case = 'subscription id not a GUID'; Script = 'Get-BillingCostEstimate -SubscriptionId "sub-1"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-DailyUsage'; Case = 'dates in the far future'; Script = 'Get-DailyUsage -BillingAccountName $Ea -StartDate 3000-01-01 -EndDate 3000-01-31'; Id = 'StartDateInFuture'; Cat = 'InvalidArgument' }
-        @{ Cmdlet = 'Get-DailyUsage'; Case = 'end before start'; Script = 'Get-DailyUsage -BillingAccountName $Ea -StartDate 2026-05-10 -EndDate 2026-05-01'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
-        @{ Cmdlet = 'Get-DailyUsage'; Case = 'conflicting time parameters'; Script = 'Get-DailyUsage -BillingAccountName $Ea -StartDate 2026-05-01 -BillingPeriodName 202605'; Id = 'ConflictingTimeParameters'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-DailyUsage'; Case = 'end before start'; Script = 'Get-DailyUsage -BillingAccountName $Ea -StartDate $Day2 -EndDate $Day1'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-DailyUsage'; Case = 'conflicting time parameters'; Script = 'Get-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -BillingPeriodName $Period'; Id = 'ConflictingTimeParameters'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-DailyUsage'; Case = 'unknown metric'; Script = 'Get-DailyUsage -BillingAccountName $Ea -Metric Bogus'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-DailyUsage'; Case = 'subscription id with a wildcard'; Script = 'Get-DailyUsage -SubscriptionId "0634a880-*"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         # ---- Export-DailyUsage
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'folder that does not exist'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/missing/u.csv"'; Id = 'FolderNotFound'; Cat = 'ObjectNotFound' }
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'wrong extension'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/u.txt"'; Id = 'UnsupportedExtension'; Cat = 'InvalidArgument' }
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'wildcard in -Path'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/*.csv"'; Id = 'WildcardNotSupported'; Cat = 'InvalidArgument' }
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'existing file without -Force'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/existing.csv"'; Files = @('existing.csv'); Id = 'FileExists'; Cat = 'ResourceExists' }
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'a folder as -Path'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/sub.csv"'; Folder = 'sub.csv'; Id = 'PathIsAFolder'; Cat = 'InvalidArgument' }
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'read-only folder'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/ro/u.csv"'; ReadOnly = 'ro'; Id = 'FileAccessDenied'; Cat = 'PermissionDenied' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'folder that does not exist'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -EndDate $Day2 -Path "$D/missing/u.csv"'; Id = 'FolderNotFound'; Cat = 'ObjectNotFound' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'wrong extension'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -EndDate $Day2 -Path "$D/u.txt"'; Id = 'UnsupportedExtension'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'wildcard in -Path'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -EndDate $Day2 -Path "$D/*.csv"'; Id = 'WildcardNotSupported'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'existing file without -Force'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -EndDate $Day2 -Path "$D/existing.csv"'; Files = @('existing.csv'); Id = 'FileExists'; Cat = 'ResourceExists' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'a folder as -Path'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -EndDate $Day2 -Path "$D/sub.csv"'; Folder = 'sub.csv'; Id = 'PathIsAFolder'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'read-only folder'; Script = 'Export-DailyUsage -BillingAccountName $Ea -StartDate $Day1 -EndDate $Day2 -Path "$D/ro/u.csv"'; ReadOnly = 'ro'; Id = 'FileAccessDenied'; Cat = 'PermissionDenied' }
         @{ Cmdlet = 'Export-DailyUsage'; Case = 'empty -Path'; Script = 'Export-DailyUsage -BillingAccountName $Ea -Path ""'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Export-DailyUsage'; Case = 'unknown schema'; Script = 'Export-DailyUsage -BillingAccountName $Ea -Path "$D/u.csv" -Schema Fancy'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
-        @{ Cmdlet = 'Export-DailyUsage'; Case = 'unknown billing account'; Script = 'Export-DailyUsage -BillingAccountName "no-such-account" -StartDate 2026-10-01 -EndDate 2026-10-02 -Path "$D/u.csv"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
+        @{ Cmdlet = 'Export-DailyUsage'; Case = 'unknown billing account'; Script = 'Export-DailyUsage -BillingAccountName "no-such-account" -StartDate $Day1 -EndDate $Day2 -Path "$D/u.csv"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         # ---- Import-DailyUsage
         @{ Cmdlet = 'Import-DailyUsage'; Case = 'file that does not exist'; Script = 'Import-DailyUsage -LiteralPath "$D/none.csv"'; Id = 'PathNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Import-DailyUsage'; Case = 'wildcard that matches nothing'; Script = 'Import-DailyUsage -Path "$D/*.nomatch"'; Id = 'PathNotFound'; Cat = 'ObjectNotFound' }

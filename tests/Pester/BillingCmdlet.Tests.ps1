@@ -145,8 +145,12 @@ Describe 'BillingCmdlet' {
         try {
             $null = $ps.AddCommand('Import-Module').AddParameter('Assembly', $pumpAssembly).AddStatement().
                 AddCommand('Test-BillingPump').AddParameter('Count', 100000).AddParameter('DelayMs', 50)
+            [TestBillingPumpCommand]::Produced = 0; [TestBillingPumpCommand]::Cancelled = $false; [TestBillingPumpCommand]::Finished = $false
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 700
+            # Stop only once the work is busy producing (a slow machine may take a while to import and start it).
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ([TestBillingPumpCommand]::Produced -lt 3 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            [TestBillingPumpCommand]::Produced | Should -BeGreaterOrEqual 3
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $sw.Elapsed.TotalSeconds | Should -BeLessThan 5

@@ -8,7 +8,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:faults = Join-Path (Get-RepoRoot) 'tools/Faults.ps1'
     $script:out = Join-Path $TestDrive 'faults'
-    $script:run = Invoke-ChildPwsh -TimeoutSeconds 240 -Environment @{ BILLINGPS_MODULE_PATH = (Get-TestModulePath) } -ScriptBlock ([scriptblock]::Create(
+    $script:run = Invoke-ChildPwsh -TimeoutSeconds 540 -Environment @{ BILLINGPS_MODULE_PATH = (Get-TestModulePath) } -ScriptBlock ([scriptblock]::Create(
         "& '$($faults -replace "'", "''")' -Quick -MutationCount 0 -OutDirectory '$($out -replace "'", "''")'; exit `$LASTEXITCODE"))
     $script:verdicts = @($run.Output | Where-Object { $_ -match '^VERDICT ' })
 }

@@ -26,6 +26,14 @@ BeforeAll {
         $Estimate.PeriodStart | Should -Be $m0
         $Estimate.PeriodEnd | Should -Be $m0End
         ([DateTimeOffset]::UtcNow - $Estimate.AsOf).TotalMinutes | Should -BeLessThan 5
+        if ($daysWithData -eq 0) {
+            # The 1st of the month: no usage yet, so no currency either; one estimate of nothing.
+            $Estimate.Currency | Should -BeNullOrEmpty
+            $Estimate.CostToDate | Should -Be 0
+            @($Estimate.DailyCosts) | Should -HaveCount 0
+            $Estimate.ProjectedTotal | Should -Be 0
+            return
+        }
         $Estimate.Currency | Should -Be $Currency
         $expected = (Get-ExpectedUsage -World $world -Scope $Scope -Month $m0 -Metric $Metric).Cost[$Currency]
         $Estimate.CostToDate | Should -Be $expected -Because 'the cost to date is the world''s month-to-date total'
@@ -75,6 +83,7 @@ Describe 'Get-BillingCostEstimate' {
     }
 
     It 'uses -Metric AmortizedCost' {
+        if ($daysWithData -eq 0) { Set-ItResult -Skipped -Because 'on the 1st of the month no usage has a currency yet'; return }
         $actual = Get-BillingCostEstimate -BillingAccountName $eaName
         $amortized = Get-BillingCostEstimate -BillingAccountName $eaName -Metric AmortizedCost
         Assert-Estimate $amortized "/providers/Microsoft.Billing/billingAccounts/$eaName" 'EUR' -Metric AmortizedCost
@@ -82,6 +91,7 @@ Describe 'Get-BillingCostEstimate' {
     }
 
     It 'gives one estimate per currency for a scope billed in two currencies, never a sum of both' {
+        if ($daysWithData -eq 0) { Set-ItResult -Skipped -Because 'on the 1st of the month no usage has a currency yet'; return }
         $e = @(Get-BillingCostEstimate -BillingAccountName $mcaName)
         $e | Should -HaveCount 2
         ($e.Currency | Sort-Object) -join ',' | Should -Be 'GBP,USD'
@@ -99,6 +109,7 @@ Describe 'Get-BillingCostEstimate' {
     }
 
     It 'takes billing profiles from Get-BillingProfile' {
+        if ($daysWithData -eq 0) { Set-ItResult -Skipped -Because 'on the 1st of the month no usage has a currency yet'; return }
         $e = @(Get-BillingAccount | Where-Object Name -eq $mcaName | Get-BillingProfile | Get-BillingCostEstimate)
         $e | Should -HaveCount 2
         foreach ($p in $world.Mca.billingProfiles) {

@@ -322,7 +322,7 @@ Describe 'Get-BillingInvoice' {
         It 'throttling on every call is retried and, when it passes, the listing is complete' {
             try {
                 Reset-Emulator $emu | Out-Null
-                Set-EmulatorFaults $emu @{ fault429Rate = 0.5; fault429Header = 'rotate'; pathContains = '/invoices' } | Out-Null
+                Set-EmulatorFaults $emu @{ fault429Rate = 0.3; fault429Header = 'rotate'; pathContains = '/invoices' } | Out-Null
                 # Fault decisions are per request number: list until some were throttled; every listing must be complete.
                 for ($n = 0; $n -lt 8 -and (Get-EmulatorStats $emu).totalFaults -eq 0; $n++) {
                     $got = @(Get-BillingInvoice -BillingAccountName $mca.name @wide)

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Costs;
@@ -114,13 +115,21 @@ namespace BillingPowerShell.Engine.Tests.Costs
             // Three months: the first report is ready at once and its CSV is not a usage file; the two asked for ahead
             // never finish. Once the export has failed, nobody may keep polling them.
             var blob = TestArm.BlobHost + "/reports/r.csv?" + TestArm.Sas;
+            using var askedAhead = new ManualResetEventSlim();
             var t = new FakeTransport
             {
                 Handler = r =>
-                    r.Method == "POST" && r.BodyText.Contains("2026-08-01")
-                        ? Reply.With(200, "{\"status\":\"Completed\",\"manifest\":{\"blobCount\":1,\"blobs\":[{\"blobLink\":\"" + blob + "\",\"byteCount\":20}]}}")
-                    : r.Uri.Host == new Uri(TestArm.BlobHost).Host ? Reply.With(200, "not,a,usage,file\r\n1,2,3,4\r\n")
-                    : Reply.With(202, null, ("Location", Poll), ("retry-after-ms", "5")),
+                {
+                    if (r.Method == "POST" && r.BodyText.Contains("2026-08-01"))
+                        return Reply.With(200, "{\"status\":\"Completed\",\"manifest\":{\"blobCount\":1,\"blobs\":[{\"blobLink\":\"" + blob + "\",\"byteCount\":20}]}}");
+                    if (r.Uri.Host == new Uri(TestArm.BlobHost).Host)
+                    {
+                        askedAhead.Wait(TimeSpan.FromSeconds(30)); // fail only once a later month has been asked for
+                        return Reply.With(200, "not,a,usage,file\r\n1,2,3,4\r\n");
+                    }
+                    if (r.Method == "POST") askedAhead.Set();
+                    return Reply.With(202, null, ("Location", Poll), ("retry-after-ms", "5"));
+                },
             };
             var request = new UsageRequest(UsageScope.Billing("8080487", null, null, "EnterpriseAgreement"))
             {
