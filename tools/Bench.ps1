@@ -63,7 +63,7 @@ function Get-World($Emu) {
     Invoke-EmulatorAdmin $Emu 'world'
 }
 
-function Start-BenchEmulator([string[]] $Extra, [string] $Size = 'small', [double] $TimeScale = 1.0) {
+function Start-BenchEmulator([string[]] $Extra = @(), [string] $Size = 'small', [double] $TimeScale = 1.0) {
     Start-BillingEmulator -Size $Size -TimeScale $TimeScale -CertDirectory $certDir -ExtraArgument (@('--no-stdin-watch') + $Extra)
 }
 
@@ -166,6 +166,10 @@ if ('Import' -in $Only) {
             $csv = Measure-InPwsh $emu "`$s = Import-Csv -LiteralPath '$($file.FullName)' | Measure-Object CostInBillingCurrency -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
             Add-Result 'Import' "Import-Csv | Measure-Object -Sum ($($csv.Rows) rows)" $csv.Seconds ("{0:N0} rows/s" -f ($csv.Rows / $csv.Seconds)) '1.00x' $csv.PeakMB
             Add-Result 'Import' "Import-DailyUsage | Measure-Object -Sum ($($ours.Rows) rows)" $ours.Seconds ("{0:N0} rows/s" -f ($ours.Rows / $ours.Seconds)) ("{0:N1}x faster" -f ($csv.Seconds / $ours.Seconds)) $ours.PeakMB
+            # The first million objects through a fresh pipeline also pay for the JIT's warm-up; the second import in
+            # the same process shows the steady rate (an admin at a prompt, a runbook that reads several files).
+            $warm = Measure-InPwsh $emu "`$null = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; `$w = [Diagnostics.Stopwatch]::StartNew(); `$s = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Second = `$w.Elapsed.TotalSeconds }"
+            Add-Result 'Import' "the same, second import in one process" $warm.Second ("{0:N0} rows/s" -f ($warm.Rows / $warm.Second)) ("{0:N1}x faster" -f ($csv.Seconds / $warm.Second)) $warm.PeakMB
         }
         finally { Stop-BillingEmulator $emu }
     }

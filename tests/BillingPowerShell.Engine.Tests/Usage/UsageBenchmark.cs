@@ -34,11 +34,15 @@ namespace BillingPowerShell.Engine.Tests.Usage
         {
             var cpuNow = Process.GetCurrentProcess().TotalProcessorTime;
             var cpu = cpuNow - _cpu0;
-            var line = $"{what,-56} {t.TotalSeconds,7:F2} s  {rows / t.TotalSeconds,10:N0} rows/s  {t.TotalMilliseconds * 100_000 / rows,6:F0} ms/100k  {bytes / t.TotalSeconds / 1e6,6:F0} MB/s  cpu {cpu.TotalMilliseconds * 100_000 / rows,6:F0} ms/100k";
+            long allocated = GC.GetTotalAllocatedBytes(true) - _alloc0;
+            var line = $"{what,-56} {t.TotalSeconds,7:F2} s  {rows / t.TotalSeconds,10:N0} rows/s  {t.TotalMilliseconds * 100_000 / rows,6:F0} ms/100k  {bytes / t.TotalSeconds / 1e6,6:F0} MB/s  cpu {cpu.TotalMilliseconds * 100_000 / rows,6:F0} ms/100k  {allocated / (double)rows,6:F0} B/row";
             _out.WriteLine(line);
             Console.WriteLine(line);
             _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            _alloc0 = GC.GetTotalAllocatedBytes(true);
         }
+
+        private long _alloc0 = GC.GetTotalAllocatedBytes(true);
 
         [BenchFact]
         public async Task GenerateReadSumWrite()
@@ -48,7 +52,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
             try
             {
                 var path = Path.Combine(dir, "ea2023.csv");
-                var sw = Stopwatch.StartNew(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var sw = Stopwatch.StartNew(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 using (var w = new StreamWriter(path, false, new UTF8Encoding(true), 1 << 16))
                 {
                     var sb = new StringBuilder(1 << 20);
@@ -63,7 +67,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 long bytes = new FileInfo(path).Length;
                 Report($"generate {rows:N0} rows EA 2023 ({bytes / 1e6:F0} MB)", sw.Elapsed, rows, bytes);
 
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 long lines = 0;
                 using (var sr = new StreamReader(path)) while (sr.ReadLine() != null) lines++;
                 Report("baseline: StreamReader.ReadLine only", sw.Elapsed, rows, bytes);
@@ -72,7 +76,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 {
                     GC.Collect();
                     long alloc0 = GC.GetTotalAllocatedBytes();
-                    sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                    sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                     decimal sum = 0;
                     long count = 0;
                     using (var r = UsageCsvReader.Open(path))
@@ -86,13 +90,13 @@ namespace BillingPowerShell.Engine.Tests.Usage
                     _out.WriteLine($"   sum {sum}, allocated {(GC.GetTotalAllocatedBytes() - alloc0) / (double)rows:F0} B/row");
                 }
 
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 decimal psum = 0;
                 using (var r = UsageCsvReader.Open(path))
                     foreach (var rec in r.ReadAllPrefetched()) psum += rec.Cost ?? 0;
                 Report("prefetched (background thread) + sum Cost", sw.Elapsed, rows, bytes);
 
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 long k = 0;
                 using (var r = UsageCsvReader.Open(path))
                 {
@@ -105,7 +109,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 Report("read + Cost + MeterName, SubscriptionId, Quantity, Tags", sw.Elapsed, rows, bytes);
 
                 var norm = Path.Combine(dir, "normalized.csv");
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 using (var r = UsageCsvReader.Open(path))
                 using (var w = UsageCsvWriter.Create(norm, UsageCsvSchema.Normalized))
                 {
@@ -116,7 +120,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 Report("read + export Normalized", sw.Elapsed, rows, bytes);
 
                 var native = Path.Combine(dir, "native.csv");
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 using (var w = UsageCsvWriter.Create(native, UsageCsvSchema.Native))
                 {
                     using (var fs = File.OpenRead(path)) await w.WriteNativeChunkAsync(fs);
@@ -125,7 +129,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 Report("export Native (copy + parse for summary)", sw.Elapsed, rows, bytes);
 
                 File.Delete(native);
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 using (var w = UsageCsvWriter.Create(native, UsageCsvSchema.Native, new UsageCsvWriterOptions { NativeSummary = false }))
                 {
                     using (var fs = File.OpenRead(path)) await w.WriteNativeChunkAsync(fs);
@@ -134,7 +138,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 Report("export Native (copy only, no summary)", sw.Elapsed, rows, bytes);
 
                 File.Delete(native);
-                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sw.Restart(); _cpu0 = Process.GetCurrentProcess().TotalProcessorTime; _alloc0 = GC.GetTotalAllocatedBytes(true);
                 using (var fs = File.OpenRead(path))
                 using (var o = File.Create(native)) await fs.CopyToAsync(o);
                 Report("baseline: plain file copy", sw.Elapsed, rows, bytes);
