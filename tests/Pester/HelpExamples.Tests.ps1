@@ -1,8 +1,8 @@
 # The examples in the help run against the emulator (issue 6): every ```powershell example of module/docs/*.md is run,
 # connected to the emulator, each in its own empty temporary folder. $env:BILLING_ACCESS_TOKEN holds the emulator's
 # token for examples that show Connect-BillingAccount -AccessToken. An example passes when it parses, every command in it exists
-# and binds its parameters, and it raises no error other than ObjectNotFound (examples may name real-world accounts,
-# such as an enrollment number, that the emulator's generated data does not have).
+# and binds its parameters, and it raises no error other than the module's BillingObjectNotFound/SubscriptionNotFound
+# (examples may name real-world accounts, such as an enrollment number, that the emulator's generated data does not have).
 # Examples that need a real identity (managed identity, browser, device code, service principal, Az cmdlets) are
 # reported as skipped, with the reason.
 
@@ -47,13 +47,43 @@ BeforeAll {
         '\b(Set|Get|New)-Az[A-Z]\w*'     = 'needs the Az modules'
         'Read-Host'                      = 'needs a person at the prompt'
     }
-    $script:allowedErrors = 'ObjectNotFound'
+    # Only the module's own "that account/subscription does not exist here" errors; a command that does not exist is
+    # ObjectNotFound too (CommandNotFoundException) and must fail the example.
+    $script:allowedErrors = 'BillingObjectNotFound', 'SubscriptionNotFound'
+
+    # Usage files the Import-DailyUsage examples name, exported once from the emulator (a few days of last month).
+    $script:fixtures = Join-Path $work '_fixtures'
+    $null = New-Item -ItemType Directory -Path $fixtures
+    $ea = (Get-EmulatorWorld $emu).accounts | Where-Object agreementType -EQ 'EnterpriseAgreement'
+    $from = (Get-Date).Date.AddDays(1 - (Get-Date).Day).AddMonths(-1)
+    $null = Export-DailyUsage -BillingAccountName $ea.name -StartDate $from -EndDate $from.AddDays(2) -Path (Join-Path $fixtures 'usage.csv')
+    $null = Export-DailyUsage -BillingAccountName $ea.name -StartDate $from -EndDate $from.AddDays(2) -Path (Join-Path $fixtures 'usage.csv.gz')
+    # Each example's own folder: those files under the names the examples use, ~/Downloads in it, and the existing
+    # ./invoices folder that the Save-BillingInvoice examples without -Force expect.
+    function script:New-ExampleFolder([string] $Code) {
+        $folder = Join-Path $work ([Guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path (Join-Path $folder 'Downloads')
+        [IO.File]::Copy((Join-Path $fixtures 'usage.csv'), (Join-Path $folder 'Downloads/portal-usage.csv'))
+        [IO.File]::Copy((Join-Path $fixtures 'usage.csv'), (Join-Path $folder 'usage [2026-10].csv'))
+        [IO.File]::Copy((Join-Path $fixtures 'usage.csv.gz'), (Join-Path $folder 'ea-last-month.csv.gz'))
+        if ($Code -notmatch '-Force\b') { $null = New-Item -ItemType Directory -Path (Join-Path $folder 'invoices') }
+        $folder
+    }
 }
 
 AfterAll {
     Remove-Item Env:BILLING_ACCESS_TOKEN -ErrorAction Ignore
     Remove-Item -LiteralPath $script:work -Recurse -Force -ErrorAction Ignore
     Stop-TestEmulator $script:emu
+}
+
+# Discovery that found nothing would create no tests at all: every exported cmdlet has examples, and they were found.
+Describe 'Help examples are found' -ForEach @(@{ Commands = @($exampleCases | ForEach-Object { $_.Command } | Select-Object -Unique) }) {
+    It 'every exported cmdlet has at least one example to run' {
+        $exported = @((Get-Module BillingPowerShell).ExportedCmdlets.Keys)
+        $exported | Should -Not -BeNullOrEmpty
+        foreach ($name in $exported) { $Commands | Should -Contain $name -Because "module/docs/$name.md has a powershell example" }
+    }
 }
 
 Describe 'Help example <Command>: <Title>' -ForEach $exampleCases {
@@ -65,11 +95,17 @@ Describe 'Help example <Command>: <Title>' -ForEach $exampleCases {
             }
         }
         $parseErrors = $null
-        $null = [System.Management.Automation.Language.Parser]::ParseInput($Code, [ref]$null, [ref]$parseErrors)
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($Code, [ref]$null, [ref]$parseErrors)
         $parseErrors | Should -BeNullOrEmpty
+        # Every command the example names exists (a renamed or misspelt cmdlet fails here, not as a runtime error).
+        $names = $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] }, $true) |
+            ForEach-Object { $_.GetCommandName() } | Where-Object { $_ } | Select-Object -Unique
+        foreach ($name in $names) { Get-Command -Name $name -ErrorAction Ignore | Should -Not -BeNullOrEmpty -Because "the example uses $name" }
 
-        $folder = Join-Path $work ([Guid]::NewGuid().ToString('n').Substring(0, 8))
-        $null = New-Item -ItemType Directory -Path $folder
+        $folder = New-ExampleFolder $Code
+        $fileSystem = Get-PSProvider FileSystem
+        $home0 = $fileSystem.Home
+        $fileSystem.Home = $folder   # ~ in an example is its own folder
         Push-Location $folder
         # Run once; keep every error record (non-terminating ones arrive through 2>&1, a terminating one in catch).
         $errors = [Collections.Generic.List[object]]::new()
@@ -82,9 +118,10 @@ Describe 'Help example <Command>: <Title>' -ForEach $exampleCases {
         }
         finally {
             Pop-Location
+            $fileSystem.Home = $home0
         }
         $problems = foreach ($err in $errors) {
-            if ([string]$err.CategoryInfo.Category -notin $allowedErrors) {
+            if (($err.FullyQualifiedErrorId -split ',')[0] -notin $allowedErrors) {
                 "[$($err.CategoryInfo.Category)] $($err.FullyQualifiedErrorId): $($err.Exception.Message)"
             }
         }

@@ -621,16 +621,38 @@ Describe 'Save-BillingInvoice' {
             }
         }
 
-        It 'an invoice object with a hostile name piped to the cmdlet writes nothing outside the folder' {
-            $root = New-Folder 'escape-root'
-            $folder = New-Folder 'escape-root/inner'
-            $invoice = New-EngineObject 'BillingPowerShell.BillingInvoice'
-            $invoice.Name = '../outside'
-            $invoice.BillingAccountName = $ea.name
-            $invoice | Save-BillingInvoice -Destination $folder -ErrorAction SilentlyContinue -ErrorVariable ev
-            $ev.Count | Should -BeGreaterThan 0   # the service does not know the invoice
-            @(Get-ChildItem -LiteralPath $root -Force -File).Count | Should -Be 0
-            @(Get-ChildItem -LiteralPath $folder -Force -File).Count | Should -Be 0
+        It 'documents the service names like paths or devices are saved inside the folder, nothing outside' {
+            # The emulator's --hostile-document-names mode adds documents named "../../escape2", "COM1", "a\b:c*?<>|2"
+            # and "..\..\win2" to the newest invoice of the MCA account. It runs with a certificate of its own, so
+            # the save runs in a child pwsh that trusts it.
+            $hostile = Start-TestEmulator -ExtraArgument '--hostile-document-names' -CertDirectory (Join-Path $TestDrive 'hostile-cert')
+            try {
+                $account = (Get-EmulatorWorld $hostile).accounts | Where-Object agreementType -EQ 'MicrosoftCustomerAgreement'
+                $w = @($account.invoices)[-1]
+                @($w.documents.name) | Should -Contain '../../escape2'
+                $root = New-Folder 'escape-root'
+                $folder = New-Folder 'escape-root/inner/deeper'
+                $result = Invoke-ChildPwsh -TimeoutSeconds 120 -Environment @{
+                    SSL_CERT_FILE = $hostile.CertPath; BPS_TEST_MODULE = (Get-TestModulePath); BPS_TEST_URL = $hostile.ArmUrl
+                    BPS_TEST_TOKEN = $hostile.Token; BPS_TEST_ACCOUNT = $account.name; BPS_TEST_INVOICE = $w.name; BPS_TEST_FOLDER = $folder
+                } -ScriptBlock {
+                    Import-Module $env:BPS_TEST_MODULE
+                    $null = Connect-BillingAccount -ResourceManagerUrl $env:BPS_TEST_URL -AccessToken (ConvertTo-SecureString $env:BPS_TEST_TOKEN -AsPlainText -Force)
+                    Save-BillingInvoice -Name $env:BPS_TEST_INVOICE -BillingAccountName $env:BPS_TEST_ACCOUNT -DocumentType All -Destination $env:BPS_TEST_FOLDER -PassThru |
+                        ForEach-Object { "SAVED $($_.FullName)" }
+                }
+            }
+            finally { Stop-TestEmulator $hostile }
+            $result.ExitCode | Should -Be 0 -Because ($result.Output -join "`n")
+            $saved = @($result.Output | Where-Object { $_ -like 'SAVED *' })
+            $saved | Should -HaveCount @($w.documents).Count -Because ($result.Output -join "`n")
+            $files = @(Get-ChildItem -LiteralPath $root -Recurse -Force -File)
+            $files | Should -HaveCount @($w.documents).Count
+            foreach ($f in $files) {
+                $f.DirectoryName | Should -Be $folder -Because 'every document lands directly in the destination folder'
+                $f.Name | Should -Not -Match '^(?i)(CON|NUL|COM1)(\.|$)'
+                $w.documents.sha256 | Should -Contain (Get-Sha $f.FullName)
+            }
         }
     }
 

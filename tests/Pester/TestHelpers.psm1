@@ -30,14 +30,22 @@ function Start-TestEmulator {
     <#
     Starts the emulator for this test file. Returns { ArmUrl, BlobUrl, CertPath, Token, SecureToken, ReaderToken,
     SecureReaderToken, ProcessId, ... }. Extra emulator flags (latency, faults, quota) go in -ExtraArgument.
+    -CertDirectory starts a second emulator with a certificate of its own, for a child pwsh that trusts it
+    (SSL_CERT_FILE = its CertPath); this process keeps trusting the first.
     #>
     [CmdletBinding()]
     param(
         [int] $Seed = 42,
         [string] $Size = 'small',
         [double] $TimeScale = 0.01,
-        [string[]] $ExtraArgument = @()
+        [string[]] $ExtraArgument = @(),
+        [string] $CertDirectory
     )
+    if ($CertDirectory) {
+        $emulator = Start-BillingEmulator -Seed $Seed -Size $Size -TimeScale $TimeScale -ExtraArgument $ExtraArgument -CertDirectory $CertDirectory
+        $emulator | Add-Member -NotePropertyName SecureToken -NotePropertyValue (ConvertTo-SecureString $emulator.Token -AsPlainText -Force)
+        return $emulator
+    }
     if (-not $env:SSL_CERT_FILE -or (Split-Path -Leaf $env:SSL_CERT_FILE) -ne 'emulator.pem') {
         Write-Warning ('SSL_CERT_FILE does not name an emulator.pem for this process, so HTTPS calls to the emulator ' +
             'from this process will not be trusted. Run the file through build.ps1 Test (see TestHelpers.psm1).')
