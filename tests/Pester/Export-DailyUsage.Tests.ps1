@@ -174,6 +174,7 @@ Describe 'Export-DailyUsage' {
             $null = Export-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Path $norm -Schema Normalized
             $n = Import-Csv -LiteralPath $native
             $z = Import-Csv -LiteralPath $norm
+            @($n).Count | Should -Be (Get-ExpectedUsage -World $world -Scope "/providers/Microsoft.Billing/billingAccounts/$eaName" -Month $m1).Rows
             $z.Count | Should -Be $n.Count
             (@($z.Cost) | Sort-Object) -join ',' | Should -Be ((@($n.CostInBillingCurrency) | Sort-Object) -join ',')
             (@($z.Quantity) | Sort-Object) -join ',' | Should -Be ((@($n.Quantity) | Sort-Object) -join ',')

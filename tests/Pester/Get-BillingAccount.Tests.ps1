@@ -34,6 +34,7 @@ Describe 'Get-BillingAccount' {
 
         It 'writes BillingAccount objects, the type its [OutputType] declares' {
             (Get-Command Get-BillingAccount).OutputType.Name | Should -Contain 'BillingPowerShell.BillingAccount'
+            $all | Should -HaveCount @($world.accounts).Count
             foreach ($a in $all) { $a.GetType().FullName | Should -Be 'BillingPowerShell.BillingAccount' }
         }
 

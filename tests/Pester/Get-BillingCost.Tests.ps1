@@ -22,6 +22,8 @@ BeforeAll {
     $script:daysInM1 = [DateTime]::DaysInMonth($m1.Year, $m1.Month)
     # The rows behind the totals, to check each group's amount.
     $script:eaRecords = @(Get-DailyUsage -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End)
+    # They are themselves the world's rows: a wrong read here would make the group checks below agree with it.
+    $eaRecords.Count | Should -Be (Get-ExpectedUsage -World $world -Scope "/providers/Microsoft.Billing/billingAccounts/$eaName" -Month $m1).Rows
 
     function script:Get-GroupTotal($Records, [scriptblock] $Key) {
         $t = @{}
@@ -54,7 +56,8 @@ Describe 'Get-BillingCost' {
         }
 
         It 'Daily: each day''s cost equals that day''s usage records' {
-            $rows = Get-BillingCost -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End
+            $rows = @(Get-BillingCost -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End)
+            $rows | Should -HaveCount $daysInM1
             $byDay = Get-GroupTotal $eaRecords { param($r) $r.Date.ToString('yyyy-MM-dd') }
             foreach ($row in $rows) { $row.Cost | Should -Be $byDay[$row.Date.ToString('yyyy-MM-dd')] -Because "the cost of $($row.Date)" }
         }
@@ -142,6 +145,7 @@ Describe 'Get-BillingCost' {
     Context 'pipeline input' {
         It 'takes subscriptions from Get-BillingSubscription: one row per subscription, the world''s totals' {
             $subs = @(Get-BillingSubscription | Where-Object BillingAccountName -eq $eaName)
+            $subs | Should -HaveCount @($world.Ea.subscriptions).Count
             $rows = @($subs | Get-BillingCost -StartDate $m1 -EndDate $m1End -Granularity None)
             $rows | Should -HaveCount $subs.Count
             for ($i = 0; $i -lt $subs.Count; $i++) {

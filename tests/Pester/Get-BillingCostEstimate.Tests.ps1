@@ -100,6 +100,7 @@ Describe 'Get-BillingCostEstimate' {
 
     It 'takes subscriptions from Get-BillingSubscription: one estimate each' {
         $subs = @(Get-BillingSubscription | Where-Object BillingAccountName -eq $eaName)
+        $subs | Should -HaveCount @($world.Ea.subscriptions).Count
         $e = @($subs | Get-BillingCostEstimate)
         $e | Should -HaveCount $subs.Count
         for ($i = 0; $i -lt $subs.Count; $i++) {

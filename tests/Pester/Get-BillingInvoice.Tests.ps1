@@ -80,6 +80,7 @@ Describe 'Get-BillingInvoice' {
         It 'writes BillingInvoice objects, the type its [OutputType] declares, newest first' {
             (Get-Command Get-BillingInvoice).OutputType.Name | Should -Contain 'BillingPowerShell.BillingInvoice'
             $got = @(Get-BillingInvoice -BillingAccountName $ea.name @wide)
+            $got.Count | Should -BeGreaterThan 1 -Because 'the order is checked between invoices'
             foreach ($i in $got) { $i.GetType().FullName | Should -Be 'BillingPowerShell.BillingInvoice' }
             for ($k = 1; $k -lt $got.Count; $k++) { $got[$k].InvoiceDate | Should -BeLessOrEqual $got[$k - 1].InvoiceDate }
         }
@@ -284,7 +285,9 @@ Describe 'Get-BillingInvoice' {
 
         It 'Get-BillingPeriod | Get-BillingInvoice gives the invoices of those periods' {
             $periods = @(Get-BillingPeriod -SubscriptionId $payg.subscriptions[0].subscriptionId -First 3)
+            $periods | Should -HaveCount 3
             $got = @($periods | Get-BillingInvoice)
+            $got | Should -Not -BeNullOrEmpty
             $got.Name | Sort-Object | Should -Be (@($periods | ForEach-Object { $_.InvoiceNames }) | Sort-Object)
         }
     }

@@ -33,10 +33,12 @@ Describe 'Get-BillingPeriod' {
 
         It 'writes BillingPeriod objects, the type its [OutputType] declares' {
             (Get-Command Get-BillingPeriod).OutputType.Name | Should -Contain 'BillingPowerShell.BillingPeriod'
+            $six | Should -HaveCount 6
             foreach ($p in $six) { $p.GetType().FullName | Should -Be 'BillingPowerShell.BillingPeriod' }
         }
 
         It 'each period carries its subscription, a month of dates, and its name for binding' {
+            $six | Should -HaveCount 6
             foreach ($p in $six) {
                 $p.SubscriptionId | Should -Be $subId
                 $p.BillingPeriodName | Should -Be $p.Name

@@ -35,6 +35,7 @@ Describe 'Get-BillingProfile' {
 
         It 'writes BillingProfile objects, the type its [OutputType] declares' {
             (Get-Command Get-BillingProfile).OutputType.Name | Should -Contain 'BillingPowerShell.BillingProfile'
+            $all | Should -HaveCount @($profiles).Count
             foreach ($p in $all) { $p.GetType().FullName | Should -Be 'BillingPowerShell.BillingProfile' }
         }
 

@@ -30,6 +30,7 @@ Describe 'Get-BillingSubscription' {
 
         It 'writes BillingSubscription objects, the type its [OutputType] declares' {
             (Get-Command Get-BillingSubscription).OutputType.Name | Should -Contain 'BillingPowerShell.BillingSubscription'
+            $all | Should -HaveCount @($allSubs).Count
             foreach ($s in $all) { $s.GetType().FullName | Should -Be 'BillingPowerShell.BillingSubscription' }
         }
 

@@ -33,6 +33,10 @@ BeforeAll {
     $script:eaSub = $world.Ea.subscriptions[0].subscriptionId
     $script:cleanEaSub = Get-DailyUsage -SubscriptionId $eaSub -AgreementType EnterpriseAgreement -StartDate $m2 -EndDate $m1End
     $script:cleanEaSubHash = Get-RowKeyHash $cleanEaSub
+    # The fault runs are compared with this read: it must itself be the world's rows.
+    $eaSubExpected = Get-ExpectedUsage -World $world -Scope "/subscriptions/$eaSub" -Month $m2, $m1
+    @($cleanEaSub).Count | Should -Be $eaSubExpected.Rows
+    Format-CostTable (Measure-Usage $cleanEaSub).Cost | Should -Be (Format-CostTable $eaSubExpected.Cost)
     $script:cleanPayg = Get-DailyUsage -SubscriptionId $paygSub -AgreementType MicrosoftOnlineServicesProgram -StartDate $m2 -EndDate $m1End
     $script:cleanPaygHash = Get-RowKeyHash $cleanPayg
 }

@@ -319,9 +319,11 @@ Describe 'Import-DailyUsage' {
         }
 
         It 'keeps reading the next file after a bad one' {
-            $records = @(Import-DailyUsage -Path (Join-Path $dir 'unknown.csv'), $files.Payg2019 -ErrorAction SilentlyContinue -ErrorVariable errs)
+            $bad = Write-TestFile 'not-usage.csv' "Name,Value,When`r`na,1,2025-01-01`r`n"
+            $records = @(Import-DailyUsage -Path $bad, $files.Payg2019 -ErrorAction SilentlyContinue -ErrorVariable errs)
             $records | Should -HaveCount 3
             $errs | Should -HaveCount 1
+            Assert-BillingError $errs[0] 'UnrecognisedUsageFile' InvalidData
         }
     }
 }

@@ -83,6 +83,8 @@ Describe 'Dependency isolation' {
 
     It 'never writes the token to any output' {
         $r = Invoke-ChildPwsh -ScriptBlock $child -Environment ($childEnv + @{ BPS_ORDER = 'OldFirst' })
+        $r.ExitCode | Should -Be 0
+        ($r.Output -join "`n") | Should -Match 'DONE' -Because 'the scan needs the run''s output'
         Find-Secret -Text $r.Output -Secret $emu.Token | Should -BeNullOrEmpty
     }
 }

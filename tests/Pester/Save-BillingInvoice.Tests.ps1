@@ -114,11 +114,10 @@ public sealed class AnswerNoUI : PSHostUserInterface
         $files = @(Get-ChildItem -LiteralPath $Folder -File -Force)
         foreach ($f in $files) {
             $f.Name | Should -Not -BeLike '*.partial'
-            if ($f.Extension -eq '.pdf') {
-                $invoice = Get-WorldInvoice ($f.BaseName -split '_')[0]
-                $invoice | Should -Not -BeNullOrEmpty -Because "$($f.Name) names a world invoice"
-                $invoice.documents.sha256 | Should -Contain (Get-Sha $f.FullName) -Because "$($f.Name) is one of its documents"
-            }
+            $f.Extension | Should -Be '.pdf' -Because 'only documents are counted'
+            $invoice = Get-WorldInvoice ($f.BaseName -split '_')[0]
+            $invoice | Should -Not -BeNullOrEmpty -Because "$($f.Name) names a world invoice"
+            $invoice.documents.sha256 | Should -Contain (Get-Sha $f.FullName) -Because "$($f.Name) is one of its documents"
         }
         $files.Count
     }
