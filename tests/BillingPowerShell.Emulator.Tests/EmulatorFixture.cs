@@ -99,6 +99,35 @@ public sealed class EmulatorFixture : IAsyncLifetime
         return ((int)res.StatusCode, json, res);
     }
 
+    /// <summary>
+    /// GETs a blob that the fault settings cut off mid-body: the transfer must fail as a dropped connection does (not
+    /// with any other error). Returns the bytes that arrived before the drop: none if it came before the headers did.
+    /// </summary>
+    public async Task<byte[]> GetCutOff(string url)
+    {
+        using var received = new MemoryStream();
+        var ex = await Record.ExceptionAsync(async () =>
+        {
+            using var res = await Client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(200, (int)res.StatusCode);
+            using var body = await res.Content.ReadAsStreamAsync();
+            await body.CopyToAsync(received);
+        });
+        Assert.True(ex is IOException or HttpRequestException, "expected the connection to drop, got " + (ex?.ToString() ?? $"the whole body ({received.Length} bytes)"));
+        return received.ToArray();
+    }
+
+    /// <summary>GETs the rest of a blob of <paramref name="length"/> bytes with Range: bytes=from- (a resume).</summary>
+    public async Task<byte[]> GetFrom(string url, long from, long length)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, url);
+        req.Headers.Range = new RangeHeaderValue(from, null);
+        using var res = await Client.SendAsync(req);
+        Assert.Equal(206, (int)res.StatusCode);
+        Assert.Equal($"bytes {from}-{length - 1}/{length}", res.Content.Headers.ContentRange!.ToString());
+        return await res.Content.ReadAsByteArrayAsync();
+    }
+
     // World shortcuts.
     public JsonElement Account(string agreement) => World.GetProperty("accounts").EnumerateArray().First(a => a.GetProperty("agreementType").GetString() == agreement);
     public string Payg => Account("MicrosoftOnlineServicesProgram").GetProperty("name").GetString()!;

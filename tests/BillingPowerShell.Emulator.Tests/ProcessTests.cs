@@ -7,6 +7,15 @@ using System.Threading.Tasks;
 
 namespace BillingPowerShell.Emulator.Tests;
 
+/// <summary>Skipped (reported as skipped, not passed) on Windows, which has no SIGTERM or kill(1).</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows()) Skip = "needs SIGTERM and kill(1): not on Windows";
+    }
+}
+
 /// <summary>The emulator as build.ps1, Pester and benchmarks run it: a process with the DEVELOPING.md command line.</summary>
 public sealed class ProcessTests : IDisposable
 {
@@ -91,10 +100,9 @@ public sealed class ProcessTests : IDisposable
         finally { if (!p.HasExited) p.Kill(true); p.Dispose(); }
     }
 
-    [Fact]
+    [UnixFact]
     public void Process_stops_cleanly_on_sigterm()
     {
-        if (OperatingSystem.IsWindows()) return;
         var (p, _) = Start();
         try
         {

@@ -186,6 +186,8 @@ namespace BillingPowerShell.Engine.Tests.Billing
                 else Assert.Equal("Bearer " + FakeCredential.Token, r.Header("Authorization"));
             }
             Assert.Equal(1, world.BlobGets);
+            Assert.NotEmpty(lines);
+            Assert.Contains(lines, l => l.Contains(TestArm.BlobHost + "/invoices/doc1.pdf")); // the blob GET was logged (without its query)
             Assert.All(lines, l => Assert.DoesNotContain("TOPSECRETsignature", l));
         }
 

@@ -41,12 +41,15 @@ namespace BillingPowerShell.Engine.Tests.Files
         [Fact]
         public async Task FinalNameNeverSeenWhileWriting()
         {
+            bool wrote = false;
             await AtomicFile.WriteAsync(Final, false, async (s, ct) =>
             {
                 await s.WriteAsync(new byte[1000], 0, 1000, ct);
                 Assert.False(File.Exists(Final));
                 Assert.Single(Directory.GetFiles(_dir, "*" + AtomicFile.PartialSuffix));
+                wrote = true;
             }, null, default);
+            Assert.True(wrote); // the checks above ran
             Assert.True(File.Exists(Final));
         }
 
