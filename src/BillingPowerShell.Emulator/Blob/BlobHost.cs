@@ -128,7 +128,7 @@ internal static class BlobHost
             await source.WriteAsync(res.Body, from, part, ctx.RequestAborted);
             await res.Body.FlushAsync();
             e.Stats.Bytes(part);
-            ctx.Abort();
+            await FaultInjector.CutConnectionAsync(ctx);
             return;
         }
         await source.WriteAsync(res.Body, from, count, ctx.RequestAborted);

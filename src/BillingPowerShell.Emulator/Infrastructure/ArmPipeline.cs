@@ -137,7 +137,7 @@ internal sealed class ArmPipeline
         if (truncate) ctx.Response.ContentLength = buffer.Length;
         await real.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)(buffer.Length / 2)));
         await real.FlushAsync();
-        ctx.Abort();
+        await FaultInjector.CutConnectionAsync(ctx);
     }
 
     private async Task<bool> AuthoriseAsync(HttpContext ctx, string path)

@@ -87,6 +87,19 @@ internal sealed class FaultInjector
         if (ms > 0) await Task.Delay(ms, ct);
     }
 
+    /// <summary>
+    /// Drops the connection after the part of a body already flushed. The pause lets the client read that part first:
+    /// a reset that arrives before it is read makes the client's TCP stack discard it, and every cut would then land
+    /// at byte 0, so a client's resume from the byte reached would never be exercised.
+    /// </summary>
+    public static async Task CutConnectionAsync(HttpContext ctx)
+    {
+        await Task.Delay(CutPause);
+        ctx.Abort();
+    }
+
+    private static readonly TimeSpan CutPause = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The SAS mode for the next link issued: "expired" turns "normal" once sasExpiredLinks links have expired.</summary>
     public string NextSasMode()
     {
