@@ -84,6 +84,14 @@ Describe 'BillingCmdlet' {
         $out = Test-BillingPump -Count 1 -Verbose 3>&1 4>&1
         ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Match 'starting on thread'
         ($out | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }).Message | Should -Be 'done'
+        # Progress has no redirection operator: read it from the stream of a PowerShell instance.
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Assembly', $pumpAssembly).AddStatement().AddCommand('Test-BillingPump').AddParameter('Count', 1)
+            $null = $ps.Invoke()
+            @($ps.Streams.Progress | Where-Object Activity -EQ 'Pumping') | Should -Not -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
     }
 
     It 'writes non-terminating errors that go on' {
