@@ -107,7 +107,15 @@ namespace BillingPowerShell.Commands
             {
                 // Stopped, or an action on the pipeline thread failed: cancel the work and give it a moment to
                 // clean up, without waiting for its result on this thread.
-                abandon.Cancel();
+                try
+                {
+                    abandon.Cancel();
+                }
+                catch (AggregateException)
+                {
+                    // A registered callback threw; as in StopProcessing, the original failure is the one to report.
+                }
+
                 if (WaitQuietly(task, StopGracePeriod))
                 {
                     abandon.Dispose();

@@ -113,7 +113,8 @@ namespace BillingPowerShell.Engine.Usage
                         continue;
                     }
                     if (isKind && reader.TokenType == JsonTokenType.String)
-                        modern = reader.ValueTextEquals("modern") || (reader.ValueSpan.Length <= 12 && EqualsIgnoreCase(ref reader, "modern"));
+                        // The exact spellings first: no string per item; only an unusual casing costs one.
+                        modern = reader.ValueTextEquals("modern") || (!reader.ValueTextEquals("legacy") && reader.ValueSpan.Length <= 12 && EqualsIgnoreCase(ref reader, "modern"));
                     EndName();
                     AppendValue(ref reader, page);
                 }
