@@ -10,6 +10,7 @@ using BillingPowerShell.Emulator.Blob;
 using BillingPowerShell.Emulator.Data;
 using BillingPowerShell.Emulator.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -37,20 +38,48 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.Certificate = CertificateFactory.CreateAndWrite(options.CertDir, out var pem);
         host.CertPath = pem;
 
-        int blobPort = options.BlobPort != 0 ? options.BlobPort : FreeLoopbackPort();
-        services.BlobPort = blobPort;
+        // The blob host needs its port before Kestrel starts (its URLs are issued with it). A free port picked here
+        // can be taken by another process before Kestrel binds it: then pick again.
+        WebApplication app;
+        int blobPort;
+        for (int attempt = 1; ; attempt++)
+        {
+            blobPort = options.BlobPort != 0 ? options.BlobPort : FreeLoopbackPort();
+            services.BlobPort = blobPort;
+            app = BuildApp(options, host.Certificate, services, blobPort);
+            try
+            {
+                await app.StartAsync();
+                break;
+            }
+            catch (IOException ex) when (options.BlobPort == 0 && attempt < 5 && ex.InnerException is AddressInUseException)
+            {
+                await app.DisposeAsync();
+            }
+        }
+        host._app = app;
 
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        int armPort = addresses.Select(a => new Uri(a).Port).First(p => p != blobPort);
+        host.ArmUrl = $"https://127.0.0.1:{armPort}";
+        host.BlobUrl = $"https://localhost:{blobPort}";
+        services.BlobBaseUrl = host.BlobUrl;
+        return host;
+    }
+
+    private static WebApplication BuildApp(EmulatorOptions options, X509Certificate2 certificate, EmulatorServices services, int blobPort)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxConcurrentConnections = null;
-            k.Listen(IPAddress.Loopback, options.Port, l => { l.UseHttps(host.Certificate); l.Protocols = HttpProtocols.Http1AndHttp2; });
-            k.Listen(IPAddress.Loopback, blobPort, l => { l.UseHttps(host.Certificate); l.Protocols = HttpProtocols.Http1AndHttp2; });
+            k.Listen(IPAddress.Loopback, options.Port, l => { l.UseHttps(certificate); l.Protocols = HttpProtocols.Http1AndHttp2; });
+            k.Listen(IPAddress.Loopback, blobPort, l => { l.UseHttps(certificate); l.Protocols = HttpProtocols.Http1AndHttp2; });
             // "localhost" may resolve to ::1 first; listen there too when the machine has IPv6.
             if (Socket.OSSupportsIPv6 && CanBind(IPAddress.IPv6Loopback, blobPort))
-                k.Listen(IPAddress.IPv6Loopback, blobPort, l => { l.UseHttps(host.Certificate); l.Protocols = HttpProtocols.Http1AndHttp2; });
+                k.Listen(IPAddress.IPv6Loopback, blobPort, l => { l.UseHttps(certificate); l.Protocols = HttpProtocols.Http1AndHttp2; });
         });
         var app = builder.Build();
         var arm = new ArmPipeline(services);
@@ -71,15 +100,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
                 else ctx.Abort();
             }
         });
-        await app.StartAsync();
-        host._app = app;
-
-        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        int armPort = addresses.Select(a => new Uri(a).Port).First(p => p != blobPort);
-        host.ArmUrl = $"https://127.0.0.1:{armPort}";
-        host.BlobUrl = $"https://localhost:{blobPort}";
-        services.BlobBaseUrl = host.BlobUrl;
-        return host;
+        return app;
     }
 
     public string ReadyJson() => JsonSerializer.Serialize(new { armUrl = ArmUrl, blobUrl = BlobUrl, certPath = CertPath, pid = Environment.ProcessId });
