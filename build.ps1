@@ -11,6 +11,9 @@
       Test     Build, then xunit (engine, emulator), then Pester 5.7.1 (from NuGet) with one fresh pwsh -NoProfile per
                test file importing the built module by path. Ends with "Tests: N passed, N failed, N skipped";
                exits non-zero on any failure.
+      Sweep    Build, then the date-sensitive tests (tools/ClockSweep.psd1: the emulator's xunit tests of its world and
+               the Pester files of invoices, periods, usage and costs) under faketime at each instant of that file, in
+               its time zone (TZ). Needs the Debian package faketime. -SweepInstant picks instants by name.
       Demo     Build, start the emulator, run tools/Demo.ps1 in a fresh pwsh against it, stop the emulator.
       Bench    Build, then tools/Bench.ps1 (when present).
       Faults   Build, then tools/Faults.ps1 (when present).
@@ -22,10 +25,13 @@
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 Test -PesterPath tests/Pester/Module.Tests.ps1 -SkipXunit
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Sweep -SweepInstant NewYear, LeapDayKiritimati
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Faults', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Sweep', 'Demo', 'Bench', 'Faults', 'Package', 'Clean')]
     [string[]] $Task = 'Build',
 
     # Test: run only these Pester files (default: every tests/Pester/*.Tests.ps1).
@@ -39,7 +45,10 @@ param(
 
     # Test: how many Pester files run at once, each in its own pwsh with its own emulator. 1 (the default) streams
     # the output live; more prints each file's output when it finishes.
-    [ValidateRange(1, 8)] [int] $PesterThrottle = 1
+    [ValidateRange(1, 8)] [int] $PesterThrottle = 1,
+
+    # Sweep: run only the instants of tools/ClockSweep.psd1 with these names (default: all of them).
+    [string[]] $SweepInstant
 )
 
 Set-StrictMode -Version 3.0
@@ -136,125 +145,182 @@ function Get-TrxCounts([string] $TrxPath) {
     }
 }
 
-function Invoke-Test {
-    Invoke-Build
-    $results = [Collections.Generic.List[object]]::new()
-    $runDir = Join-Path $OutDir 'test-run'
-    if (Test-Path -LiteralPath $runDir) { Remove-Item -LiteralPath $runDir -Recurse -Force }
-    $null = New-Item -ItemType Directory -Path $runDir -Force
+function Invoke-Xunit([string] $Project, [string] $RunDir, [string[]] $Prefix = @(), [string] $Filter) {
+    # One xunit project, already built; returns its counts. -Prefix runs it under another command (faketime).
+    $name = Split-Path -Leaf $Project
+    $trx = Join-Path $RunDir "$name.trx"
+    $arguments = @('test', (Join-Path $Root $Project), '-c', 'Release', '--nologo', '--no-build',
+        '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal')
+    if ($Filter) { $arguments += '--filter', $Filter }
+    # --no-build: Invoke-Build has just built the whole solution, test projects included, in Release.
+    if ($Prefix) { & $Prefix[0] @($Prefix | Select-Object -Skip 1) dotnet @arguments } else { & dotnet @arguments }
+    $exit = $LASTEXITCODE
+    if (Test-Path -LiteralPath $trx) {
+        $counts = Get-TrxCounts $trx
+        if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }   # e.g. the test host crashed
+    }
+    else {
+        Write-Warning "$name produced no results (exit code $exit)."
+        $counts = [pscustomobject]@{ Passed = 0; Failed = [int]($exit -ne 0); Skipped = 0 }
+    }
+    Write-Host ("{0}: {1} passed, {2} failed, {3} skipped" -f $name, $counts.Passed, $counts.Failed, $counts.Skipped)
+    [pscustomobject]@{ Suite = "xunit $name"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+}
 
-    Write-Step 'Restore tools (Pester 5.7.1, Azure.Core 1.36.0) from NuGet'
-    Invoke-Native dotnet restore (Join-Path $Root 'tools/Tools.proj') -nologo -v minimal
+function Start-PesterFile([string] $File, [string] $RunDir, [string[]] $Prefix, [bool] $Parallel) {
+    # One Pester file in a fresh pwsh with SSL_CERT_FILE=<its folder>/emulator.pem in its environment before it
+    # starts; Start-TestEmulator writes the emulator's certificate exactly there (see tools/Emulator.psm1).
+    $leaf = Split-Path -Leaf $File
+    if (-not $Parallel) { Write-Step "Pester: $leaf" }
+    $fileDir = Join-Path $RunDir ($leaf -replace '\.Tests\.ps1$', '')
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $fileDir 'cert')
+    $env:SSL_CERT_FILE = Join-Path $fileDir 'cert/emulator.pem'   # copied into the child's environment
+    $pwsh = @($Prefix) + @(Get-PwshCommand)
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
+        (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $File, '-ModulePath', $ManifestPath,
+        '-PesterPath', $PesterManifest, '-ResultPath', (Join-Path $fileDir 'result.json'))
+    $start = @{ FilePath = $pwsh[0]; ArgumentList = (ConvertTo-ProcessArgument $arguments); PassThru = $true; NoNewWindow = $true }
+    if ($Parallel) {
+        $start.RedirectStandardOutput = Join-Path $fileDir 'output.txt'
+        $start.RedirectStandardError = Join-Path $fileDir 'error.txt'
+    }
+    [pscustomobject]@{
+        Leaf = $leaf; Dir = $fileDir; Process = (Start-Process @start)
+        Elapsed = [Diagnostics.Stopwatch]::StartNew()
+    }
+}
 
-    if (-not $SkipXunit) {
-        foreach ($project in 'tests/BillingPowerShell.Engine.Tests', 'tests/BillingPowerShell.Emulator.Tests') {
-            $name = Split-Path -Leaf $project
-            Write-Step "xunit: $name"
-            $trx = Join-Path $runDir "$name.trx"
-            # --no-build: Invoke-Build has just built the whole solution, test projects included, in Release.
-            & dotnet test (Join-Path $Root $project) -c Release --nologo --no-build `
-                --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal'
-            $exit = $LASTEXITCODE
-            if (Test-Path -LiteralPath $trx) {
-                $counts = Get-TrxCounts $trx
-                if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }   # e.g. the test host crashed
-            }
-            else {
-                Write-Warning "$name produced no results (exit code $exit)."
-                $counts = [pscustomobject]@{ Passed = 0; Failed = [int]($exit -ne 0); Skipped = 0 }
-            }
-            Write-Host ("{0}: {1} passed, {2} failed, {3} skipped" -f $name, $counts.Passed, $counts.Failed, $counts.Skipped)
-            $results.Add([pscustomobject]@{ Suite = "xunit $name"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped })
+function Complete-PesterFile($Job, [bool] $Parallel, [string] $SuitePrefix) {
+    # Waits for a started file (stopping it past the per-file limit) and returns its counts.
+    $left = [Math]::Max(0, [TimeSpan]::FromMinutes($PesterFileTimeoutMinutes).Subtract($Job.Elapsed.Elapsed).TotalMilliseconds)
+    if (-not $Job.Process.WaitForExit([int]$left)) {
+        Write-Warning "$($Job.Leaf) did not finish within $PesterFileTimeoutMinutes minutes; stopping it."
+        $Job.Process.Kill($true)
+        $null = $Job.Process.WaitForExit(10000)
+    }
+    $Job.Process.WaitForExit()
+    if ($Parallel) {
+        Write-Step "Pester: $($Job.Leaf)"
+        foreach ($log in 'output.txt', 'error.txt') {
+            $logPath = Join-Path $Job.Dir $log
+            if (Test-Path -LiteralPath $logPath) { Get-Content -LiteralPath $logPath | Write-Host }
         }
     }
+    $resultFile = Join-Path $Job.Dir 'result.json'
+    if (Test-Path -LiteralPath $resultFile) {
+        $r = Get-Content -Raw -LiteralPath $resultFile | ConvertFrom-Json
+        return [pscustomobject]@{ Suite = "$SuitePrefix$($Job.Leaf)"; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
+    }
+    Write-Warning "$($Job.Leaf) produced no result (exit code $($Job.Process.ExitCode))."
+    [pscustomobject]@{ Suite = "$SuitePrefix$($Job.Leaf)"; Passed = 0; Failed = 1; Skipped = 0 }
+}
 
-    # The package test installs out/package/*.nupkg, so make it first (a few seconds).
-    Invoke-Package
-
-    # Pester: one fresh pwsh per file. Each gets SSL_CERT_FILE=<its folder>/emulator.pem in its environment before
-    # it starts, and Start-TestEmulator writes the emulator's certificate exactly there (see tools/Emulator.psm1).
+function Invoke-PesterFiles([string[]] $Files, [string] $RunDir, [string[]] $Prefix = @(), [string] $SuitePrefix = 'Pester ') {
+    # Each file in its own fresh pwsh, $PesterThrottle at a time. Sequential (the default): output streams live to
+    # this console; in parallel each file's output is printed whole when it finishes.
     if (-not (Test-Path -LiteralPath $PesterManifest)) { throw "Pester 5.7.1 was not restored: $PesterManifest is missing." }
-    $files = if ($PesterPath) { $PesterPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_).Path } }
-             else { (Get-ChildItem -LiteralPath (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name).FullName }
-    $savedCert = $env:SSL_CERT_FILE
-    $pending = [Collections.Generic.Queue[string]]::new([string[]]@($files))
+    $pending = [Collections.Generic.Queue[string]]::new([string[]]@($Files))
     $running = [Collections.Generic.List[object]]::new()
     $parallel = $PesterThrottle -gt 1
+    $savedCert = $env:SSL_CERT_FILE
     try {
         while ($pending.Count -or $running.Count) {
-            # Start files while there is room. Sequential (the default): output streams live to this console.
-            # In parallel: each file's output goes to its log, printed whole when the file finishes.
-            while ($pending.Count -and $running.Count -lt [Math]::Max(1, $PesterThrottle)) {
-                $file = $pending.Dequeue()
-                $leaf = Split-Path -Leaf $file
-                if (-not $parallel) { Write-Step "Pester: $leaf" }
-                $fileDir = Join-Path $runDir ($leaf -replace '\.Tests\.ps1$', '')
-                $null = New-Item -ItemType Directory -Force -Path (Join-Path $fileDir 'cert')
-                $env:SSL_CERT_FILE = Join-Path $fileDir 'cert/emulator.pem'   # copied into the child's environment
-                $pwsh = Get-PwshCommand
-                $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
-                    (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $file, '-ModulePath', $ManifestPath,
-                    '-PesterPath', $PesterManifest, '-ResultPath', (Join-Path $fileDir 'result.json'))
-                $start = @{ FilePath = $pwsh[0]; ArgumentList = (ConvertTo-ProcessArgument $arguments); PassThru = $true; NoNewWindow = $true }
-                if ($parallel) {
-                    $start.RedirectStandardOutput = Join-Path $fileDir 'output.txt'
-                    $start.RedirectStandardError = Join-Path $fileDir 'error.txt'
-                }
-                $running.Add([pscustomobject]@{
-                        Leaf = $leaf; Dir = $fileDir; Process = (Start-Process @start)
-                        Deadline = [DateTime]::UtcNow.AddMinutes($PesterFileTimeoutMinutes)
-                    })
+            while ($pending.Count -and $running.Count -lt $PesterThrottle) {
+                $running.Add((Start-PesterFile -File $pending.Dequeue() -RunDir $RunDir -Prefix $Prefix -Parallel $parallel))
             }
-            foreach ($job in @($running)) {
-                if (-not $job.Process.HasExited) {
-                    if ([DateTime]::UtcNow -lt $job.Deadline) { continue }
-                    Write-Warning "$($job.Leaf) did not finish within $PesterFileTimeoutMinutes minutes; stopping it."
-                    $job.Process.Kill($true)
-                    $null = $job.Process.WaitForExit(10000)
-                }
-                $job.Process.WaitForExit()
+            # Wait for an exit (the event), whichever file it is; never poll on a timer for the result.
+            $finished = @($running | Where-Object { $_.Process.HasExited })
+            if (-not $finished) {
+                $null = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($running | ForEach-Object { $_.Process.WaitForExitAsync() }), 60000)
+                $finished = @($running | Where-Object { $_.Process.HasExited -or $_.Elapsed.Elapsed.TotalMinutes -ge $PesterFileTimeoutMinutes })
+            }
+            foreach ($job in $finished) {
                 $null = $running.Remove($job)
-                if ($parallel) {
-                    Write-Step "Pester: $($job.Leaf)"
-                    foreach ($log in 'output.txt', 'error.txt') {
-                        $logPath = Join-Path $job.Dir $log
-                        if (Test-Path -LiteralPath $logPath) { Get-Content -LiteralPath $logPath | Write-Host }
-                    }
-                }
-                $resultFile = Join-Path $job.Dir 'result.json'
-                if (Test-Path -LiteralPath $resultFile) {
-                    $r = Get-Content -Raw -LiteralPath $resultFile | ConvertFrom-Json
-                    $results.Add([pscustomobject]@{ Suite = "Pester $($job.Leaf)"; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped })
-                }
-                else {
-                    Write-Warning "$($job.Leaf) produced no result (exit code $($job.Process.ExitCode))."
-                    $results.Add([pscustomobject]@{ Suite = "Pester $($job.Leaf)"; Passed = 0; Failed = 1; Skipped = 0 })
-                }
+                Complete-PesterFile -Job $job -Parallel $parallel -SuitePrefix $SuitePrefix
             }
-            if ($running.Count -and -not ($running | Where-Object { $_.Process.HasExited })) { Start-Sleep -Milliseconds 200 }
         }
     }
     finally {
         $env:SSL_CERT_FILE = $savedCert
         foreach ($job in $running) { if (-not $job.Process.HasExited) { $job.Process.Kill($true) } }
     }
-    $results = [Collections.Generic.List[object]]@($results | Sort-Object { $_.Suite -notlike 'xunit*' }, Suite)
+}
+
+function New-RunDirectory([string] $Name) {
+    $runDir = Join-Path $OutDir $Name
+    if (Test-Path -LiteralPath $runDir) { Remove-Item -LiteralPath $runDir -Recurse -Force }
+    (New-Item -ItemType Directory -Path $runDir -Force).FullName
+}
+
+function Write-TestSummary($Results, [string] $Name) {
+    # The summary table and the closing line CI reads; exits 1 on any failure or when nothing passed.
+    Write-Step 'Summary'
+    $Results | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    $passed = ($Results | Measure-Object -Property Passed -Sum).Sum
+    $failed = ($Results | Measure-Object -Property Failed -Sum).Sum
+    $skipped = ($Results | Measure-Object -Property Skipped -Sum).Sum
+    Write-Host ("==> [{0:mm\:ss}] {1} {2}" -f $script:Clock.Elapsed, $Name, $(if ($failed -gt 0 -or $passed -eq 0) { 'FAILED' } else { 'passed' }))
+    Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $runDir = New-RunDirectory 'test-run'
+    Write-Step 'Restore tools (Pester 5.7.1, Azure.Core 1.36.0) from NuGet'
+    Invoke-Native dotnet restore (Join-Path $Root 'tools/Tools.proj') -nologo -v minimal
+
+    $results = [Collections.Generic.List[object]]::new()
+    if (-not $SkipXunit) {
+        foreach ($project in 'tests/BillingPowerShell.Engine.Tests', 'tests/BillingPowerShell.Emulator.Tests') {
+            Write-Step "xunit: $(Split-Path -Leaf $project)"
+            $results.Add((Invoke-Xunit -Project $project -RunDir $runDir))
+        }
+    }
+
+    # The package test installs out/package/*.nupkg, so make it first (a few seconds).
+    Invoke-Package
+
+    $files = if ($PesterPath) { $PesterPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_).Path } }
+             else { (Get-ChildItem -LiteralPath (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name).FullName }
+    Invoke-PesterFiles -Files $files -RunDir $runDir | ForEach-Object { $results.Add($_) }
 
     $conformance = Join-Path $OutDir 'conformance.md'
     if (Test-Path -LiteralPath $conformance) {
         Write-Step 'Emulator conformance (out/conformance.md)'
         Get-Content -LiteralPath $conformance | Write-Host
     }
+    Write-TestSummary ($results | Sort-Object { $_.Suite -notlike 'xunit*' }, Suite) 'Test'
+}
 
-    Write-Step 'Summary'
-    $results | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
-    $passed = ($results | Measure-Object -Property Passed -Sum).Sum
-    $failed = ($results | Measure-Object -Property Failed -Sum).Sum
-    $skipped = ($results | Measure-Object -Property Skipped -Sum).Sum
-    Write-Host ("==> [{0:mm\:ss}] Test {1}" -f $script:Clock.Elapsed, $(if ($failed -gt 0 -or $passed -eq 0) { 'FAILED' } else { 'passed' }))
-    # The last line of the run, as CI reads it.
-    Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
-    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+function Invoke-Sweep {
+    # The date-sensitive tests under faketime at the instants of tools/ClockSweep.psd1 (README, "Tests on any day").
+    Invoke-Build
+    Write-Step 'Restore tools (Pester 5.7.1) from NuGet'
+    Invoke-Native dotnet restore (Join-Path $Root 'tools/Tools.proj') -nologo -v minimal
+    if (-not (Get-Command faketime -CommandType Application -ErrorAction Ignore)) {
+        throw "faketime is not installed: run 'apt-get install -y faketime' (Debian package faketime) as root, then run the sweep again."
+    }
+    $sweep = Import-PowerShellDataFile -LiteralPath (Join-Path $Root 'tools/ClockSweep.psd1')
+    $instants = @($sweep.Instants | Where-Object { -not $SweepInstant -or $_.Name -in $SweepInstant })
+    if (-not $instants) { throw "No instant of tools/ClockSweep.psd1 is named $($SweepInstant -join ', ')." }
+    $files = @($sweep.PesterFiles | ForEach-Object { Join-Path $Root "tests/Pester/$_" })
+    $results = [Collections.Generic.List[object]]::new()
+    $savedTz = $env:TZ
+    try {
+        foreach ($i in $instants) {
+            # Every process starts at the instant (UTC) and its clock runs on from there; TZ is the machine's zone.
+            Write-Step "Sweep: $($i.Name): $($i.Utc) UTC, TZ=$($i.TimeZone)"
+            $env:TZ = $i.TimeZone
+            $prefix = @('faketime', "$($i.Utc) UTC")
+            $runDir = New-RunDirectory "sweep/$($i.Name)"
+            $results.Add((Invoke-Xunit -Project 'tests/BillingPowerShell.Emulator.Tests' -RunDir $runDir -Prefix $prefix -Filter $sweep.XunitFilter))
+            $results[-1].Suite = "$($i.Name) $($results[-1].Suite)"
+            Invoke-PesterFiles -Files $files -RunDir $runDir -Prefix $prefix -SuitePrefix "$($i.Name) " | ForEach-Object { $results.Add($_) }
+        }
+    }
+    finally { $env:TZ = $savedTz }
+    Write-TestSummary $results 'Sweep'
 }
 
 function Invoke-Demo {
@@ -324,6 +390,7 @@ try {
         switch ($t) {
             'Build' { Invoke-Build }
             'Test' { Invoke-Test }
+            'Sweep' { Invoke-Sweep }
             'Demo' { Invoke-Demo }
             'Bench' { Invoke-ToolScript 'Bench' }
             'Faults' { Invoke-ToolScript 'Faults' }
@@ -331,8 +398,8 @@ try {
             'Clean' { Invoke-Clean; $script:BuildDone = $false }
         }
     }
-    # After Test, its "Tests: ..." line stays the last line of the output.
-    if ($Task[-1] -ne 'Test') { Write-Step ("Done: {0} in {1:n0} s" -f ($Task -join ', '), $started.Elapsed.TotalSeconds) }
+    # After Test or Sweep, its "Tests: ..." line stays the last line of the output.
+    if ($Task[-1] -notin 'Test', 'Sweep') { Write-Step ("Done: {0} in {1:n0} s" -f ($Task -join ', '), $started.Elapsed.TotalSeconds) }
 }
 catch {
     Write-Host "BUILD FAILED: $($_.Exception.Message)"

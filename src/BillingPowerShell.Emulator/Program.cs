@@ -42,6 +42,10 @@ catch (Exception ex) when (ex is IOException or ArgumentException or Unauthorize
     return 1;
 }
 await using var hostLifetime = host;
+// The stop signals are taken before READY is printed: a parent may send SIGTERM the moment it reads that line.
+var stop = new TaskCompletionSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 string ready = host.ReadyJson();
 if (options.ReadyFile != null)
 {
@@ -55,9 +59,6 @@ if (options.ReadyFile != null)
 Console.Out.WriteLine("EMULATOR READY " + ready);
 Console.Out.Flush();
 
-var stop = new TaskCompletionSource();
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 if (options.WatchStdin && StdinIsPipe())
 {
     // The parent holds our stdin; when it goes away (EOF), we stop. /dev/null or a terminal is not watched.

@@ -54,6 +54,17 @@ namespace BillingPowerShell.Commands
         /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, Select-Object -First, runspace closing).</summary>
         protected CancellationToken StopToken => _stop.Token;
 
+        private DateTimeOffset? _now;
+
+        /// <summary>
+        /// The instant this command decides "today" by, read from BillingClock once per command invocation, so every
+        /// check and request of one pipeline agrees on the day even across midnight (about_BillingPowerShell, "Time").
+        /// </summary>
+        internal DateTimeOffset Now => _now ??= Engine.Http.BillingClock.Now();
+
+        /// <summary>Today as the billing services count days: the UTC calendar date of <see cref="Now"/>.</summary>
+        internal DateTime Today => DateTime.SpecifyKind(Now.UtcDateTime.Date, DateTimeKind.Utc);
+
         /// <inheritdoc />
         protected override void StopProcessing()
         {

@@ -14,7 +14,7 @@ using Xunit.Abstractions;
 namespace BillingPowerShell.Emulator.Tests;
 
 /// <summary>
-/// For every official example in ../shared/azure-api/examples/ of an operation the emulator serves: send the same
+/// For every official example in docs/contracts/azure-api/examples/ of an operation the emulator serves: send the same
 /// request (ids, dates and filter values replaced by ones that exist in the generated world), and check the status
 /// and, recursively, the property names and JSON types against the example. Writes out/conformance.md.
 /// </summary>
@@ -42,6 +42,13 @@ public sealed class ConformanceTests
 
     private sealed record Built(string Method, string Path, string? Body, string Endpoint);
 
+    /// <summary>Operations the contract carries examples of but the emulator does not serve yet, each with the reason.
+    /// Only these are excused; an example of any other operation without a request mapping fails.</summary>
+    private static string? NotServedYet(string exampleFile) =>
+        exampleFile.StartsWith("Export", StringComparison.Ordinal)
+            ? "Cost Management exports (EXPORTS.md) are not served yet; they come with the exports cmdlets"
+            : null;
+
     [Fact]
     public async Task Every_official_example_matches_status_and_shape()
     {
@@ -66,6 +73,11 @@ public sealed class ConformanceTests
             string result;
             string endpoint = "?";
             string extraNote = "";
+            if (!old && NotServedYet(name) is string why)
+            {
+                table.Add(new[] { "-", apiVersion, Path.GetRelativePath(dir, file), "NOT SERVED: " + why, "" });
+                continue;
+            }
             try
             {
                 var b = old ? BuildOld(name, ex.GetProperty("parameters")) : Build(name, ex.GetProperty("parameters"));
@@ -94,7 +106,9 @@ public sealed class ConformanceTests
         var md = new StringBuilder();
         md.AppendLine("# Emulator conformance against the official examples");
         md.AppendLine();
-        md.AppendLine($"{table.Count} examples, {table.Count - failures} pass, {failures} fail. Status, property names and JSON types compared recursively (arrays by their first element).");
+        int notServed = table.Count(r => r[3].StartsWith("NOT SERVED", StringComparison.Ordinal));
+        Assert.True(table.Count - notServed >= 44, $"only {table.Count - notServed} examples were checked");
+        md.AppendLine($"{table.Count} examples, {table.Count - failures - notServed} pass, {failures} fail, {notServed} of operations not served yet. Status, property names and JSON types compared recursively (arrays by their first element).");
         md.AppendLine();
         md.AppendLine("Extra properties (present in the emulator's response, absent from the example) are listed for review; every one is a property of the operation's schema in the spec (OPERATIONS.md property lists).");
         md.AppendLine();

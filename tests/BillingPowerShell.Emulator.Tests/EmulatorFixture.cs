@@ -153,8 +153,8 @@ public sealed class EmulatorFixture : IAsyncLifetime
         return d?.FullName ?? throw new InvalidOperationException("Repository root (DEVELOPING.md) not found.");
     }
 
-    public static string ContractDir() =>
-        Environment.GetEnvironmentVariable("BILLING_API_CONTRACT_DIR") ?? Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "azure-api"));
+    /// <summary>The contract the emulator follows, as the repository carries it (docs/contracts/azure-api/README.md).</summary>
+    public static string ContractDir() => Path.Combine(RepoRoot(), "docs", "contracts", "azure-api");
 }
 
 [CollectionDefinition("emulator")]

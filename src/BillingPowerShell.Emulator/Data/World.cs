@@ -261,50 +261,81 @@ internal sealed class World
         }
     }
 
+    /// <summary>How many invoices every billing scope has: always 13 issued ones, so the default 12-month window of
+    /// Get-BillingInvoice never holds them all, whatever the date.</summary>
+    public const int IssuedInvoicesPerScope = 13;
+
+    /// <summary>The day an invoice for the month starting <paramref name="start"/> is issued: the billing profile's
+    /// invoice day (MCA) or the 2nd of the next month (EA, pay-as-you-go), at 00:00 UTC.</summary>
+    private static DateTime IssueDate(DateOnly start, Profile? p)
+    {
+        var next = start.AddMonths(1);
+        return new DateTime(next.Year, next.Month, p?.InvoiceDay ?? 2, 0, 0, 0, DateTimeKind.Utc);
+    }
+
     private void BuildInvoices()
     {
         var current = new DateOnly(Today.Year, Today.Month, 1);
-        // 13 closed months of invoices, newest last.
-        for (int m = 13; m >= 1; m--)
+        var today = Today.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        // Only issued invoices exist: last month's appears on its issue day. Each scope has the same number of
+        // them, newest last, and the same statuses and documents by age (1 = newest), so the tests' invariants hold
+        // on every day of the year (docs/contracts/EMULATOR_WORLD.md).
+        foreach (var a in Accounts)
         {
-            var start = current.AddMonths(-m);
-            var end = start.AddMonths(1).AddDays(-1);
-            foreach (var a in Accounts)
+            foreach (var (p, s) in InvoiceScopes(a))
             {
-                if (a.IsMca)
-                    foreach (var p in a.Profiles)
-                        AddInvoice(a, p, null, 'G', start, end, m, p.Currency, a.Subscriptions.Count(s => s.Profile == p));
-                else if (a.IsEa)
-                    AddInvoice(a, null, null, 'E', start, end, m, a.Currency, a.Subscriptions.Count);
-                else
-                    foreach (var s in a.Subscriptions)
-                    {
-                        var inv = AddInvoice(a, null, s, 'P', start, end, m, a.Currency, 1);
-                        var period = new LegacyPeriod
-                        {
-                            Subscription = s, Start = start, End = end,
-                            Name = start.AddMonths(1).ToString("yyyyMM", CultureInfo.InvariantCulture) + "-1",
-                        };
-                        period.Invoice = new LegacyInvoice
-                        {
-                            Period = period, Modern = inv,
-                            Name = inv.InvoiceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "-" + Det.Digits(Seed, inv.Name + "/legacy", 9),
-                        };
-                        s.LegacyPeriods.Add(period);
-                    }
+                int newest = IssueDate(current.AddMonths(-1), p) <= today ? 1 : 2;
+                for (int age = IssuedInvoicesPerScope; age >= 1; age--)
+                {
+                    var start = current.AddMonths(-(newest + age - 1));
+                    var end = start.AddMonths(1).AddDays(-1);
+                    char kind = a.IsMca ? 'G' : a.IsEa ? 'E' : 'P';
+                    int weight = a.IsMca ? a.Subscriptions.Count(x => x.Profile == p) : a.IsEa ? a.Subscriptions.Count : 1;
+                    var inv = AddInvoice(a, p, s, kind, start, end, age, p?.Currency ?? a.Currency, weight);
+                    if (s != null) AddLegacyPeriod(s, start, end, inv);
+                }
+                // Pay-as-you-go: a closed month whose invoice is not issued yet still has its billing period.
+                if (s != null && newest == 2) AddLegacyPeriod(s, current.AddMonths(-1), current.AddDays(-1), null);
             }
         }
         // The open month has a billing period (no invoice yet) for pay-as-you-go subscriptions.
         foreach (var s in AllSubscriptions.Where(s => s.Account.IsPayg))
-            s.LegacyPeriods.Add(new LegacyPeriod
-            {
-                Subscription = s, Start = current, End = current.AddMonths(1).AddDays(-1),
-                Name = current.AddMonths(1).ToString("yyyyMM", CultureInfo.InvariantCulture) + "-1",
-            });
+            AddLegacyPeriod(s, current, current.AddMonths(1).AddDays(-1), null);
         foreach (var s in AllSubscriptions) s.LegacyPeriods.Reverse(); // newest first, as the service lists them
+        foreach (var a in Accounts)
+        {
+            var byMonth = a.Invoices.OrderBy(i => i.PeriodStart).ToList(); // stable: scopes keep their order within a month
+            a.Invoices.Clear();
+            a.Invoices.AddRange(byMonth);
+        }
     }
 
-    private Invoice AddInvoice(Account a, Profile? p, Subscription? s, char kind, DateOnly start, DateOnly end, int monthsAgo, string currency, int weight)
+    /// <summary>The scopes an account's invoices are issued to: each MCA billing profile, the EA account, each
+    /// pay-as-you-go subscription.</summary>
+    private static IEnumerable<(Profile?, Subscription?)> InvoiceScopes(Account a) =>
+        a.IsMca ? a.Profiles.Select(p => ((Profile?)p, (Subscription?)null))
+        : a.IsEa ? new[] { ((Profile?)null, (Subscription?)null) }
+        : a.Subscriptions.Select(s => ((Profile?)null, (Subscription?)s));
+
+    private void AddLegacyPeriod(Subscription s, DateOnly start, DateOnly end, Invoice? inv)
+    {
+        var period = new LegacyPeriod
+        {
+            Subscription = s, Start = start, End = end,
+            Name = start.AddMonths(1).ToString("yyyyMM", CultureInfo.InvariantCulture) + "-1",
+        };
+        if (inv != null)
+            period.Invoice = new LegacyInvoice
+            {
+                Period = period, Modern = inv,
+                Name = inv.InvoiceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "-" + Det.Digits(Seed, inv.Name + "/legacy", 9),
+            };
+        s.LegacyPeriods.Add(period);
+    }
+
+    /// <summary>One issued invoice. <paramref name="age"/> is its place among the scope's issued invoices, 1 for the
+    /// newest: it alone decides status and documents, so every status and document kind exists on every day.</summary>
+    private Invoice AddInvoice(Account a, Profile? p, Subscription? s, char kind, DateOnly start, DateOnly end, int age, string currency, int weight)
     {
         string key = $"{a.Name}/{p?.Name}/{s?.Id}/{start:yyyyMM}";
         ulong h = Det.Hash(Seed, key, 11);
@@ -316,12 +347,12 @@ internal sealed class World
             _ => "E" + Det.Digits(Seed, key, 9),
         };
         while (InvoicesByName.ContainsKey(name)) name = name.Substring(0, name.Length - 1) + (char)('0' + (name[^1] - '0' + 1) % 10);
-        string status = monthsAgo == 1 ? "Due" : monthsAgo == 2 && Det.Int(h, 2) == 0 ? "OverDue" : monthsAgo == 7 && kind != 'E' ? "Void" : "Paid";
+        string status = age == 1 ? "Due" : age == 2 ? "OverDue" : age == 7 && kind != 'E' ? "Void" : "Paid";
         decimal sub = Math.Round(50m * weight + (decimal)(Det.Unit(h) * 900.0 * weight), 2);
         decimal tax = kind == 'E' ? 0m : Math.Round(sub * 0.08m, 2);
-        decimal credit = monthsAgo == 5 ? Math.Round(sub * 0.1m, 2) : 0m;
-        decimal prepay = kind == 'G' && monthsAgo % 4 == 0 ? Math.Round(sub * 0.25m, 2) : 0m;
-        var invDate = new DateTime(end.AddDays(1).Year, end.AddDays(1).Month, p?.InvoiceDay ?? 2, 0, 0, 0, DateTimeKind.Utc);
+        decimal credit = age == 5 ? Math.Round(sub * 0.1m, 2) : 0m;
+        decimal prepay = kind == 'G' && age % 4 == 0 ? Math.Round(sub * 0.25m, 2) : 0m;
+        var invDate = IssueDate(start, p);
         var inv = new Invoice
         {
             Account = a, Profile = p, Subscription = s, Name = name, PeriodStart = start, PeriodEnd = end,
@@ -332,7 +363,7 @@ internal sealed class World
         inv.Documents.Add(new InvoiceDocument("Invoice", Doc("Invoice"), "DRS"));
         if (credit > 0) inv.Documents.Add(new InvoiceDocument("CreditNote", Doc("CreditNote"), "DRS"));
         if (status == "Void") inv.Documents.Add(new InvoiceDocument("VoidNote", Doc("VoidNote"), "DRS"));
-        if (status == "Paid" && kind != 'E' && monthsAgo % 3 == 0) inv.Documents.Add(new InvoiceDocument("TaxReceipt", Doc("TaxReceipt"), "ENF"));
+        if (status == "Paid" && kind != 'E' && age % 3 == 0) inv.Documents.Add(new InvoiceDocument("TaxReceipt", Doc("TaxReceipt"), "ENF"));
         if (kind == 'E') inv.Documents.Add(new InvoiceDocument("Summary", Doc("Summary"), "DRS"));
         a.Invoices.Add(inv);
         InvoicesByName[name] = inv;

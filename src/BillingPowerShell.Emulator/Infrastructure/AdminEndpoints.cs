@@ -116,6 +116,7 @@ internal static class AdminEndpoints
                 j.WriteString("subscriptionId", inv.Subscription?.Id);
                 j.WriteString("periodStartDate", Det.IsoDate(inv.PeriodStart));
                 j.WriteString("periodEndDate", Det.IsoDate(inv.PeriodEnd));
+                j.WriteString("invoiceDate", inv.InvoiceDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
                 j.WriteString("status", inv.Status);
                 j.WriteNumber("totalAmount", inv.Total);
                 j.WriteString("currency", inv.Currency);

@@ -163,7 +163,7 @@ namespace BillingPowerShell.Engine.Costs
                 days.Add(row); // at most 31 rows per currency
             days.Sort((a, b) => Nullable.Compare(a.Date, b.Date));
             var elapsed = (today.Date - start).Days + 1;
-            var asOf = DateTimeOffset.UtcNow;
+            var asOf = call.Now;
             var estimates = days.GroupBy(d => d.Currency ?? string.Empty, StringComparer.OrdinalIgnoreCase)
                 .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
                 .Select(g => Estimate(scope, start, end, elapsed, asOf, g.ToList(), g.Key.Length == 0 ? null : g.Key))

@@ -9,9 +9,21 @@ namespace BillingPowerShell.Engine.Http
     /// </summary>
     public sealed class CallContext
     {
-        public static readonly CallContext None = new CallContext("BillingPowerShell");
+        public static CallContext None => new CallContext("BillingPowerShell");
 
-        public CallContext(string commandName) { CommandName = commandName; }
+        /// <summary>A call that decides "today" by the clock as it reads now.</summary>
+        public CallContext(string commandName) : this(commandName, BillingClock.Now()) { }
+
+        /// <param name="commandName">Sent as x-ms-command-name.</param>
+        /// <param name="now">The instant this call decides "today" by: read once per command (BillingClock).</param>
+        public CallContext(string commandName, DateTimeOffset now) { CommandName = commandName; Now = now; }
+
+        /// <summary>The one clock of this call: every "today", "this month" and "last month" is derived from it
+        /// (about_BillingPowerShell, "Time"). Elapsed-time measurements (retries, timeouts) use their own stopwatch.</summary>
+        public DateTimeOffset Now { get; }
+
+        /// <summary>Today as Azure's billing services count days: the UTC calendar date of <see cref="Now"/>.</summary>
+        public DateTime Today => DateTime.SpecifyKind(Now.UtcDateTime.Date, DateTimeKind.Utc);
 
         /// <summary>Sent as the x-ms-command-name header, as Azure PowerShell does.</summary>
         public string CommandName { get; }

@@ -23,7 +23,7 @@ namespace BillingPowerShell.Commands
         {
             _prompt = sink.WriteWarning;
             BillingSession.SetPrompt(_prompt);
-            return new CallContext(MyInvocation.MyCommand.Name)
+            return new CallContext(MyInvocation.MyCommand.Name, Now)
             {
                 Debug = sink.WriteDebug,
                 Verbose = sink.WriteVerbose,

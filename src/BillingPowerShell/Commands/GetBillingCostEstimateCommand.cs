@@ -22,7 +22,7 @@ namespace BillingPowerShell.Commands
             {
                 var service = new CostQueryService(Client);
                 var call = NewCall(sink);
-                var today = DateTime.UtcNow.Date;
+                var today = call.Today;
                 DateTime? start = null, end = null;
                 if (scope.IsSubscription && !scope.IsCustomerAgreement && !AgreementTypes.IsEnterprise(scope.AgreementType))
                 {

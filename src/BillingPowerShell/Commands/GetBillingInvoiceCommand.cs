@@ -68,7 +68,7 @@ namespace BillingPowerShell.Commands
 
         protected override void BeginProcessing()
         {
-            _to = (PeriodEndDate ?? DateTime.UtcNow).Date;
+            _to = (PeriodEndDate ?? Today).Date;
             _from = (PeriodStartDate ?? _to.AddMonths(-12)).Date;
             if (_from > _to)
                 FailArgument("EndBeforeStart", $"-PeriodEndDate ({_to:yyyy-MM-dd}) is before -PeriodStartDate ({_from:yyyy-MM-dd}).", PeriodEndDate);

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands
 {
@@ -76,7 +77,7 @@ namespace BillingPowerShell.Commands
         /// <summary>Checks an inclusive day range: end not before start, nothing in the future.</summary>
         internal (DateTime Start, DateTime End) CheckRange(DateTime? start, DateTime? end)
         {
-            var today = DateTime.UtcNow.Date;
+            var today = Today;
             var e = (end ?? today).Date;
             var s = (start ?? new DateTime(e.Year, e.Month, 1)).Date;
             if (e < s)
@@ -143,8 +144,7 @@ namespace BillingPowerShell.Commands
             {
                 var (s, e) = CheckRange(StartDate, EndDate);
                 // Only Cost Details keeps 13 months, and which source serves depends on the scope (of this record).
-                var today = DateTime.UtcNow.Date;
-                var oldest = new DateTime(today.Year, today.Month, 1).AddMonths(-13);
+                var oldest = BillingClock.MonthStart(Today).AddMonths(-13);
                 if (s < oldest && UsageService.Resolve(request) == UsageSource.CostDetails)
                     return Reject<UsageRequest>("StartDateTooOld", $"-StartDate ({s:yyyy-MM-dd}) is older than 13 months; Cost Management keeps cost details from {oldest:yyyy-MM-dd} on.", StartDate);
                 request.StartDate = s;

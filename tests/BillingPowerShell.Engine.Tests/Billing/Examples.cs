@@ -4,19 +4,19 @@ using System.Text.Json;
 
 namespace BillingPowerShell.Engine.Tests.Billing
 {
-    /// <summary>The official example payloads in ../shared/azure-api/examples (beside the repository).</summary>
+    /// <summary>The official example payloads the repository carries in docs/contracts/azure-api/examples
+    /// (upstream path and commit of each in docs/contracts/azure-api/SOURCES.tsv).</summary>
     internal static class Examples
     {
         private static readonly Lazy<string> Root = new Lazy<string>(() =>
         {
+            // The repository root is the folder with DEVELOPING.md; nothing outside it is read.
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "shared", "azure-api", "examples");
-                if (Directory.Exists(candidate)) return candidate;
-                candidate = Path.Combine(dir.FullName, "..", "shared", "azure-api", "examples");
-                if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
+                if (File.Exists(Path.Combine(dir.FullName, "DEVELOPING.md")))
+                    return Path.Combine(dir.FullName, "docs", "contracts", "azure-api", "examples");
             }
-            throw new DirectoryNotFoundException("The official examples (shared/azure-api/examples) were not found above " + AppContext.BaseDirectory);
+            throw new DirectoryNotFoundException("The repository root (the folder with DEVELOPING.md) was not found above " + AppContext.BaseDirectory);
         });
 
         public static string Path2(string relative) => Path.Combine(Root.Value, relative.Replace('/', Path.DirectorySeparatorChar));
