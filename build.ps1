@@ -153,7 +153,8 @@ function Invoke-Xunit([string] $Project, [string] $RunDir, [string[]] $Prefix = 
         '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal')
     if ($Filter) { $arguments += '--filter', $Filter }
     # --no-build: Invoke-Build has just built the whole solution, test projects included, in Release.
-    if ($Prefix) { & $Prefix[0] @($Prefix | Select-Object -Skip 1) dotnet @arguments } else { & dotnet @arguments }
+    # Its output goes to the console, not into this function's result.
+    if ($Prefix) { & $Prefix[0] @($Prefix | Select-Object -Skip 1) dotnet @arguments | Out-Host } else { & dotnet @arguments | Out-Host }
     $exit = $LASTEXITCODE
     if (Test-Path -LiteralPath $trx) {
         $counts = Get-TrxCounts $trx
@@ -175,7 +176,8 @@ function Start-PesterFile([string] $File, [string] $RunDir, [string[]] $Prefix, 
     $fileDir = Join-Path $RunDir ($leaf -replace '\.Tests\.ps1$', '')
     $null = New-Item -ItemType Directory -Force -Path (Join-Path $fileDir 'cert')
     $env:SSL_CERT_FILE = Join-Path $fileDir 'cert/emulator.pem'   # copied into the child's environment
-    $pwsh = @($Prefix) + @(Get-PwshCommand)
+    $command = Get-PwshCommand   # an array: the executable and its leading arguments
+    $pwsh = @($Prefix) + $command
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
         (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $File, '-ModulePath', $ManifestPath,
         '-PesterPath', $PesterManifest, '-ResultPath', (Join-Path $fileDir 'result.json'))
@@ -302,8 +304,12 @@ function Invoke-Sweep {
         throw "faketime is not installed: run 'apt-get install -y faketime' (Debian package faketime) as root, then run the sweep again."
     }
     $sweep = Import-PowerShellDataFile -LiteralPath (Join-Path $Root 'tools/ClockSweep.psd1')
-    $instants = @($sweep.Instants | Where-Object { -not $SweepInstant -or $_.Name -in $SweepInstant })
-    if (-not $instants) { throw "No instant of tools/ClockSweep.psd1 is named $($SweepInstant -join ', ')." }
+    # From bash, `-SweepInstant A,B` arrives as one string: split it, as -PesterPath is.
+    $names = @($SweepInstant -split ',' | Where-Object { $_ })
+    $instants = @($sweep.Instants | Where-Object { -not $names -or $_.Name -in $names })
+    if ($names | Where-Object { $_ -notin $sweep.Instants.Name }) {
+        throw "tools/ClockSweep.psd1 has no instant named $(($names | Where-Object { $_ -notin $sweep.Instants.Name }) -join ', '); it has $($sweep.Instants.Name -join ', ')."
+    }
     $files = @($sweep.PesterFiles | ForEach-Object { Join-Path $Root "tests/Pester/$_" })
     $results = [Collections.Generic.List[object]]::new()
     $savedTz = $env:TZ
@@ -314,8 +320,9 @@ function Invoke-Sweep {
             $env:TZ = $i.TimeZone
             $prefix = @('faketime', "$($i.Utc) UTC")
             $runDir = New-RunDirectory "sweep/$($i.Name)"
-            $results.Add((Invoke-Xunit -Project 'tests/BillingPowerShell.Emulator.Tests' -RunDir $runDir -Prefix $prefix -Filter $sweep.XunitFilter))
-            $results[-1].Suite = "$($i.Name) $($results[-1].Suite)"
+            $xunit = Invoke-Xunit -Project 'tests/BillingPowerShell.Emulator.Tests' -RunDir $runDir -Prefix $prefix -Filter $sweep.XunitFilter
+            $xunit.Suite = "$($i.Name) $($xunit.Suite)"
+            $results.Add($xunit)
             Invoke-PesterFiles -Files $files -RunDir $runDir -Prefix $prefix -SuitePrefix "$($i.Name) " | ForEach-Object { $results.Add($_) }
         }
     }

@@ -374,7 +374,7 @@ Describe 'Export-DailyUsage' {
             $sawTemp | Should -BeTrue -Because 'the export was under way (its temporary file existed) when it was stopped'
             $sw.Elapsed.TotalSeconds | Should -BeLessThan 15 -Because 'stopping is prompt'
             # Stop() waits a bounded grace for the work to clean up; a loaded machine may finish the cleanup just after.
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
             while ((Get-ChildItem -LiteralPath $folder -Force) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             Test-Path -LiteralPath $path | Should -BeFalse
             Get-ChildItem -LiteralPath $folder -Force | Should -BeNullOrEmpty -Because 'no temporary file is left'

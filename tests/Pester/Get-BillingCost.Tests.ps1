@@ -96,7 +96,8 @@ Describe 'Get-BillingCost' {
             $rows = @(Get-BillingCost -BillingAccountName $eaName)
             $m0 = Get-MonthStart $world 0
             $rows | Should -HaveCount ($world.Today - $m0).Days
-            $rows.Date | ForEach-Object { $_ | Should -BeGreaterOrEqual $m0; $_ | Should -BeLessThan $world.Today }
+            # foreach, not $rows.Date | ForEach-Object: on the 1st there are no rows, and $null piped runs the block once.
+            foreach ($r in $rows) { $r.Date | Should -BeGreaterOrEqual $m0; $r.Date | Should -BeLessThan $world.Today }
             # [decimal]: on the 1st of the month there is no usage yet, and no EUR total (0).
             Get-CostSum $rows | Should -Be ([decimal](Get-ExpectedUsage -World $world -Scope $eaScope -Month $m0).Cost['EUR'])
         }

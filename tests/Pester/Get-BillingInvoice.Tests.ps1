@@ -97,11 +97,11 @@ Describe 'Get-BillingInvoice' {
 
         It 'by default: the last 12 months by invoice date' {
             $got = @(Get-BillingInvoice -BillingAccountName $ea.name)
-            $from = $today.AddMonths(-12)
+            $from = $today.AddMonths(-12).AddDays(1)   # the 12 months ending today, both ends included
             $expected = @($eaAll | Where-Object { $_.InvoiceDate.Date -ge $from -and $_.InvoiceDate.Date -le $today })
             $got.Name | Should -Be $expected.Name
             $got.Count | Should -BeLessThan $eaAll.Count
-            $got.Count | Should -BeGreaterOrEqual 11
+            $got.Count | Should -Be 12 -Because 'one EA invoice a month, and the world has issued 13 by today'
         }
 
         It '-PeriodStartDate/-PeriodEndDate select the invoices dated in the range' {
@@ -122,7 +122,7 @@ Describe 'Get-BillingInvoice' {
         It '-PeriodEndDate alone starts 12 months before it' {
             $to = $today.AddMonths(-4).Date
             $got = @(Get-BillingInvoice -BillingAccountName $ea.name -PeriodEndDate $to)
-            $expected = @($eaAll | Where-Object { $_.InvoiceDate.Date -ge $to.AddMonths(-12) -and $_.InvoiceDate.Date -le $to })
+            $expected = @($eaAll | Where-Object { $_.InvoiceDate.Date -ge $to.AddMonths(-12).AddDays(1) -and $_.InvoiceDate.Date -le $to })
             $expected.Count | Should -BeGreaterOrEqual 6
             $expected.Count | Should -BeLessThan $eaAll.Count
             $got.Name | Should -Be $expected.Name
@@ -217,12 +217,29 @@ Describe 'Get-BillingInvoice' {
             $got[0].BillingProfileName | Should -Be $w.billingProfileName
         }
 
-        It 'gets a legacy pay-as-you-go invoice by -SubscriptionId and -BillingPeriodName' {
+        It 'gets a pay-as-you-go period''s invoice by -SubscriptionId and -BillingPeriodName: the same invoice as -SubscriptionId gives' {
             $s = $payg.subscriptions[1]
             $period = Get-BillingPeriod -SubscriptionId $s.subscriptionId -Name $s.legacyBillingPeriods[2]
+            @($period.InvoiceNames) | Should -HaveCount 1 -Because 'the period is closed and its invoice issued'
             $got = @(Get-BillingInvoice -SubscriptionId $s.subscriptionId -BillingPeriodName $period.Name)
-            $got.Name | Should -Be @($period.InvoiceNames)
-            $s.legacyInvoices | Should -Contain $got[0].Name
+            $w = @($payg.invoices | Where-Object { $_.subscriptionId -eq $s.subscriptionId -and $_.periodStartDate -eq $period.StartDate.ToString('yyyy-MM-dd') })
+            $w | Should -HaveCount 1
+            $got.Name | Should -Be @($w.name)
+            $got[0].Status | Should -Be $w.status
+            $got[0].TotalAmount | Should -Be ([decimal]$w.totalAmount)
+            $got[0].Currency | Should -Be $w.currency
+            $got[0].InvoiceDate.ToString('yyyy-MM-dd') | Should -Be $w.invoiceDate
+            $listed = @(Get-BillingInvoice -SubscriptionId $s.subscriptionId @wide | Where-Object Name -EQ $w.name)
+            $listed | Should -HaveCount 1
+            $got[0].Id | Should -Be $listed[0].Id
+        }
+
+        It 'a period whose invoice is not issued yet, or the open period, gives no invoice and no error' {
+            $s = $payg.subscriptions[0]
+            $open = $s.legacyBillingPeriods[0]
+            $got = Get-BillingInvoice -SubscriptionId $s.subscriptionId -BillingPeriodName $open -ErrorVariable ev
+            $got | Should -BeNullOrEmpty
+            $ev | Should -BeNullOrEmpty
         }
 
         It 'an unknown invoice is ObjectNotFound' {
@@ -288,7 +305,15 @@ Describe 'Get-BillingInvoice' {
             $periods | Should -HaveCount 3
             $got = @($periods | Get-BillingInvoice)
             $got | Should -Not -BeNullOrEmpty
-            $got.Name | Sort-Object | Should -Be (@($periods | ForEach-Object { $_.InvoiceNames }) | Sort-Object)
+            # One invoice per closed period with an invoice, each the subscription's invoice of that period.
+            $billed = @($periods | Where-Object InvoiceNames)
+            $got | Should -HaveCount $billed.Count
+            $sub = $payg.subscriptions[0].subscriptionId
+            $expected = foreach ($p in $billed) {
+                ($payg.invoices | Where-Object { $_.subscriptionId -eq $sub -and $_.periodStartDate -eq $p.StartDate.ToString('yyyy-MM-dd') }).name
+            }
+            $got.Name | Sort-Object | Should -Be (@($expected) | Sort-Object)
+            $got | ForEach-Object { $_.TotalAmount | Should -BeGreaterThan 0; $_.Status | Should -Not -BeNullOrEmpty }
         }
     }
 

@@ -231,6 +231,33 @@ function Assert-BillingError {
     $message | Should -Not -Match '   at '
 }
 
-Export-ModuleMember -Function Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
+function Wait-Until {
+    <#
+    Waits for an event: returns as soon as -Condition is true, polling every 50 ms, or throws after -TimeoutSeconds
+    (a generous bound that only ends a hung test; a loaded machine is slow, not wrong).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSeconds = 30, [string] $What = 'the condition')
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    while (-not (& $Condition)) {
+        if ($clock.Elapsed.TotalSeconds -ge $TimeoutSeconds) { throw "Waited $TimeoutSeconds s for $What." }
+        Start-Sleep -Milliseconds 50
+    }
+}
+
+function Skip-IfDayChanged {
+    <#
+    Inside an It: the emulator built its world for -WorldToday (UTC) when the file started, and the module reads the
+    live clock. When UTC midnight has passed since (a run that started at 23:50, as the clock sweep does), an
+    expectation of "the current month" can no longer be taken from that world: the test is skipped, saying why.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [datetime] $WorldToday)
+    if ([datetime]::UtcNow.Date -ne $WorldToday.Date) {
+        Set-ItResult -Skipped -Because "UTC midnight passed after the emulator built its world for $($WorldToday.ToString('yyyy-MM-dd'))"
+    }
+}
+
+Export-ModuleMember -Function Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
     Reset-Emulator, Get-EmulatorStats, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken

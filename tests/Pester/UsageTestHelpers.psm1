@@ -51,7 +51,7 @@ function Get-MonthStart {
     <# The first day of the month -Offset months from the emulator's current month (-1 = last month). #>
     [CmdletBinding()]
     param([Parameter(Mandatory)] $World, [int] $Offset = -1)
-    (Get-Date -Year $World.Today.Year -Month $World.Today.Month -Day 1).Date.AddMonths($Offset)
+    [datetime]::new($World.Today.Year, $World.Today.Month, 1, 0, 0, 0, [DateTimeKind]::Utc).AddMonths($Offset)
 }
 
 function Get-ExpectedUsage {

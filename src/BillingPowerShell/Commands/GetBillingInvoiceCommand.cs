@@ -69,7 +69,8 @@ namespace BillingPowerShell.Commands
         protected override void BeginProcessing()
         {
             _to = (PeriodEndDate ?? Today).Date;
-            _from = (PeriodStartDate ?? _to.AddMonths(-12)).Date;
+            // The 12 months that end on _to, both ends included: on an issue day that is 12 monthly invoices, not 13.
+            _from = (PeriodStartDate ?? _to.AddMonths(-12).AddDays(1)).Date;
             if (_from > _to)
                 FailArgument("EndBeforeStart", $"-PeriodEndDate ({_to:yyyy-MM-dd}) is before -PeriodStartDate ({_from:yyyy-MM-dd}).", PeriodEndDate);
         }
@@ -163,9 +164,31 @@ namespace BillingPowerShell.Commands
                 yield return i;
         }
 
+        /// <summary>
+        /// A billing period's invoices as Get-BillingInvoice -SubscriptionId gives them: the billing-subscription
+        /// invoice that bills the same period (same name, status and amounts), found among the invoices dated in the
+        /// two months after the period ends. The legacy invoice (its own name, no amounts) only where that route is not
+        /// offered or bills no such period.
+        /// </summary>
         private async IAsyncEnumerable<BillingInvoice> PeriodInvoicesAsync(string subscriptionId, string period, CallContext call, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
         {
             var p = await Client.GetBillingPeriodAsync(subscriptionId, period, call, token).ConfigureAwait(false);
+            if (p.InvoiceNames.Count == 0) yield break; // the open period, or one whose invoice is not issued yet
+            var same = new List<BillingInvoice>();
+            try
+            {
+                await foreach (var i in Client.ListInvoicesByBillingSubscriptionAsync(subscriptionId, p.EndDate.AddDays(1), p.EndDate.AddMonths(2), call, token).WithCancellation(token).ConfigureAwait(false))
+                    if (i.PeriodStartDate?.Date == p.StartDate.Date && i.PeriodEndDate?.Date == p.EndDate.Date) same.Add(i);
+            }
+            catch (ArmException ex) when (ex.Status == 404 || ex.Status == 400)
+            {
+                call.Verbose?.Invoke($"Subscription {subscriptionId} has no billing-subscription invoices ({ex.Code}); using the legacy invoices of period {period}.");
+            }
+            if (same.Count > 0)
+            {
+                foreach (var i in same) yield return i;
+                yield break;
+            }
             foreach (var name in p.InvoiceNames)
                 yield return await Client.GetLegacyInvoiceAsync(subscriptionId, name, call, token).ConfigureAwait(false);
         }
