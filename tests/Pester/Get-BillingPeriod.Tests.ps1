@@ -80,6 +80,24 @@ Describe 'Get-BillingPeriod' {
         }
     }
 
+    Context 'NextInvoiceDate' {
+        It 'periods without an invoice say when it is expected; the earliest is a month after the newest invoice' {
+            $periods = @(Get-BillingPeriod -SubscriptionId $subId)
+            $pending = @($periods | Where-Object { -not $_.InvoiceNames })
+            $pending.Count | Should -BeIn 1, 2 -Because 'the open period, and last month''s until its issue day'
+            foreach ($p in $periods) {
+                if ($p.InvoiceNames) { $p.NextInvoiceDate | Should -BeNullOrEmpty }
+                else { $p.NextInvoiceDate | Should -BeGreaterThan $p.EndDate }
+            }
+            $mine = @($payg.invoices | Where-Object subscriptionId -EQ $subId)
+            ($pending.NextInvoiceDate | Sort-Object)[0] | Should -Be (Get-WorldNextInvoiceDate $mine)
+            # The open period: the day after it ends plus the issue lag of the newest invoice (the emulator's: 1 day).
+            $open = $periods[0]
+            $open.NextInvoiceDate | Should -Be $open.EndDate.AddDays(2)
+            ($periods | Out-String -Width 120) | Should -Match ([regex]::Escape($open.NextInvoiceDate.ToString('yyyy-MM-dd')))
+        }
+    }
+
     Context 'pipelines' {
         It 'with no subscription named: the six newest of every pay-as-you-go subscription' {
             $got = @(Get-BillingPeriod)

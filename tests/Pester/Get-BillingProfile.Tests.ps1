@@ -53,6 +53,22 @@ Describe 'Get-BillingProfile' {
         }
     }
 
+    Context 'NextInvoiceDate' {
+        It 'is the next invoice day after today, a month after the profile''s newest invoice, and shown by default' {
+            $got = @(Get-BillingProfile -BillingAccountName $mca.name)
+            $got | Should -HaveCount $profiles.Count
+            foreach ($p in $got) {
+                $expected = Get-WorldNextInvoiceDate @($mca.invoices | Where-Object billingProfileName -EQ $p.Name)
+                $p.NextInvoiceDate | Should -Be $expected
+                $p.NextInvoiceDate.Day | Should -Be $p.InvoiceDay
+                $p.NextInvoiceDate | Should -BeGreaterThan ([datetime]::ParseExact($world.today, 'yyyy-MM-dd', $null))
+            }
+            $table = $got | Format-Table | Out-String -Width 120
+            $table | Should -Match 'NextInvoiceDate'
+            $table | Should -Match ([regex]::Escape($got[0].NextInvoiceDate.ToString('yyyy-MM-dd')))
+        }
+    }
+
     Context 'pipeline' {
         It 'Get-BillingAccount | Get-BillingProfile lists each account''s profiles, without errors for accounts without profiles' {
             $got = @(Get-BillingAccount | Get-BillingProfile -ErrorVariable ev)

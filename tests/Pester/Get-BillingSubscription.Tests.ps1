@@ -49,6 +49,31 @@ Describe 'Get-BillingSubscription' {
         }
     }
 
+    Context 'NextInvoiceDate and the default view' {
+        BeforeAll { $script:subs = @(Get-BillingSubscription) }
+
+        It 'is a month after the newest invoice of the subscription''s invoice scope, for <_>' -ForEach 'MicrosoftOnlineServicesProgram', 'EnterpriseAgreement', 'MicrosoftCustomerAgreement' {
+            $account = $world.accounts | Where-Object agreementType -EQ $_
+            $mine = @($subs | Where-Object BillingAccountName -EQ $account.name)
+            $mine | Should -HaveCount @($account.subscriptions).Count
+            foreach ($s in $mine) {
+                $invoices = switch ($_) {
+                    'MicrosoftOnlineServicesProgram' { @($account.invoices | Where-Object subscriptionId -EQ $s.SubscriptionId) }
+                    'EnterpriseAgreement' { @($account.invoices) }
+                    default { @($account.invoices | Where-Object billingProfileName -EQ $s.BillingProfileName) }
+                }
+                $s.NextInvoiceDate | Should -Be (Get-WorldNextInvoiceDate $invoices) -Because "$($s.SubscriptionId) ($_)"
+            }
+        }
+
+        It 'the default view shows AgreementType and NextInvoiceDate within 120 columns' {
+            $lines = @(($subs | Out-String -Width 120) -split "`r?`n" | Where-Object { $_ })
+            $lines[0] | Should -Match 'SubscriptionId\s+DisplayName\s+Status\s+NextInvoiceDate\s+AgreementType'
+            $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+            ($lines -join "`n") | Should -Match 'MicrosoftOnlineServicesProgram'
+        }
+    }
+
     Context 'by account, for each agreement type' {
         It 'lists the subscriptions of the <_> account' -ForEach 'MicrosoftOnlineServicesProgram', 'EnterpriseAgreement', 'MicrosoftCustomerAgreement' {
             $account = $world.accounts | Where-Object agreementType -EQ $_

@@ -245,6 +245,17 @@ function Wait-Until {
     }
 }
 
+function Get-WorldNextInvoiceDate {
+    <#
+    The emulator issues every scope's invoices on the same day of each month (docs/contracts/EMULATOR_WORLD.md), so a
+    scope's next invoice is issued a month after its newest one: the expectation for NextInvoiceDate, from the world.
+    #>
+    [CmdletBinding()] [OutputType([datetime])]
+    param([Parameter(Mandatory)] [object[]] $Invoices)
+    $newest = @($Invoices | Sort-Object periodEndDate)[-1]
+    [datetime]::ParseExact($newest.invoiceDate, 'yyyy-MM-dd', [cultureinfo]::InvariantCulture).AddMonths(1)
+}
+
 function Skip-IfDayChanged {
     <#
     Inside an It: the emulator built its world for -WorldToday (UTC) when the file started, and the module reads the
@@ -258,6 +269,6 @@ function Skip-IfDayChanged {
     }
 }
 
-Export-ModuleMember -Function Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
+Export-ModuleMember -Function Get-WorldNextInvoiceDate, Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
     Reset-Emulator, Get-EmulatorStats, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken

@@ -83,12 +83,19 @@ namespace BillingPowerShell.Engine.Billing
         }
 
         public IAsyncEnumerable<BillingProfile> ListProfilesAsync(string accountName, CallContext call, CancellationToken ct) =>
-            Arm.ListAsync($"{Accounts}/{Segment(accountName)}/billingProfiles?api-version={BillingApi}", e => BillingMapper.Profile(e, accountName), call, ct);
+            Arm.ListAsync($"{Accounts}/{Segment(accountName)}/billingProfiles?api-version={BillingApi}", e => WithNextInvoiceDate(BillingMapper.Profile(e, accountName), call), call, ct);
 
         public async Task<BillingProfile> GetProfileAsync(string accountName, string profileName, CallContext call, CancellationToken ct)
         {
             using var r = await Arm.GetAsync($"{Accounts}/{Segment(accountName)}/billingProfiles/{Segment(profileName)}?api-version={BillingApi}", call, ct).ConfigureAwait(false);
-            return BillingMapper.Profile(Root(r), accountName);
+            return WithNextInvoiceDate(BillingMapper.Profile(Root(r), accountName), call);
+        }
+
+        /// <summary>The service's next invoice date where it sends one, else the next invoice day (InvoiceSchedule).</summary>
+        private static BillingProfile WithNextInvoiceDate(BillingProfile p, CallContext call)
+        {
+            p.NextInvoiceDate ??= InvoiceSchedule.FromInvoiceDay(p.InvoiceDay, call.Today);
+            return p;
         }
 
         public IAsyncEnumerable<BillingSubscription> ListSubscriptionsAsync(string accountName, string? profileName, string? agreementType, CallContext call, CancellationToken ct)

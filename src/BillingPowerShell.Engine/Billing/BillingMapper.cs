@@ -51,7 +51,7 @@ namespace BillingPowerShell.Engine.Billing
                 DisplayName = p.Str("displayName"),
                 Currency = p.Str("currency"),
                 InvoiceDay = p.Int("invoiceDay"),
-                NextInvoiceDate = p.DateOffset("nextInvoiceDate"),
+                NextInvoiceDate = p.Day("nextInvoiceDate"),
                 Status = p.Str("status"),
             };
         }

@@ -13,6 +13,9 @@ namespace BillingPowerShell
         public DateTime StartDate { get; set; }
         public DateTime EndDate { get; set; }
         public IReadOnlyList<string> InvoiceNames { get; set; } = Array.Empty<string>();
+        /// <summary>For a period without an invoice yet (the open one, or one just closed): when its invoice is
+        /// expected, the day after it ends plus the subscription's observed issue lag (UTC date).</summary>
+        public DateTime? NextInvoiceDate { get; set; }
         public string Id { get; set; } = "";
         public override string ToString() => Name;
     }

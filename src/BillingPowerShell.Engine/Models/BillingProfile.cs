@@ -12,7 +12,8 @@ namespace BillingPowerShell
         public string? DisplayName { get; set; }
         public string? Currency { get; set; }
         public int? InvoiceDay { get; set; }
-        public DateTimeOffset? NextInvoiceDate { get; set; }
+        /// <summary>The next occurrence of <see cref="InvoiceDay"/> after today (UTC), when the next invoice is issued.</summary>
+        public DateTime? NextInvoiceDate { get; set; }
         public string? Status { get; set; }
         public string Id { get; set; } = "";
         public override string ToString() => Name;

@@ -1,3 +1,5 @@
+using System;
+
 namespace BillingPowerShell
 {
     /// <summary>A subscription as the billing account sees it.</summary>
@@ -13,6 +15,9 @@ namespace BillingPowerShell
         public string? InvoiceSectionName { get; set; }
         public string? SkuId { get; set; }
         public string? SkuDescription { get; set; }
+        /// <summary>When the subscription's next invoice is issued (UTC date), by its agreement type's rule
+        /// (Get-BillingSubscription help); filled by Get-BillingSubscription.</summary>
+        public DateTime? NextInvoiceDate { get; set; }
         public string Id { get; set; } = "";
         public override string ToString() => SubscriptionId;
     }

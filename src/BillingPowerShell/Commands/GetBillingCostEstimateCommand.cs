@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Costs;
 using BillingPowerShell.Engine.Http;
 

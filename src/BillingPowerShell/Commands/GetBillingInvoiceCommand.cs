@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands

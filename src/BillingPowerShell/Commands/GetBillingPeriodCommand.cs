@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands
@@ -24,6 +25,9 @@ namespace BillingPowerShell.Commands
         [ValidatePattern(@"^\d{6}(-\d+)?$")]
         [Alias("BillingPeriodName")]
         public string[]? Name { get; set; }
+
+        private InvoiceSchedule? _schedule;
+        private InvoiceSchedule Schedule => _schedule ??= new InvoiceSchedule(Client);
 
         /// <summary>Every period found, before -Skip/-First: the count -IncludeTotalCount reports.</summary>
         private ulong _total;
@@ -60,7 +64,9 @@ namespace BillingPowerShell.Commands
                     {
                         try
                         {
-                            sink.WriteObject(await Client.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false));
+                            var period = await Client.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false);
+                            await Schedule.FillPeriodsAsync(subscriptionId, new[] { period }, call, token).ConfigureAwait(false);
+                            sink.WriteObject(period);
                             _total++;
                         }
                         catch (ArmException ex) { sink.WriteError(ErrorFor(ex, n, $"Billing period '{n}' of subscription {subscriptionId}")); }
@@ -73,13 +79,16 @@ namespace BillingPowerShell.Commands
                     periods.Add(p);
                 periods.Sort((a, b) => b.StartDate.CompareTo(a.StartDate));
                 _total += (ulong)periods.Count;
-                ulong index = 0, written = 0;
+                var page = new List<BillingPeriod>();
+                ulong index = 0;
                 foreach (var p in periods)
                 {
                     if (index++ < skip) continue;
-                    if (written++ >= first) break;
-                    sink.WriteObject(p);
+                    if ((ulong)page.Count >= first) break;
+                    page.Add(p);
                 }
+                await Schedule.FillPeriodsAsync(subscriptionId, page, call, token).ConfigureAwait(false);
+                foreach (var p in page) sink.WriteObject(p);
             }
             catch (ArmException ex)
             {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands

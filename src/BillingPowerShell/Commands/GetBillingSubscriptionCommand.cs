@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands
@@ -51,7 +52,7 @@ namespace BillingPowerShell.Commands
                 {
                     foreach (var id in SubscriptionId)
                     {
-                        try { Emit(sink, await Client.GetSubscriptionAsync(BillingAccountName, id, agreement, call, token).ConfigureAwait(false)); }
+                        try { await EmitAsync(sink, call, await Client.GetSubscriptionAsync(BillingAccountName, id, agreement, call, token).ConfigureAwait(false), token).ConfigureAwait(false); }
                         catch (ArmException ex) { sink.WriteError(ErrorFor(ex, id, $"Subscription '{id}' of billing account '{BillingAccountName}'")); }
                     }
                     return;
@@ -68,7 +69,7 @@ namespace BillingPowerShell.Commands
                 await foreach (var s in Client.ListSubscriptionsAsync(account, BillingProfileName, agreement, call, token).WithCancellation(token).ConfigureAwait(false))
                 {
                     if (wanted is not null && !wanted.Contains(s.SubscriptionId)) continue;
-                    Emit(sink, s);
+                    await EmitAsync(sink, call, s, token).ConfigureAwait(false);
                 }
             }
             catch (ArmException ex)
@@ -77,12 +78,21 @@ namespace BillingPowerShell.Commands
             }
         }
 
-        private void Emit(ICmdletSink sink, BillingSubscription s)
+        private async Task EmitAsync(ICmdletSink sink, CallContext call, BillingSubscription s, CancellationToken token)
         {
             if (!_seen.Add(s.SubscriptionId + "|" + s.BillingAccountName)) return;
+            _schedule ??= new InvoiceSchedule(Client);
+            try { s.NextInvoiceDate = await _schedule.ForSubscriptionAsync(s, call, token).ConfigureAwait(false); }
+            catch (ArmException ex)
+            {
+                // The subscription is still worth writing: the date needs invoice or period rights the caller may lack.
+                sink.WriteVerbose($"Subscription {s.SubscriptionId}: next invoice date not known ({ex.Code}).");
+            }
             BillingNameCompleter.Remember(s);
             sink.WriteObject(s);
         }
+
+        private InvoiceSchedule? _schedule;
 
         private void ReportMissing(ICmdletSink sink)
         {

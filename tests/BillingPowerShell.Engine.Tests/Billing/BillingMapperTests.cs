@@ -316,7 +316,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
             var e = Parse("{\"name\":\"p\",\"properties\":{\"invoiceDay\":\"17\",\"currency\":\"JPY\",\"nextInvoiceDate\":\"2026-12-17\"}}");
             var p = BillingMapper.Profile(e, "acct");
             Assert.Equal(17, p.InvoiceDay);
-            Assert.Equal(new DateTimeOffset(2026, 12, 17, 0, 0, 0, TimeSpan.Zero), p.NextInvoiceDate);
+            Assert.Equal(new DateTime(2026, 12, 17, 0, 0, 0, DateTimeKind.Utc), p.NextInvoiceDate);
             Assert.Equal("acct", p.BillingAccountName);
         }
 
