@@ -117,6 +117,10 @@ Describe 'Bad input' {
         # ---- Get-BillingInvoice / Save-BillingInvoice / Get-BillingPeriod
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'end before start'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate $Day2 -PeriodEndDate $Day1'; Id = 'EndBeforeStart'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingCost'; Case = 'start date out of range (future)'; Script = 'Get-BillingCost -BillingAccountName $Ea -StartDate 3000-01-01 -EndDate 3000-01-31'; Id = 'StartDateInFuture'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-BillingCost'; Case = 'a future start alone (not EndBeforeStart)'; Script = 'Get-BillingCost -BillingAccountName $Ea -StartDate 3000-01-01'; Id = 'StartDateInFuture'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-BillingInvoice'; Case = 'a future start alone (not EndBeforeStart)'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate 3000-01-01'; Id = 'StartDateInFuture'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-BillingInvoice'; Case = 'a future end'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodEndDate 3000-01-01'; Id = 'EndDateInFuture'; Cat = 'InvalidArgument' }
+        @{ Cmdlet = 'Get-DailyUsage'; Case = 'a future start alone'; Script = 'Get-DailyUsage -BillingAccountName $Ea -StartDate 3000-01-01'; Id = 'StartDateInFuture'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'date that is not a date'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate "last tuesday"'; Id = 'CannotConvertArgumentNoMessage'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'unknown invoice name'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Name E000000000'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'unknown status'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Status Bogus'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }

@@ -21,6 +21,12 @@ AfterAll {
 }
 
 Describe 'Argument completion' {
+    It 'completes Get-BillingCost -GroupBy with its dimensions and Tag:' {
+        $all = (Get-Completion 'Get-BillingCost -GroupBy ').CompletionText
+        foreach ($d in 'ResourceGroup', 'ServiceName', 'MeterCategory', 'SubscriptionId', 'Tag:') { $all | Should -Contain $d }
+        (Get-Completion 'Get-BillingCost -GroupBy Me').CompletionText | Should -Be @('MeterCategory')
+    }
+
     It 'completes billing account names with nothing cached yet (one listing fills the cache)' {
         $matches = Get-Completion 'Get-BillingProfile -BillingAccountName '
         $names = $matches.ListItemText

@@ -104,6 +104,14 @@ Describe 'Get-BillingCost' {
     }
 
     Context '-GroupBy' {
+        It 'an unknown grouping is refused saying which groupings exist, not with a regex' {
+            $e = try { Get-BillingCost -BillingAccountName $eaName -GroupBy Colour -ErrorAction Stop; $null } catch { $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+            $e.Exception.Message | Should -Match 'ResourceGroup, ResourceGroupName, ServiceName'
+            $e.Exception.Message | Should -Match 'Tag:costcenter'
+            $e.Exception.Message | Should -Not -Match '\^\(|\[\^'
+        }
+
         It 'ResourceGroup: a ResourceGroupName property per row, each group''s amount equal to its usage records' {
             $rows = @(Get-BillingCost -BillingAccountName $eaName -StartDate $m1 -EndDate $m1End -Granularity None -GroupBy ResourceGroup)
             $expected = Get-GroupTotal $eaRecords { param($r) $r.ResourceGroup }

@@ -141,6 +141,15 @@ Describe 'Get-BillingInvoice' {
             (Get-EmulatorStats $emu).totalRequests | Should -Be $before
         }
 
+        It 'a start in the future alone is StartDateInFuture, naming only the parameter typed, before any request' {
+            $before = (Get-EmulatorStats $emu).totalRequests
+            $e = Get-ErrorFromCommand { Get-BillingInvoice -BillingAccountName $ea.name -PeriodStartDate $today.AddDays(1) }
+            Assert-BillingError $e 'StartDateInFuture' 'InvalidArgument'
+            $e.Exception.Message | Should -Match '-PeriodStartDate'
+            $e.Exception.Message | Should -Not -Match '-PeriodEndDate'
+            (Get-EmulatorStats $emu).totalRequests | Should -Be $before
+        }
+
         It 'a date that is not a date is a parameter binding error' {
             $e = try { Get-BillingInvoice -PeriodStartDate 'yesterday-ish' -ErrorAction Stop; $null } catch { $_ }
             $e.FullyQualifiedErrorId | Should -BeLike 'CannotConvertArgumentNoMessage,*'
@@ -347,6 +356,7 @@ Describe 'Get-BillingInvoice' {
             $got | Should -BeNullOrEmpty
             Assert-BillingError $ev[0] 'AuthenticationFailed' 'AuthenticationError'
             $ev[0].Exception.Message | Should -Match 'Connect-BillingAccount'
+            $ev[0].Exception.Message | Should -Not -Match '\.\.' -Because 'the service''s sentence and ours are joined with one full stop'
         }
 
         It 'throttling on every call is retried and, when it passes, the listing is complete' {

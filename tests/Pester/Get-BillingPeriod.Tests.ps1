@@ -143,10 +143,31 @@ Describe 'Get-BillingPeriod' {
             $ev[0].ToString() | Should -Not -Match '   at '
         }
 
-        It 'a malformed period name is a parameter validation error' {
+        It 'a malformed period name is a parameter validation error that says what is expected, not a regex' {
             $e = try { Get-BillingPeriod -SubscriptionId $subId -Name '2026-01' -ErrorAction Stop; $null } catch { $_ }
             $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
             $e.CategoryInfo.Category | Should -Be 'InvalidData'
+            $e.Exception.Message | Should -Match 'yyyyMM or yyyyMM-n'
+            $e.Exception.Message | Should -Not -Match '\\d|\^|\$\W'
+            $e.Exception.Message | Should -Not -Match '\.\.'
+        }
+
+        It 'Enterprise Agreement and MCA subscriptions piped in are refused before any request, saying what to use' {
+            $subs = @(Get-BillingSubscription)
+            $others = @($subs | Where-Object AgreementType -NE 'MicrosoftOnlineServicesProgram')
+            $others.Count | Should -BeGreaterThan 0
+            $before = (Get-EmulatorStats $emu).totalRequests
+            $got = @($others | Get-BillingPeriod -ErrorVariable ev -ErrorAction SilentlyContinue)
+            (Get-EmulatorStats $emu).totalRequests | Should -Be $before
+            $got | Should -HaveCount 0
+            $ev | Should -HaveCount $others.Count
+            foreach ($e in $ev) {
+                Assert-BillingError $e 'BillingPeriodsNeedPayAsYouGo' 'InvalidArgument'
+                $e.Exception.Message | Should -Match 'Get-BillingInvoice'
+                $others.SubscriptionId | Should -Contain $e.TargetObject
+            }
+            # Pay-as-you-go subscriptions in the same pipeline are still listed.
+            @($subs | Get-BillingPeriod -First 1 -ErrorAction SilentlyContinue) | Should -HaveCount @($payg.subscriptions).Count
         }
 
         It 'a malformed subscription id is a parameter validation error before any request' {

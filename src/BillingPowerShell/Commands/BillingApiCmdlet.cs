@@ -47,11 +47,11 @@ namespace BillingPowerShell.Commands
                     return Record(b, "DownloadRefused", ErrorCategory.ResourceUnavailable, target, prefix + b.Describe());
                 case ArmException a when a.Status == 401 || a.Code == "CredentialUnavailable":
                     return Record(a, "AuthenticationFailed", ErrorCategory.AuthenticationError, target,
-                        prefix + a.Message + ". Sign in with Connect-BillingAccount (for example -DeviceCode at a prompt, -Identity in an Azure Automation runbook, -ServicePrincipal in a pipeline, or -AccessToken with a token for "
+                        prefix + Sentence(a.Message) + " Sign in with Connect-BillingAccount (for example -DeviceCode at a prompt, -Identity in an Azure Automation runbook, -ServicePrincipal in a pipeline, or -AccessToken with a token for "
                         + ((target as Uri) ?? BillingSession.Current.Context.ResourceManagerUrl).GetLeftPart(UriPartial.Authority) + ")."); // Connect-BillingAccount passes the URL it is connecting to
                 case ArmException a when a.Status == 403:
                     return Record(a, "BillingPermissionDenied", ErrorCategory.PermissionDenied, target,
-                        prefix + a.Describe() + ". Reading billing data needs a billing role on the billing scope: Billing account reader (or Billing profile reader / Invoice manager for invoices) on a Microsoft Customer Agreement, Enterprise administrator (read-only) on an Enterprise Agreement, or Account administrator (or Billing reader) on a pay-as-you-go subscription.");
+                        prefix + Sentence(a.Describe()) + " Reading billing data needs a billing role on the billing scope: Billing account reader (or Billing profile reader / Invoice manager for invoices) on a Microsoft Customer Agreement, Enterprise administrator (read-only) on an Enterprise Agreement, or Account administrator (or Billing reader) on a pay-as-you-go subscription.");
                 case ArmException a when a.Status == 404:
                     return Record(a, "BillingObjectNotFound", ErrorCategory.ObjectNotFound, target, prefix + a.Describe());
                 case ArmException a when a.Status == 429:
@@ -74,6 +74,9 @@ namespace BillingPowerShell.Commands
                     return Record(ex, "UnexpectedError", ErrorCategory.NotSpecified, target, prefix + Redactor.Redact(ex.Message));
             }
         }
+
+        /// <summary>The text as one sentence ending in a single full stop, whether or not the service ended it with one.</summary>
+        internal static string Sentence(string text) => text.TrimEnd().TrimEnd('.') + ".";
 
         private static ErrorRecord Record(Exception ex, string id, ErrorCategory category, object? target, string message)
         {
@@ -105,6 +108,26 @@ namespace BillingPowerShell.Commands
 
         /// <summary>Writes an error that stops the command (cannot go on), from the pipeline thread.</summary>
         internal void Fail(Exception ex, object? target, string? what = null) => ThrowTerminatingError(ErrorFor(ex, target, what));
+
+        /// <summary>
+        /// The one date rule of every cmdlet (about_BillingPowerShell, "Time"), checked before any request: a start
+        /// after today is StartDateInFuture, an end after today EndDateInFuture, and an end before the start
+        /// EndBeforeStart; each names only the parameters the user typed. A missing end is today; a missing start
+        /// is <paramref name="defaultStart"/> of the end. Returns UTC dates.
+        /// </summary>
+        internal (DateTime Start, DateTime End) CheckDates(DateTime? start, DateTime? end, string startName, string endName, string what, Func<DateTime, DateTime> defaultStart)
+        {
+            var today = Today;
+            if (start is DateTime s0 && s0.Date > today)
+                FailArgument("StartDateInFuture", $"{startName} ({s0:yyyy-MM-dd}) is in the future: {what} exist up to today ({today:yyyy-MM-dd}, UTC).", start);
+            if (end is DateTime e0 && e0.Date > today)
+                FailArgument("EndDateInFuture", $"{endName} ({e0:yyyy-MM-dd}) is in the future: {what} exist up to today ({today:yyyy-MM-dd}, UTC). Leave {endName} out to mean today.", end);
+            var e = (end ?? today).Date;
+            var s = (start ?? defaultStart(e)).Date;
+            if (e < s)
+                FailArgument("EndBeforeStart", $"{endName} ({e:yyyy-MM-dd}) is before {startName} ({s:yyyy-MM-dd}).", end);
+            return (Engine.Http.BillingClock.AsUtcDate(s), Engine.Http.BillingClock.AsUtcDate(e));
+        }
 
         /// <summary>For argument problems found before any request is made.</summary>
         internal void FailArgument(string id, string message, object? target, ErrorCategory category = ErrorCategory.InvalidArgument) =>

@@ -59,7 +59,7 @@ namespace BillingPowerShell.Commands
         public SecureString? CertificatePassword { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = CertificateThumbprintSet)]
-        [ValidatePattern("^[0-9A-Fa-f]{40}$")]
+        [ValidateFormat("^[0-9A-Fa-f]{40}$", "a certificate thumbprint: 40 hexadecimal digits are expected")]
         public string? CertificateThumbprint { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = AccessTokenSet)]

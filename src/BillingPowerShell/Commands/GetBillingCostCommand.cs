@@ -30,7 +30,8 @@ namespace BillingPowerShell.Commands
         /// <summary>ResourceGroup, ServiceName, MeterCategory, SubscriptionId, Location, or Tag:&lt;key&gt; (at most two).</summary>
         [Parameter]
         [ValidateCount(1, 2)]
-        [ValidatePattern(@"^(ResourceGroup|ResourceGroupName|ServiceName|MeterCategory|SubscriptionId|SubscriptionName|Location|ResourceLocation|ResourceId|ChargeType|PublisherType|Tag:[^\s]+)$")]
+        [ValidateGroupBy]
+        [ArgumentCompleter(typeof(GroupByCompleter))]
         public string[]? GroupBy { get; set; }
 
         protected override void ProcessRecord()

@@ -21,7 +21,7 @@ namespace BillingPowerShell.Commands
         private const string NameSet = "ByName";
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
-        [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9\-]*$")]
+        [ValidateInvoiceName]
         [Alias("InvoiceName")]
         public string[]? Name { get; set; }
 
@@ -42,7 +42,7 @@ namespace BillingPowerShell.Commands
         private string? _subscriptionId;
 
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ScopeSet)]
-        [ValidatePattern(@"^\d{6}(-\d+)?$")]
+        [ValidateBillingPeriodName]
         public string? BillingPeriodName { get; set; }
 
         /// <summary>Bound from Get-BillingSubscription output so the right route is chosen without another call.</summary>
@@ -69,11 +69,8 @@ namespace BillingPowerShell.Commands
 
         protected override void BeginProcessing()
         {
-            _to = (PeriodEndDate ?? Today).Date;
-            // The 12 months that end on _to, both ends included: on an issue day that is 12 monthly invoices, not 13.
-            _from = (PeriodStartDate ?? _to.AddMonths(-12).AddDays(1)).Date;
-            if (_from > _to)
-                FailArgument("EndBeforeStart", $"-PeriodEndDate ({_to:yyyy-MM-dd}) is before -PeriodStartDate ({_from:yyyy-MM-dd}).", PeriodEndDate);
+            // By default the 12 months that end today, both ends included: on an issue day that is 12 monthly invoices.
+            (_from, _to) = CheckDates(PeriodStartDate, PeriodEndDate, "-PeriodStartDate", "-PeriodEndDate", "invoices", e => e.AddMonths(-12).AddDays(1));
         }
 
         protected override void ProcessRecord()

@@ -22,9 +22,13 @@ namespace BillingPowerShell.Commands
         private string? _subscriptionId;
 
         [Parameter(Position = 1)]
-        [ValidatePattern(@"^\d{6}(-\d+)?$")]
+        [ValidateBillingPeriodName]
         [Alias("BillingPeriodName")]
         public string[]? Name { get; set; }
+
+        /// <summary>Bound from Get-BillingSubscription output: only pay-as-you-go subscriptions have billing periods.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? AgreementType { get; set; }
 
         private InvoiceSchedule? _schedule;
         private InvoiceSchedule Schedule => _schedule ??= new InvoiceSchedule(Client);
@@ -34,6 +38,17 @@ namespace BillingPowerShell.Commands
 
         protected override void ProcessRecord()
         {
+            if (SubscriptionId is not null && AgreementType is not null && !AgreementTypes.IsPayAsYouGo(AgreementType))
+            {
+                // Known from the piped object, so said before any request (the service would answer a bare 400).
+                var record = new ErrorRecord(new ArgumentException(
+                        $"Subscription {SubscriptionId} is billed under a {AgreementType}: billing periods exist only for pay-as-you-go subscriptions. " +
+                        "Its invoices belong to its billing account (Enterprise Agreement) or billing profile (Microsoft Customer Agreement): pipe the subscription to Get-BillingInvoice; " +
+                        "for its usage by month, use Get-DailyUsage -StartDate/-EndDate."),
+                    "BillingPeriodsNeedPayAsYouGo", ErrorCategory.InvalidArgument, SubscriptionId);
+                if (MyInvocation.ExpectingInput) { WriteError(record); return; }
+                ThrowTerminatingError(record);
+            }
             var first = MyInvocation.BoundParameters.ContainsKey("First") ? PagingParameters.First : PortalDefault;
             var skip = PagingParameters.Skip;
             Run(async (sink, token) =>

@@ -26,7 +26,7 @@ namespace BillingPowerShell.Commands
         public BillingInvoice[]? InputObject { get; set; }
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
-        [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9\-]*$")]
+        [ValidateInvoiceName]
         [Alias("InvoiceName")]
         public string[]? Name { get; set; }
 

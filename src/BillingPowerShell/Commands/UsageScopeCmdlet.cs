@@ -75,19 +75,8 @@ namespace BillingPowerShell.Commands
         }
 
         /// <summary>Checks an inclusive day range: end not before start, nothing in the future.</summary>
-        internal (DateTime Start, DateTime End) CheckRange(DateTime? start, DateTime? end)
-        {
-            var today = Today;
-            var e = (end ?? today).Date;
-            var s = (start ?? new DateTime(e.Year, e.Month, 1)).Date;
-            if (e < s)
-                FailArgument("EndBeforeStart", $"-EndDate ({e:yyyy-MM-dd}) is before -StartDate ({s:yyyy-MM-dd}).", end);
-            if (s > today)
-                FailArgument("StartDateInFuture", $"-StartDate ({s:yyyy-MM-dd}) is in the future; usage exists up to today ({today:yyyy-MM-dd}).", start);
-            if (e > today)
-                FailArgument("EndDateInFuture", $"-EndDate ({e:yyyy-MM-dd}) is in the future; usage exists up to today ({today:yyyy-MM-dd}).", end);
-            return (DateTime.SpecifyKind(s, DateTimeKind.Utc), DateTime.SpecifyKind(e, DateTimeKind.Utc));
-        }
+        internal (DateTime Start, DateTime End) CheckRange(DateTime? start, DateTime? end) =>
+            CheckDates(start, end, "-StartDate", "-EndDate", "usage and costs", BillingClock.MonthStart);
     }
 
     /// <summary>Usage cmdlets add the time choice (days, billing period, invoice) and the source to the scope.</summary>
@@ -100,12 +89,12 @@ namespace BillingPowerShell.Commands
         public DateTime? EndDate { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidatePattern(@"^\d{6}(-\d+)?$")]
+        [ValidateBillingPeriodName]
         public string? BillingPeriodName { get; set; }
 
         /// <summary>An MCA invoice (binds from Get-BillingInvoice output).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [ValidatePattern(@"^[A-Za-z0-9][A-Za-z0-9\-]*$")]
+        [ValidateInvoiceName]
         public string? InvoiceId { get; set; }
 
         [Parameter]
