@@ -100,6 +100,32 @@ Describe 'Connect-BillingAccount' {
             $e.Exception.Message | Should -Match '127\.0\.0\.1:1'
         }
 
+        It 'a server whose certificate is not trusted is CertificateNotTrusted at once, saying what to check, never retried' {
+            # A second emulator with a certificate of its own, which this process does not trust (as behind a
+            # TLS-inspecting proxy, or with SSL_CERT_FILE set too late).
+            $other = Start-TestEmulator -CertDirectory (Join-Path $TestDrive 'untrusted-cert')
+            try {
+                $debugLines = [Collections.Generic.List[string]]::new()
+                # $DebugPreference, not -Debug: -Debug on a compiled cmdlet asks (Inquire), which a non-interactive host cannot.
+                $DebugPreference = 'Continue'
+                $e = try {
+                    Connect-BillingAccount -ResourceManagerUrl $other.ArmUrl -AccessToken $other.SecureToken -ErrorAction Stop 5>&1 |
+                        ForEach-Object { if ($_ -is [System.Management.Automation.DebugRecord]) { $debugLines.Add($_.Message) } }
+                    $null
+                }
+                catch { $_ }
+                Assert-BillingError $e 'CertificateNotTrusted' 'SecurityError'
+                $e.Exception.Message | Should -Match ([regex]::Escape(([uri]$other.ArmUrl).Authority))
+                $e.Exception.Message | Should -Match 'SSL_CERT_FILE'
+                $e.Exception.Message | Should -Match 'proxy'
+                $e.Exception.Message | Should -Not -Match 'attempts failed to connect'
+                $debug = $debugLines -join "`n"
+                $debug | Should -Not -Match 'retry \d' -Because 'a certificate fails the same way on every try'
+                Find-Secret -Text @($e.ToString(), $debug) -Secret $other.Token | Should -BeNullOrEmpty
+            }
+            finally { Stop-TestEmulator $other }
+        }
+
         It 'an unknown -Environment is a parameter validation error' {
             $e = Get-ErrorFromCommand { Connect-BillingAccount -Environment 'MoonCloud' -AccessToken $emu.SecureToken -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'

@@ -107,10 +107,14 @@ Describe 'Export-DailyUsage' {
             Format-CostTable (Measure-Usage $imported).Cost | Should -Be (Format-CostTable (Measure-Usage $eaClean).Cost)
         }
 
-        It 'writes the Normalized schema, with a warning, for pay-as-you-go usage details (JSON has no native CSV)' {
+        It 'writes the Normalized schema for pay-as-you-go usage details (JSON has no native CSV): no warning by default, one when -Schema Native was typed' {
             $path = Join-Path $dir 'payg-native.csv'
             $file = Export-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -Path $path -WarningVariable w 3>$null
-            "$w" | Should -Match 'Normalized'
+            $w | Should -BeNullOrEmpty -Because 'the default schema falling back on the documented route is not a warning'
+            $typed = Export-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -Path (Join-Path $dir 'payg-native-typed.csv') -Schema Native -WarningVariable w2 3>$null
+            @($w2) | Should -HaveCount 1
+            "$w2" | Should -Match 'Normalized'
+            $typed.Schema | Should -Be 'Normalized'
             $file.Schema | Should -Be 'Normalized'
             $expected = Get-ExpectedUsage -World $world -Scope $paygScope -Month $m1
             $file.RowCount | Should -Be $expected.Rows

@@ -107,14 +107,17 @@ Describe 'Get-DailyUsage' {
     }
 
     Context 'Auto source' {
-        It 'falls back to usage details with a warning when the service answers 422 for a pay-as-you-go subscription' {
-            $records = Get-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -WarningVariable w 3>$null
+        It 'falls back to usage details, said in the verbose stream (an expected route, not a warning), when the service answers 422 for a pay-as-you-go subscription' {
+            $all = @(Get-DailyUsage -SubscriptionId $paygSub -StartDate $m1 -EndDate $m1End -WarningVariable w -Verbose 4>&1 3>$null)
+            $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+            $records = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
             $expected = Get-ExpectedUsage -World $world -Scope $paygScope -Month $m1
             $actual = Measure-Usage $records
             $actual.Rows | Should -Be $expected.Rows
             Format-CostTable $actual.Cost | Should -Be (Format-CostTable $expected.Cost)
-            @($w).Count | Should -Be 1
-            "$w" | Should -Match 'usage details'
+            $w | Should -BeNullOrEmpty
+            $verbose | Should -Match 'reading Consumption usage details instead'
+            $verbose | Should -Not -Match 'offer type' -Because 'the service''s raw text is not passed on'
             $stats = Get-EmulatorStats $emu
             Get-EmulatorStatsCount $stats 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1 -Because 'the report is tried once'
             $stats.statuses.'422' | Should -Be 1

@@ -122,7 +122,8 @@ namespace BillingPowerShell.Engine.Costs
 
         /// <summary>
         /// Auto: a subscription whose agreement we do not know is tried with the Cost Details report first; the service's
-        /// 422 for pay-as-you-go ("offer type ... not supported") sends us to usage details, with a warning.
+        /// 422 for pay-as-you-go ("offer type ... not supported") sends us to usage details. That is the documented,
+        /// expected route for pay-as-you-go, so it is said in the verbose stream, without the service's raw text.
         /// </summary>
         private async Task<UsageSource> ProbeSourceAsync(UsageRequest request, UsageChunk first, CallContext call, CancellationToken ct)
         {
@@ -136,7 +137,7 @@ namespace BillingPowerShell.Engine.Costs
             }
             catch (ArmException ex) when (IsNotSupported(ex))
             {
-                call.Warning?.Invoke($"The Cost Details report is not available for {request.Scope} ({ex.Message}); using Consumption usage details instead.");
+                call.Verbose?.Invoke($"The Cost Details report does not serve {request.Scope} (HTTP {ex.Status}, {ex.Code}: a pay-as-you-go subscription); reading Consumption usage details instead.");
                 return UsageSource.UsageDetails;
             }
         }
@@ -248,8 +249,11 @@ namespace BillingPowerShell.Engine.Costs
         /// Writes the request's usage to <paramref name="path"/> (through a temporary file renamed into place at the end).
         /// Native keeps the report's CSV bytes (chunks merged under one header); Normalized writes our record columns.
         /// </summary>
-        public async Task<UsageExportSummary> ExportAsync(UsageRequest request, string path, UsageCsvSchema schema, UsageCsvWriterOptions options, CallContext call, CancellationToken ct)
+        public async Task<UsageExportSummary> ExportAsync(UsageRequest request, string path, UsageCsvSchema schema, UsageCsvWriterOptions options, CallContext call, CancellationToken ct,
+            bool schemaTyped = false)
         {
+            // Native is the default; writing Normalized instead is only worth a warning when Native was asked for.
+            var schemaNote = schemaTyped ? call.Warning : call.Verbose;
             var source = Resolve(request);
             if (schema == UsageCsvSchema.Native && source == UsageSource.CostDetails)
             {
@@ -259,12 +263,12 @@ namespace BillingPowerShell.Engine.Costs
                 if (source == UsageSource.CostDetails)
                     return await ExportNativeAsync(request, chunks, path, options, call, ct).ConfigureAwait(false);
                 request.Source = UsageSource.UsageDetails;
-                call.Warning?.Invoke("Usage details are JSON, not a CSV file: writing the Normalized schema instead of Native.");
+                schemaNote?.Invoke("Usage details are JSON, not a CSV file: writing the Normalized schema instead of Native.");
                 schema = UsageCsvSchema.Normalized;
             }
             else if (schema == UsageCsvSchema.Native)
             {
-                call.Warning?.Invoke("Usage details are JSON, not a CSV file: writing the Normalized schema instead of Native.");
+                schemaNote?.Invoke("Usage details are JSON, not a CSV file: writing the Normalized schema instead of Native.");
                 schema = UsageCsvSchema.Normalized;
             }
             using var writer = UsageCsvWriter.Create(path, schema, options);

@@ -47,6 +47,11 @@ namespace BillingPowerShell.Engine.Http
                 {
                     await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (CertificateFailure.Find(ex) is Exception tls)
+                {
+                    // Not transient: the same certificate fails the same way on every try.
+                    throw CertificateFailure.ToArmException(message.Request.Uri.ToUri(), tls);
+                }
                 catch (Exception ex) when (IsTransportFailure(ex, message.CancellationToken))
                 {
                     failure = ex;

@@ -56,6 +56,8 @@ namespace BillingPowerShell.Commands
                     return Record(a, "BillingObjectNotFound", ErrorCategory.ObjectNotFound, target, prefix + a.Describe());
                 case ArmException a when a.Status == 429:
                     return Record(a, "Throttled", ErrorCategory.LimitsExceeded, target, prefix + "The service kept throttling the requests: " + a.Describe());
+                case ArmException a when a.Code == CertificateFailure.Code:
+                    return Record(a, CertificateFailure.Code, ErrorCategory.SecurityError, target, prefix + a.Message);
                 case ArmException a when a.Status == 0:
                     return Record(a, "ServiceUnreachable", ErrorCategory.ConnectionError, target, prefix + a.Message);
                 case ArmException a when a.Code == "InvalidResponse":

@@ -73,7 +73,7 @@ namespace BillingPowerShell.Commands
                     Progress = p => sink.WriteProgress(UsageErrors.ProgressOf("Exporting daily usage", request, p)),
                 };
                 var options = new UsageCsvWriterOptions { Overwrite = Force, EscapeFormulas = !NoFormulaEscape };
-                summary = await service.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token).ConfigureAwait(false);
+                summary = await service.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token, MyInvocation.BoundParameters.ContainsKey(nameof(Schema))).ConfigureAwait(false);
                 sink.WriteProgress(new ProgressRecord(2, "Exporting daily usage", "Done") { RecordType = ProgressRecordType.Completed });
             }, full);
             if (summary is null) return;
