@@ -674,6 +674,33 @@ Describe 'Save-BillingInvoice' {
             Assert-FilesMatchWorld $folder | Should -Be 1
         }
 
+        It 'a sign-in that stops working half-way stops the batch once, naming the files not saved; a rerun saves only those' {
+            $folder = New-Folder 'revoked'
+            $batch = @($payg.invoices | Select-Object -First 12 | ForEach-Object { Get-Listed $_.name })
+            try {
+                # Each file takes a download request and a poll or two: the sign-in fails after a few files.
+                Set-EmulatorFaults $emu @{ revokeTokenAfter = 8 } | Out-Null
+                $e = try { $batch | Save-BillingInvoice -Destination $folder -ThrottleLimit 2 -ErrorVariable ev -ErrorAction Stop; $null } catch { $_ }
+            }
+            finally { Reset-Emulator $emu | Out-Null }
+            Assert-BillingError $e 'AuthenticationFailed' 'AuthenticationError'
+            # One error for the batch, not one per invoice: -ErrorVariable holds the stopping one at most.
+            @($ev).Count | Should -BeLessOrEqual 1
+            $saved = @(Get-ChildItem -LiteralPath $folder -File -Force)
+            $saved.Count | Should -BeLessThan $batch.Count
+            Assert-FilesMatchWorld $folder | Should -Be $saved.Count
+            $notSaved = @($batch | Where-Object { "$($_.Name).pdf" -notin $saved.Name })
+            foreach ($i in $notSaved) { $e.Exception.Message | Should -Match ([regex]::Escape("$($i.Name).pdf")) }
+            foreach ($f in $saved) { $e.Exception.Message | Should -Not -Match ([regex]::Escape($f.Name)) }
+            $e.Exception.Message | Should -Match "after $($saved.Count) of $($batch.Count) files"
+            $e.Exception.Message | Should -Match 'Connect-BillingAccount'
+            # Signed in again, the rerun saves exactly the files named.
+            $before = Get-DownloadPosts
+            $batch | Save-BillingInvoice -Destination $folder
+            (Get-DownloadPosts) - $before | Should -Be $notSaved.Count
+            Assert-FilesMatchWorld $folder | Should -Be $batch.Count
+        }
+
         It 'a malformed -SubscriptionId is a parameter validation error' {
             $e = try { Save-BillingInvoice -Name 'X1' -SubscriptionId 'nope' -Destination $TestDrive -ErrorAction Stop; $null } catch { $_ }
             $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'

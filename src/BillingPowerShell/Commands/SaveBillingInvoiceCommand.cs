@@ -102,6 +102,20 @@ namespace BillingPowerShell.Commands
             }, Name);
         }
 
+        private static bool IsSignInFailure(ArmException ex) => ex.Status == 401 || ex.Code == "CredentialUnavailable";
+
+        /// <summary>One error for a batch whose sign-in stopped working: what was saved, and which files were not.</summary>
+        private static ArmException SignInLost(ArmException failure, List<InvoiceFile> work, System.Collections.Concurrent.ConcurrentDictionary<InvoiceFile, bool> finished)
+        {
+            var notSaved = work.Where(f => !finished.ContainsKey(f)).Select(f => Path.GetFileName(f.Path)).ToList();
+            var savedCount = finished.Count(kv => kv.Value);
+            var list = string.Join(", ", notSaved.Take(20)) + (notSaved.Count > 20 ? $" and {notSaved.Count - 20} more" : "");
+            return new ArmException(failure.Status, failure.Code ?? "AuthenticationFailed",
+                $"The sign-in stopped working after {savedCount} of {work.Count} files were saved, so the batch stopped; not saved: {list} " +
+                $"(after signing in again, a rerun without -Force saves only these). The service said: {Sentence(failure.Message)}",
+                requestId: failure.RequestId, correlationId: failure.CorrelationId);
+        }
+
         protected override void EndProcessing()
         {
             if (_invoices.Count == 0) return;
@@ -156,17 +170,33 @@ namespace BillingPowerShell.Commands
                 var progress = new ProgressRecord(1, "Saving invoices", $"0 of {work.Count} files");
                 sink.WriteProgress(progress);
                 using var gate = new SemaphoreSlim(ThrottleLimit);
+                // A sign-in that stops working fails every file the same way: the first such failure stops the batch.
+                using var signInLost = CancellationTokenSource.CreateLinkedTokenSource(token);
+                ArmException? authFailure = null;
+                var finished = new System.Collections.Concurrent.ConcurrentDictionary<InvoiceFile, bool>();
                 var tasks = work.Select(async file =>
                 {
-                    await gate.WaitAsync(token).ConfigureAwait(false);
+                    try { await gate.WaitAsync(signInLost.Token).ConfigureAwait(false); }
+                    catch (OperationCanceledException) when (!token.IsCancellationRequested) { return; }
                     try
                     {
-                        var bytes = await InvoiceDownloader.SaveAsync(Client, file, Force, call, token).ConfigureAwait(false);
+                        var bytes = await InvoiceDownloader.SaveAsync(Client, file, Force, call, signInLost.Token).ConfigureAwait(false);
+                        finished[file] = true;
                         sink.WriteVerbose($"Saved {file.Path} ({bytes:N0} bytes).");
                         if (PassThru) saved.Enqueue(file.Path);
                     }
+                    catch (ArmException ex) when (IsSignInFailure(ex))
+                    {
+                        Interlocked.CompareExchange(ref authFailure, ex, null);
+                        signInLost.Cancel();
+                    }
+                    catch (OperationCanceledException) when (signInLost.IsCancellationRequested && !token.IsCancellationRequested)
+                    {
+                        // Stopped because the sign-in failed for another file: reported once, below.
+                    }
                     catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
                     {
+                        finished[file] = false;
                         // One invoice failing is that invoice's error; the others go on.
                         sink.WriteError(ErrorFor(ex is InvalidDataException ide ? new ArmException(200, "InvalidDownload", ide.Message) : ex,
                             file.Invoice, $"Invoice {file.Invoice.Name} ({Path.GetFileName(file.Path)})"));
@@ -190,6 +220,8 @@ namespace BillingPowerShell.Commands
                 {
                     sink.WriteProgress(new ProgressRecord(1, "Saving invoices", "Done") { RecordType = ProgressRecordType.Completed });
                 }
+                if (authFailure is not null)
+                    throw SignInLost(authFailure, work, finished);
             }, _folder);
             }
             finally
