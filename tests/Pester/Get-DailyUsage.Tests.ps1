@@ -483,6 +483,9 @@ Describe 'Get-DailyUsage' {
             @{ Name = 'a subscription id that is not a GUID'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -SubscriptionId 'not-a-guid' -StartDate $m1 -EndDate $m1End } }
             @{ Name = 'an unknown metric'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -BillingAccountName $eaName -Metric Usage } }
             @{ Name = 'a malformed billing period name'; Id = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Call = { Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName '2024-01' } }
+            @{ Name = 'a pay-as-you-go period name (yyyyMM-n) for an EA account'; Id = 'BillingPeriodNameIsPayAsYouGo'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $eaName -BillingPeriodName ($m1.ToString('yyyyMM') + '-1') } }
+            @{ Name = 'a pay-as-you-go period name for an EA subscription piped in'; Id = 'BillingPeriodNameIsPayAsYouGo'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -SubscriptionId $world.Ea.subscriptions[0].subscriptionId -AgreementType EnterpriseAgreement -BillingPeriodName ($m1.ToString('yyyyMM') + '-1') } }
+            @{ Name = 'a billing period for an MCA billing profile'; Id = 'BillingPeriodNotSupported'; Category = 'InvalidArgument'; Call = { Get-DailyUsage -BillingAccountName $mcaName -BillingProfileName $mcaProfile -BillingPeriodName $m1.ToString('yyyyMM') } }
         ) {
             $err = Get-ErrorFromCommand $Call
             Assert-BillingError $err $Id $Category

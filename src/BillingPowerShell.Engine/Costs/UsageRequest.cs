@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using BillingPowerShell.Engine.Billing;
 
 namespace BillingPowerShell.Engine.Costs
 {
@@ -22,11 +23,14 @@ namespace BillingPowerShell.Engine.Costs
         public string? AgreementType { get; }
         public bool IsSubscription { get; }
 
-        public bool IsPayAsYouGo => string.Equals(AgreementType, "MicrosoftOnlineServicesProgram", StringComparison.OrdinalIgnoreCase);
+        public bool IsPayAsYouGo => AgreementTypes.IsPayAsYouGo(AgreementType);
         public bool IsCustomerAgreement =>
-            string.Equals(AgreementType, "MicrosoftCustomerAgreement", StringComparison.OrdinalIgnoreCase)
-            || string.Equals(AgreementType, "MicrosoftPartnerAgreement", StringComparison.OrdinalIgnoreCase)
+            AgreementTypes.HasBillingProfiles(AgreementType)
             || (AgreementType is null && Path.IndexOf("/billingProfiles/", StringComparison.OrdinalIgnoreCase) >= 0);
+        /// <summary>An Enterprise Agreement scope: said so, or an enrollment (an account named by digits only).</summary>
+        public bool IsEnterprise =>
+            AgreementTypes.IsEnterprise(AgreementType)
+            || (AgreementType is null && System.Text.RegularExpressions.Regex.IsMatch(Path, @"^/providers/Microsoft\.Billing/billingAccounts/\d+(/|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
 
         public static UsageScope Subscription(string id, string? agreement) =>
             new UsageScope($"/subscriptions/{id.ToLowerInvariant()}", $"subscription {id}", agreement, true);

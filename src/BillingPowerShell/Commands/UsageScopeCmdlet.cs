@@ -117,6 +117,14 @@ namespace BillingPowerShell.Commands
                 return Reject<UsageRequest>("InvoiceIdNotSupported",
                     $"-InvoiceId selects the usage of a Microsoft Customer Agreement invoice at its billing profile; {scope} is not such a scope. For a pay-as-you-go or Enterprise Agreement invoice, use -StartDate/-EndDate (the invoice's PeriodStartDate/PeriodEndDate) or -BillingPeriodName.",
                     InvoiceId);
+            if (BillingPeriodName is not null && BillingPeriodName.IndexOf('-') > 0 && scope.IsEnterprise)
+                return Reject<UsageRequest>("BillingPeriodNameIsPayAsYouGo",
+                    $"'{BillingPeriodName}' is a pay-as-you-go billing period name (the period that ends in {BillingPeriodName.Substring(0, 4)}-{BillingPeriodName.Substring(4, 2)}); {scope} is an Enterprise Agreement scope, whose billing periods are calendar months named yyyyMM. Use -BillingPeriodName {BillingPeriodName.Substring(0, 6)} for that month.",
+                    BillingPeriodName);
+            if (BillingPeriodName is not null && scope.IsCustomerAgreement)
+                return Reject<UsageRequest>("BillingPeriodNotSupported",
+                    $"-BillingPeriodName selects an Enterprise Agreement month or a pay-as-you-go billing period; {scope} is a Microsoft Customer Agreement scope, billed by invoice. Use -InvoiceId (pipe Get-BillingInvoice) or -StartDate/-EndDate.",
+                    BillingPeriodName);
             if (InvoiceId is not null && Source == "UsageDetails")
                 return Reject<UsageRequest>("InvoiceIdNeedsCostDetails",
                     "-InvoiceId needs the cost details report: Consumption usage details cannot be read by invoice. Use -Source Auto or CostDetails, or the invoice's period with -StartDate/-EndDate.",
