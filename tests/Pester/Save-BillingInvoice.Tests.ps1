@@ -324,16 +324,27 @@ Describe 'Save-BillingInvoice' {
             (Get-EmulatorStats $emu).totalRequests | Should -Be $before
         }
 
-        It '-WhatIf -Force does not create a missing destination' {
+        It '-WhatIf does not create a missing destination' {
             $folder = Join-Path $TestDrive 'whatif-missing'
-            Get-Listed $ea.invoices[1].name | Save-BillingInvoice -Destination $folder -Force -WhatIf
+            Get-Listed $ea.invoices[1].name | Save-BillingInvoice -Destination $folder -WhatIf
             $folder | Should -Not -Exist
         }
 
-        It '-WhatIf:$false -Force creates a missing destination and saves (a bound -WhatIf:$false is no what-if)' {
+        It '-WhatIf:$false creates a missing destination and saves (a bound -WhatIf:$false is no what-if)' {
             $folder = Join-Path $TestDrive 'whatif-false/deeper'
-            Get-Listed $ea.invoices[1].name | Save-BillingInvoice -Destination $folder -Force -WhatIf:$false
+            Get-Listed $ea.invoices[1].name | Save-BillingInvoice -Destination $folder -WhatIf:$false
             Assert-FilesMatchWorld $folder | Should -Be 1
+        }
+
+        It 'a monthly job is one command: the folder is created when missing, files already there are skipped, without -Force' {
+            $folder = Join-Path $TestDrive 'monthly/invoices'
+            $batch = @($ea.invoices | Select-Object -First 3 | ForEach-Object { Get-Listed $_.name })
+            $batch | Select-Object -First 2 | Save-BillingInvoice -Destination $folder
+            Assert-FilesMatchWorld $folder | Should -Be 2
+            $before = Get-DownloadPosts
+            $batch | Save-BillingInvoice -Destination $folder
+            (Get-DownloadPosts) - $before | Should -Be 1 -Because 'only the file not there yet is downloaded'
+            Assert-FilesMatchWorld $folder | Should -Be 3
         }
 
         It '$WhatIfPreference says what would be done, folder and each file, and does nothing' {
@@ -392,13 +403,12 @@ Describe 'Save-BillingInvoice' {
     }
 
     Context '-Destination' {
-        It 'a missing folder without -Force is DestinationNotFound, before any request' {
+        It 'a missing folder is created without -Force, and -Verbose says so' {
             $folder = Join-Path $TestDrive 'missing'
-            $before = (Get-EmulatorStats $emu).totalRequests
-            $e = try { Get-Listed $ea.invoices[0].name | Save-BillingInvoice -Destination $folder -ErrorAction Stop; $null } catch { $_ }
-            Assert-BillingError $e 'DestinationNotFound' 'ObjectNotFound'
-            $folder | Should -Not -Exist
-            (Get-EmulatorStats $emu).totalRequests | Should -Be $before
+            $verbose = @(Get-Listed $ea.invoices[0].name | Save-BillingInvoice -Destination $folder -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+            $verbose | Should -Match ([regex]::Escape("Created the folder $folder"))
+            Assert-FilesMatchWorld $folder | Should -Be 1
         }
 
         It 'a missing folder with -Force is created' {

@@ -75,8 +75,8 @@ namespace BillingPowerShell.Commands
             _folder = GetUnresolvedProviderPathFromPSPath(path);
             if (File.Exists(_folder))
                 FailArgument("DestinationIsAFile", $"-Destination '{_folder}' is a file; name a folder.", path);
-            if (!Directory.Exists(_folder) && !Force)
-                FailArgument("DestinationNotFound", $"The folder '{_folder}' does not exist. Create it, or add -Force to have it created.", path, ErrorCategory.ObjectNotFound);
+            // A missing folder is created in EndProcessing (ShouldProcess "Create folder"): -Force only means
+            // "download again what is already there", so a monthly job is one command.
         }
 
         protected override void ProcessRecord()
@@ -126,7 +126,7 @@ namespace BillingPowerShell.Commands
                 var description = $"Performing the operation \"Create folder\" on target \"{_folder}\".";
                 if (ShouldProcess(description, "Are you sure you want to perform this action?" + System.Environment.NewLine + description, "Confirm", out var reason))
                 {
-                    try { Directory.CreateDirectory(_folder); }
+                    try { Directory.CreateDirectory(_folder); WriteVerbose($"Created the folder {_folder}."); }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { Fail(ex, _folder, "Could not create the destination folder"); }
                 }
                 else if (reason != ShouldProcessReason.WhatIf) return;
