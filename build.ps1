@@ -14,6 +14,8 @@
       Sweep    Build, then the date-sensitive tests (tools/ClockSweep.psd1: the emulator's xunit tests of its world and
                the Pester files of invoices, periods, usage and costs) under faketime at each instant of that file, in
                its time zone (TZ). Needs the Debian package faketime. -SweepInstant picks instants by name.
+      Emulator Build, start the billing emulator, print one JSON line {armUrl, blobUrl, certPath, modulePath, token}
+               and run until Ctrl+C or until standard input closes.
       Demo     Build, start the emulator, run tools/Demo.ps1 in a fresh pwsh against it, stop the emulator.
       Bench    Build, then tools/Bench.ps1 (when present).
       Faults   Build, then tools/Faults.ps1 (when present).
@@ -31,7 +33,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Sweep', 'Demo', 'Bench', 'Faults', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Sweep', 'Emulator', 'Demo', 'Bench', 'Faults', 'Package', 'Clean')]
     [string[]] $Task = 'Build',
 
     # Test: run only these Pester files (default: every tests/Pester/*.Tests.ps1).
@@ -353,6 +355,28 @@ function Invoke-Demo {
     }
 }
 
+function Invoke-Emulator {
+    # The billing emulator for a person or a script: one JSON line says how to reach and trust it, then it runs until
+    # Ctrl+C or until standard input closes (a script that started it went away). README, "Try it against the emulator".
+    Invoke-Build
+    $dir = Join-Path $OutDir 'emulator-run'
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $dir 'cert')
+    $emulator = Start-BillingEmulator -TimeScale 0.05 -Seed 42 -CertDirectory (Join-Path $dir 'cert')
+    try {
+        $ready = [ordered]@{
+            armUrl = $emulator.ArmUrl; blobUrl = $emulator.BlobUrl; certPath = $emulator.CertPath
+            modulePath = $ManifestPath; token = $emulator.Token
+        }
+        # The token is the emulator's own (a random one for this run), printed because a person needs it to connect.
+        [Console]::Out.WriteLine(($ready | ConvertTo-Json -Compress))
+        [Console]::Out.Flush()
+        Write-Step 'Emulator running: Ctrl+C (or closing standard input) stops it'
+        if ([Console]::IsInputRedirected) { while ($null -ne [Console]::In.ReadLine()) { } }
+        else { while (-not $emulator.Process.HasExited) { Start-Sleep -Milliseconds 500 } }
+    }
+    finally { Stop-BillingEmulator $emulator }
+}
+
 function Invoke-ToolScript([string] $Name) {
     Invoke-Build
     $script = Join-Path $Root "tools/$Name.ps1"
@@ -398,6 +422,7 @@ try {
             'Build' { Invoke-Build }
             'Test' { Invoke-Test }
             'Sweep' { Invoke-Sweep }
+            'Emulator' { Invoke-Emulator }
             'Demo' { Invoke-Demo }
             'Bench' { Invoke-ToolScript 'Bench' }
             'Faults' { Invoke-ToolScript 'Faults' }
