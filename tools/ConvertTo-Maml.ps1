@@ -29,7 +29,10 @@
 param(
     # A folder of markdown files, or markdown files.
     [Parameter(Mandatory)] [string[]] $Path,
-    [Parameter(Mandatory)] [string] $OutputPath
+    [Parameter(Mandatory)] [string] $OutputPath,
+    # Where the help pages are published: `Get-Help -Online` opens <this><Cmdlet>.md, and relative links in
+    # ## RELATED LINKS become absolute under it (a relative URI is not valid for -Online).
+    [string] $OnlineBase = 'https://github.com/billingpowershell/BillingPowerShell/blob/main/module/docs/'
 )
 
 Set-StrictMode -Version 3.0
@@ -122,7 +125,10 @@ function Get-CommandDoc {
             'DESCRIPTION' { $doc.Description = @(Get-Blocks $section.Lines) }
             'SYNTAX' {
                 $doc.SyntaxSets = @(Split-Sections -Lines $section.Lines -Prefix '### ' | ForEach-Object {
-                        [pscustomobject]@{ Name = ($_.Title -replace '\s*\(Default\)\s*$', '').Trim(); IsDefault = $_.Title -match '\(Default\)' }
+                        # The parameters in the order the syntax line writes them (as PowerShell's own syntax does).
+                        $code = @(Get-Blocks $_.Lines | Where-Object Kind -eq 'code' | Select-Object -First 1).Text -join ' '
+                        $order = @([regex]::Matches("$code", '(?<=[\s\[])-(\w+)') | ForEach-Object { $_.Groups[1].Value })
+                        [pscustomobject]@{ Name = ($_.Title -replace '\s*\(Default\)\s*$', '').Trim(); IsDefault = $_.Title -match '\(Default\)'; Order = $order }
                     })
             }
             'EXAMPLES' {
@@ -250,11 +256,22 @@ function Write-Command {
     foreach ($set in $sets) {
         $W.WriteStartElement('command', 'syntaxItem', $NsCommand)
         $W.WriteElementString('maml', 'name', $NsMaml, $Doc.Name)
+        $order = @($set.PSObject.Properties['Order'] | ForEach-Object { $_.Value })
+        $index = 0
         $inSet = foreach ($p in $Doc.Parameters) {
             $y = Get-YamlFor $p $set.Name
-            if ($y -or -not $p.Yaml) { [pscustomobject]@{ P = $p; Y = $y; Pos = $(if ($y -and $y['Position'] -match '^\d+$') { [int]$y['Position'] } else { [int]::MaxValue }) } }
+            $index++
+            $written = [Array]::IndexOf($order, $p.Name)
+            if ($y -or -not $p.Yaml) {
+                [pscustomobject]@{
+                    P = $p; Y = $y; Index = $index
+                    Pos = $(if ($y -and $y['Position'] -match '^\d+$') { [int]$y['Position'] } else { [int]::MaxValue })
+                    Written = $(if ($written -ge 0) { $written } else { [int]::MaxValue })
+                }
+            }
         }
-        foreach ($entry in @($inSet | Sort-Object Pos)) { Write-Parameter $W $entry.P $entry.Y }
+        # Positional first, then as the syntax line writes them, then the order of ## PARAMETERS (a stable order).
+        foreach ($entry in @($inSet | Sort-Object Pos, Written, Index)) { Write-Parameter $W $entry.P $entry.Y }
         $W.WriteEndElement()
     }
     $W.WriteEndElement()
@@ -295,7 +312,13 @@ function Write-Command {
     $W.WriteEndElement()
 
     $W.WriteStartElement('command', 'relatedLinks', $NsCommand)
-    foreach ($link in $Doc.Links) {
+    # First: the page of this cmdlet, the link Get-Help -Online opens (platyPS writes it the same way).
+    $online = @([pscustomobject]@{ Text = 'Online Version:'; Uri = "$OnlineBase$($Doc.Name).md" })
+    $rest = foreach ($link in $Doc.Links) {
+        $uri = if ($link.Uri -and -not [Uri]::IsWellFormedUriString($link.Uri, [UriKind]::Absolute)) { $OnlineBase + $link.Uri } else { $link.Uri }
+        [pscustomobject]@{ Text = $link.Text; Uri = $uri }
+    }
+    foreach ($link in @($online) + @($rest)) {
         $W.WriteStartElement('maml', 'navigationLink', $NsMaml)
         $W.WriteElementString('maml', 'linkText', $NsMaml, $link.Text)
         $W.WriteElementString('maml', 'uri', $NsMaml, $link.Uri)

@@ -215,6 +215,32 @@ Describe 'The module''s help' {
         $text | Should -Match '-Name'
     }
 
+    It 'gives every cmdlet an absolute online page first, and no relative link (Get-Help -Online works)' {
+        if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+        $commands = @((Get-Module BillingPowerShell).ExportedCmdlets.Keys)
+        $commands.Count | Should -BeGreaterThan 10
+        foreach ($c in $commands) {
+            $links = @((Get-Help $c).relatedLinks.navigationLink)
+            $links[0].uri | Should -Match ('^https://\S+/module/docs/' + [regex]::Escape($c) + '\.md$') -Because "$c's online page"
+            foreach ($l in $links) {
+                if ($l.uri) { [Uri]::IsWellFormedUriString($l.uri, [UriKind]::Absolute) | Should -BeTrue -Because "$c links $($l.uri)" }
+            }
+        }
+    }
+
+    It 'writes each syntax''s parameters in the order of the help page''s syntax line, not scrambled' {
+        if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
+        $docs = Join-Path (Get-RepoRoot) 'module/docs'
+        foreach ($c in @((Get-Module BillingPowerShell).ExportedCmdlets.Keys)) {
+            $md = Get-Content -Raw -LiteralPath (Join-Path $docs "$c.md")
+            $syntax = [regex]::Match($md, '(?s)## SYNTAX.*?```\r?\n(.*?)```').Groups[1].Value
+            $written = @([regex]::Matches($syntax, '(?<=[\s\[])-(\w+)') | ForEach-Object { $_.Groups[1].Value })
+            $rendered = @((Get-Help $c).Syntax.SyntaxItem)[0].parameter.name
+            $common = @($rendered | Where-Object { $_ -in $written })
+            $common | Should -Be @($written | Where-Object { $_ -in $rendered }) -Because "$c's first syntax"
+        }
+    }
+
     It 'ships about_BillingPowerShell as a help topic' {
         if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
         $text = Get-Help about_BillingPowerShell | Out-String
