@@ -62,6 +62,22 @@ namespace BillingPowerShell.Commands
         /// </summary>
         internal DateTimeOffset Now => _now ??= Engine.Http.BillingClock.Now();
 
+        /// <summary>
+        /// A diagnostic line that never fails the command. `-Debug` on a compiled cmdlet means Inquire for the debug and
+        /// verbose streams (PowerShell 7.6 too), and a host that cannot prompt (pwsh -NonInteractive, a runbook)
+        /// throws on the first line; the line then goes to the host unprompted. A "Stop" preference still stops.
+        /// </summary>
+        private void WriteDiagnostic(Action<string> write, Action<string> toHost, string text)
+        {
+            try { write(text); }
+            catch (PSInvalidOperationException) { toHost(text); } // the console host: "NonInteractive mode"
+            catch (System.Management.Automation.Host.HostException) { toHost(text); } // a host without a UI
+        }
+
+        internal void WriteDebugLine(string text) => WriteDiagnostic(WriteDebug, Host.UI.WriteDebugLine, text);
+        internal void WriteVerboseLine(string text) => WriteDiagnostic(WriteVerbose, Host.UI.WriteVerboseLine, text);
+        internal void WriteWarningLine(string text) => WriteDiagnostic(WriteWarning, Host.UI.WriteWarningLine, text);
+
         /// <summary>Today as the billing services count days: the UTC calendar date of <see cref="Now"/>.</summary>
         internal DateTime Today => DateTime.SpecifyKind(Now.UtcDateTime.Date, DateTimeKind.Utc);
 
@@ -219,11 +235,11 @@ namespace BillingPowerShell.Commands
                 Post(() => _cmdlet.WriteError(record));
             }
 
-            public void WriteVerbose(string text) => Post(() => _cmdlet.WriteVerbose(text ?? string.Empty));
+            public void WriteVerbose(string text) => Post(() => _cmdlet.WriteVerboseLine(text ?? string.Empty));
 
-            public void WriteDebug(string text) => Post(() => _cmdlet.WriteDebug(text ?? string.Empty));
+            public void WriteDebug(string text) => Post(() => _cmdlet.WriteDebugLine(text ?? string.Empty));
 
-            public void WriteWarning(string text) => Post(() => _cmdlet.WriteWarning(text ?? string.Empty));
+            public void WriteWarning(string text) => Post(() => _cmdlet.WriteWarningLine(text ?? string.Empty));
 
             public void WriteProgress(ProgressRecord record)
             {

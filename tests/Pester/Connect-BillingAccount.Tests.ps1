@@ -126,6 +126,19 @@ Describe 'Connect-BillingAccount' {
             finally { Stop-TestEmulator $other }
         }
 
+        It '-Debug in a pwsh -NonInteractive (a runbook) shows the debug lines and does not fail the command' {
+            # -Debug on a compiled cmdlet means Inquire for debug and verbose lines, which such a host cannot ask.
+            $r = Invoke-ChildPwsh -TimeoutSeconds 240 -Environment @{ BPS_TOKEN = $emu.Token; BPS_ARM = $emu.ArmUrl; BILLINGPS_MODULE_PATH = (Get-TestModulePath) } -ScriptBlock {
+                Import-Module $env:BILLINGPS_MODULE_PATH
+                Connect-BillingAccount -ResourceManagerUrl $env:BPS_ARM -AccessToken (ConvertTo-SecureString $env:BPS_TOKEN -AsPlainText -Force) -Debug | Out-Null
+                "accounts: $(@(Get-BillingAccount -Debug).Count)"
+            }
+            $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+            $r.Output | Should -Contain "accounts: $(@($world.accounts).Count)"
+            ($r.Output -join "`n") | Should -Match 'DEBUG: GET https://'
+            Find-Secret -Text $r.Output -Secret $emu.Token | Should -BeNullOrEmpty
+        }
+
         It 'an unknown -Environment is a parameter validation error' {
             $e = Get-ErrorFromCommand { Connect-BillingAccount -Environment 'MoonCloud' -AccessToken $emu.SecureToken -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'

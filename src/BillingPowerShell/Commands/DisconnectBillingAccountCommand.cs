@@ -10,7 +10,7 @@ namespace BillingPowerShell.Commands
         protected override void EndProcessing()
         {
             if (!BillingSession.IsConnected)
-                WriteVerbose("Not connected; nothing to forget.");
+                WriteVerboseLine("Not connected; nothing to forget.");
             BillingSession.Clear();
         }
     }

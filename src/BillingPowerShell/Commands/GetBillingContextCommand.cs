@@ -11,7 +11,7 @@ namespace BillingPowerShell.Commands
         {
             if (!BillingSession.IsConnected)
             {
-                WriteVerbose("Not connected with Connect-BillingAccount: commands use the default credential chain against the public cloud.");
+                WriteVerboseLine("Not connected with Connect-BillingAccount: commands use the default credential chain against the public cloud.");
                 return;
             }
             WriteObject(BillingSession.Current.Context);

@@ -83,11 +83,11 @@ namespace BillingPowerShell.Commands
             try
             {
                 using var reader = UsageCsvReader.Open(path, options);
-                WriteVerbose($"{path}: {reader.ReadHeader()} format.");
+                WriteVerboseLine($"{path}: {reader.ReadHeader()} format.");
                 // Parsing runs a few batches ahead on another thread while this one feeds the pipeline.
                 foreach (var record in reader.ReadAllPrefetched(cancellationToken: StopToken))
                     WriteObject(record);
-                WriteVerbose($"{path}: {reader.RowCount:N0} record(s), {reader.ErrorCount:N0} bad row(s).");
+                WriteVerboseLine($"{path}: {reader.RowCount:N0} record(s), {reader.ErrorCount:N0} bad row(s).");
             }
             catch (UsageFormatException ex)
             {

@@ -126,7 +126,7 @@ namespace BillingPowerShell.Commands
                 var description = $"Performing the operation \"Create folder\" on target \"{_folder}\".";
                 if (ShouldProcess(description, "Are you sure you want to perform this action?" + System.Environment.NewLine + description, "Confirm", out var reason))
                 {
-                    try { Directory.CreateDirectory(_folder); WriteVerbose($"Created the folder {_folder}."); }
+                    try { Directory.CreateDirectory(_folder); WriteVerboseLine($"Created the folder {_folder}."); }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { Fail(ex, _folder, "Could not create the destination folder"); }
                 }
                 else if (reason != ShouldProcessReason.WhatIf) return;
@@ -145,13 +145,13 @@ namespace BillingPowerShell.Commands
                     continue;
                 }
                 if (planned.Count == 0)
-                    WriteVerbose($"Invoice {invoice.Name} has no document of type {string.Join(", ", DocumentType)}.");
+                    WriteVerboseLine($"Invoice {invoice.Name} has no document of type {string.Join(", ", DocumentType)}.");
                 foreach (var file in planned)
                 {
                     if (File.Exists(file.Path) && !Force)
                     {
                         // Complete by construction (only finished downloads are renamed into place): a rerun costs nothing.
-                        WriteVerbose($"Skipping {file.Path}: it is already there (use -Force to download it again).");
+                        WriteVerboseLine($"Skipping {file.Path}: it is already there (use -Force to download it again).");
                         continue;
                     }
                     if (ShouldProcess(file.Path, $"Save {(file.IsZip ? "documents" : "document")} of invoice {invoice.Name}"))
