@@ -159,6 +159,7 @@ Describe 'Get-BillingCost' {
             $rows | Should -HaveCount $subs.Count
             for ($i = 0; $i -lt $subs.Count; $i++) {
                 $rows[$i].Scope | Should -Match $subs[$i].SubscriptionId
+                $rows[$i].SubscriptionId | Should -Be $subs[$i].SubscriptionId -Because 'each row says its scope as a property that binds by name'
                 $rows[$i].Cost | Should -Be (Get-ExpectedUsage -World $world -Scope "/subscriptions/$($subs[$i].SubscriptionId)" -Month $m1).Cost['EUR']
             }
         }

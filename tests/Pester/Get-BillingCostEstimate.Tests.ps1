@@ -70,6 +70,22 @@ Describe 'Get-BillingCostEstimate' {
         Assert-Estimate $e "/subscriptions/$paygSub" 'USD'
     }
 
+    It 'carries its scope as properties that bind by name, and shows as a table within 120 columns' {
+        $sub = Get-BillingCostEstimate -SubscriptionId $paygSub
+        $sub.SubscriptionId | Should -Be $paygSub
+        $sub.BillingAccountName | Should -BeNullOrEmpty
+        $p = $world.Mca.billingProfiles[0]
+        $prof = @(Get-BillingCostEstimate -BillingAccountName $mcaName -BillingProfileName $p.name)[0]
+        $prof.BillingAccountName | Should -Be $mcaName
+        $prof.BillingProfileName | Should -Be $p.name
+        $prof.SubscriptionId | Should -BeNullOrEmpty
+        $lines = @((@($sub) + @($prof) | Out-String -Width 120) -split "`r?`n" | Where-Object { $_ })
+        $lines[0] | Should -Match '^Scope\s+PeriodStart\s+PeriodEnd\s+CostToDate\s+ProjectedTotal\s+Currency\s+Days'
+        ($lines -join "`n") | Should -Match ([regex]::Escape($paygSub))
+        ($lines -join "`n") | Should -Match ([regex]::Escape($p.name))
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+    }
+
     It 'estimates an MCA billing profile in its currency' {
         $p = $world.Mca.billingProfiles[1]
         $e = Get-BillingCostEstimate -BillingAccountName $mcaName -BillingProfileName $p.name

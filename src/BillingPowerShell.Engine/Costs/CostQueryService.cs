@@ -97,7 +97,12 @@ namespace BillingPowerShell.Engine.Costs
 
         private static CostRow ToRow(JsonElement row, List<string> columns, CostQuery q)
         {
-            var r = new CostRow { Scope = q.Scope.Display };
+            var s = q.Scope;
+            var r = new CostRow
+            {
+                Scope = s.Display, SubscriptionId = s.SubscriptionId, BillingAccountName = s.BillingAccountName,
+                BillingProfileName = s.BillingProfileName, InvoiceSectionName = s.InvoiceSectionName,
+            };
             var i = 0;
             foreach (var cell in row.EnumerateArray())
             {
@@ -180,7 +185,8 @@ namespace BillingPowerShell.Engine.Costs
             var projected = daysWithData == 0 ? 0 : Math.Round(total / basis * ((end - start).Days + 1), 2);
             return new CostEstimate
             {
-                Scope = scope.Display,
+                Scope = scope.Display, SubscriptionId = scope.SubscriptionId, BillingAccountName = scope.BillingAccountName,
+                BillingProfileName = scope.BillingProfileName, InvoiceSectionName = scope.InvoiceSectionName,
                 PeriodStart = start,
                 PeriodEnd = end,
                 AsOf = asOf,

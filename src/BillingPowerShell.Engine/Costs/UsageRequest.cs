@@ -27,13 +27,18 @@ namespace BillingPowerShell.Engine.Costs
         public bool IsCustomerAgreement =>
             AgreementTypes.HasBillingProfiles(AgreementType)
             || (AgreementType is null && Path.IndexOf("/billingProfiles/", StringComparison.OrdinalIgnoreCase) >= 0);
-        /// <summary>An Enterprise Agreement scope: said so, or an enrollment (an account named by digits only).</summary>
-        public bool IsEnterprise =>
-            AgreementTypes.IsEnterprise(AgreementType)
-            || (AgreementType is null && System.Text.RegularExpressions.Regex.IsMatch(Path, @"^/providers/Microsoft\.Billing/billingAccounts/\d+(/|$)", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
+        /// <summary>An Enterprise Agreement scope (Billing() marks an enrollment, an account named by digits, as one).</summary>
+        public bool IsEnterprise => AgreementTypes.IsEnterprise(AgreementType);
+
+        /// <summary>The scope's parts, as the objects of Get-BillingSubscription/Get-BillingAccount/Get-BillingProfile
+        /// name them, so results carry them as properties that bind by name.</summary>
+        public string? SubscriptionId { get; private set; }
+        public string? BillingAccountName { get; private set; }
+        public string? BillingProfileName { get; private set; }
+        public string? InvoiceSectionName { get; private set; }
 
         public static UsageScope Subscription(string id, string? agreement) =>
-            new UsageScope($"/subscriptions/{id.ToLowerInvariant()}", $"subscription {id}", agreement, true);
+            new UsageScope($"/subscriptions/{id.ToLowerInvariant()}", $"subscription {id}", agreement, true) { SubscriptionId = id.ToLowerInvariant() };
 
         public static UsageScope Billing(string account, string? profile, string? invoiceSection, string? agreement)
         {
@@ -43,7 +48,10 @@ namespace BillingPowerShell.Engine.Costs
             if (invoiceSection is not null) { path += $"/invoiceSections/{Uri.EscapeDataString(invoiceSection)}"; display += $", invoice section {invoiceSection}"; }
             // Enrollment numbers are all digits: that alone says Enterprise Agreement.
             agreement ??= IsAllDigits(account) ? "EnterpriseAgreement" : null;
-            return new UsageScope(path, display, agreement, false);
+            return new UsageScope(path, display, agreement, false)
+            {
+                BillingAccountName = account, BillingProfileName = profile, InvoiceSectionName = invoiceSection,
+            };
         }
 
         private static bool IsAllDigits(string s)

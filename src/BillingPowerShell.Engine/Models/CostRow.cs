@@ -10,6 +10,10 @@ namespace BillingPowerShell
         public decimal Cost { get; set; }
         public string? Currency { get; set; }
         public string Scope { get; set; } = "";
+        public string? SubscriptionId { get; set; }
+        public string? BillingAccountName { get; set; }
+        public string? BillingProfileName { get; set; }
+        public string? InvoiceSectionName { get; set; }
         /// <summary>Grouping values by name (ResourceGroup, ServiceName, Tag:env...), in the order asked.</summary>
         public IDictionary<string, string?> Group { get; set; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         public override string ToString() => $"{Date:yyyy-MM-dd} {Cost} {Currency}";
@@ -18,7 +22,12 @@ namespace BillingPowerShell
     /// <summary>The "current statement": the open billing period's charges to date and where they are heading.</summary>
     public sealed class CostEstimate
     {
+        /// <summary>The scope in words ("billing account 8080487, profile ..."); its parts are the properties below.</summary>
         public string Scope { get; set; } = "";
+        public string? SubscriptionId { get; set; }
+        public string? BillingAccountName { get; set; }
+        public string? BillingProfileName { get; set; }
+        public string? InvoiceSectionName { get; set; }
         public DateTime PeriodStart { get; set; }
         public DateTime PeriodEnd { get; set; }
         public DateTimeOffset AsOf { get; set; }

@@ -64,7 +64,9 @@ namespace BillingPowerShell.Commands
                         foreach (var kv in row.Group)
                         {
                             var name = kv.Key.StartsWith("Tag:", StringComparison.OrdinalIgnoreCase) ? kv.Key.Replace(":", "_") : kv.Key;
-                            o.Properties.Add(new PSNoteProperty(name, kv.Value));
+                            // Grouped by subscription: the row's own SubscriptionId is that group's.
+                            if (string.Equals(name, nameof(CostRow.SubscriptionId), StringComparison.OrdinalIgnoreCase)) row.SubscriptionId = kv.Value;
+                            else o.Properties.Add(new PSNoteProperty(name, kv.Value));
                             shown.Add(name);
                         }
                         shown.Add("Cost");
