@@ -85,6 +85,16 @@ Describe 'Get-BillingInvoice' {
             for ($k = 1; $k -lt $got.Count; $k++) { $got[$k].InvoiceDate | Should -BeLessOrEqual $got[$k - 1].InvoiceDate }
         }
 
+        It 'the default view tells invoices of several subscriptions apart (BilledTo) within 120 columns, dates as yyyy-MM-dd' {
+            $got = @(Get-BillingSubscription -BillingAccountName $payg.name | Get-BillingInvoice -Latest)
+            $got.Count | Should -Be @($payg.subscriptions).Count
+            $lines = @(($got | Out-String -Width 120) -split "`r?`n" | Where-Object { $_ })
+            $lines[0] | Should -Match '^InvoiceDate\s+Name\s+Status\s+TotalAmount\s+Currency\s+PeriodStartDate\s+BilledTo'
+            foreach ($s in $payg.subscriptions) { ($lines -join "`n") | Should -Match ([regex]::Escape($s.subscriptionId)) }
+            $lines[2] | Should -Match '^\d{4}-\d{2}-\d{2} '
+            $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+        }
+
         It 'with nothing named: every invoice of every account, each once' {
             $got = @(Get-BillingInvoice @wide)
             $all = @($world.accounts | ForEach-Object { $_.invoices })
