@@ -98,7 +98,7 @@ namespace BillingPowerShell.Engine.Auth
             }
             catch (FormatException) { }
             catch (System.Text.Json.JsonException) { }
-            return DateTimeOffset.UtcNow.AddHours(1);
+            return Http.BillingClock.Now().AddHours(1);
         }
     }
 }

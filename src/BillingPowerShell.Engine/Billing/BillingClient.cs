@@ -60,7 +60,7 @@ namespace BillingPowerShell.Engine.Billing
                 TenantId = options.TenantId,
                 ClientId = options.ClientId,
                 CredentialKind = options.Kind.ToString(),
-                ConnectedAt = DateTimeOffset.UtcNow,
+                ConnectedAt = BillingClock.Now(),
             };
             return new BillingClient(new ArmClient(credential, armOptions, transport), new BlobClient(armOptions.Retry, transport), context);
         }

@@ -228,7 +228,7 @@ namespace BillingPowerShell.Engine.Http
         public async Task<JsonDocument?> RunOperationAsync(RequestMethod method, string pathAndQuery, object? jsonBody, TimeSpan timeout,
             CallContext context, CancellationToken cancellationToken, Action<string>? onPoll = null)
         {
-            var deadline = DateTimeOffset.UtcNow + timeout;
+            var elapsed = System.Diagnostics.Stopwatch.StartNew(); // elapsed time, not the wall clock (DEVELOPING.md, Time)
             var response = await SendAsync(method, MakeUri(pathAndQuery), jsonBody, context, cancellationToken).ConfigureAwait(false);
             var polls = 0;
             Uri? pollUri = null;            // the URL being polled: a status monitor answers without repeating its own address
@@ -270,9 +270,9 @@ namespace BillingPowerShell.Engine.Http
                     throw new ArmException(response.Status, "InvalidResponse", "The service accepted the operation but gave no Location to poll.");
                 }
                 pollUri = MakeUri(location);
-                var wait = RetryAfter.FromHeaders(response.Headers, DateTimeOffset.UtcNow) ?? Options.DefaultPollInterval;
+                var wait = RetryAfter.FromHeaders(response.Headers, BillingClock.Now()) ?? Options.DefaultPollInterval;
                 response.Dispose();
-                var left = deadline - DateTimeOffset.UtcNow;
+                var left = timeout - elapsed.Elapsed;
                 if (left <= TimeSpan.Zero || wait > left)
                     throw new LongRunningOperationException("OperationTimedOut",
                         $"The operation did not finish within {timeout.TotalSeconds:0} s ({polls} poll(s)); the service may still complete it later.", timedOut: true);

@@ -69,7 +69,7 @@ namespace BillingPowerShell.Engine.Http
                     return; // the caller turns the last retriable status into an error
                 }
 
-                var serverWait = failure is null ? RetryAfter.FromHeaders(message.Response!.Headers, DateTimeOffset.UtcNow) : null;
+                var serverWait = failure is null ? RetryAfter.FromHeaders(message.Response!.Headers, BillingClock.Now()) : null;
                 if (serverWait > _settings.MaxServerDelay)
                     return; // the service asks for longer than we may wait: surface the 429/503 now
                 var wait = serverWait is TimeSpan w ? w + Jitter(w) : Backoff(attempt);
@@ -150,13 +150,13 @@ namespace BillingPowerShell.Engine.Http
             var context = message.TryGetProperty(nameof(CallContext), out var c) ? c as CallContext : null;
             message.Request.Headers.SetValue("User-Agent", _userAgent);
             if (context is not null) message.Request.Headers.SetValue("x-ms-command-name", context.CommandName);
-            var started = DateTimeOffset.UtcNow;
+            var started = System.Diagnostics.Stopwatch.StartNew();
             context?.Log($"{message.Request.Method} {message.Request.Uri.ToUri()}");
             await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
             if (context?.Debug is not null)
             {
                 message.Response.Headers.TryGetValue("x-ms-request-id", out var requestId);
-                context.Log($"HTTP {message.Response.Status} in {(DateTimeOffset.UtcNow - started).TotalMilliseconds:0} ms (x-ms-request-id {requestId ?? "-"})");
+                context.Log($"HTTP {message.Response.Status} in {started.Elapsed.TotalMilliseconds:0} ms (x-ms-request-id {requestId ?? "-"})");
             }
         }
     }
