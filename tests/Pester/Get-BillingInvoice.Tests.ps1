@@ -138,6 +138,32 @@ Describe 'Get-BillingInvoice' {
             $got.Name | Should -Be $expected.Name
         }
 
+        It 'the same typed dates give the same invoices and usage rows in every time zone (UTC+14, UTC-11, UTC)' {
+            # .NET reads TZ when the process starts: one child pwsh per zone, each typing the same dates as text.
+            $from = $today.AddMonths(-3).ToString('yyyy-MM-dd'); $to = $today.AddMonths(-1).ToString('yyyy-MM-dd')
+            $day = $today.AddMonths(-1).ToString('yyyy-MM-02')
+            $results = foreach ($tz in 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'UTC') {
+                $r = Invoke-ChildPwsh -TimeoutSeconds 240 -Environment @{
+                    TZ = $tz; BPS_TOKEN = $emu.Token; BPS_ARM = $emu.ArmUrl; BILLINGPS_MODULE_PATH = (Get-TestModulePath)
+                    BPS_ACCOUNT = $ea.name; BPS_FROM = $from; BPS_TO = $to; BPS_DAY = $day
+                } -ScriptBlock {
+                    Import-Module $env:BILLINGPS_MODULE_PATH
+                    Connect-BillingAccount -ResourceManagerUrl $env:BPS_ARM -AccessToken (ConvertTo-SecureString $env:BPS_TOKEN -AsPlainText -Force) | Out-Null
+                    $names = (Get-BillingInvoice -BillingAccountName $env:BPS_ACCOUNT -PeriodStartDate $env:BPS_FROM -PeriodEndDate $env:BPS_TO).Name -join ','
+                    $usage = Get-DailyUsage -BillingAccountName $env:BPS_ACCOUNT -StartDate $env:BPS_DAY -EndDate $env:BPS_DAY | Measure-Object Cost -Sum
+                    "offset=$([TimeZoneInfo]::Local.BaseUtcOffset.TotalHours)"
+                    "RESULT invoices=$names rows=$($usage.Count) cost=$($usage.Sum)"
+                }
+                $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+                $r.Output | Should -Contain "offset=$(@{ 'Pacific/Kiritimati' = 14; 'Pacific/Pago_Pago' = -11; 'UTC' = 0 }[$tz])" -Because 'the child really ran in that zone'
+                @($r.Output | Where-Object { $_ -like 'RESULT *' })[0]
+            }
+            @($results) | Should -HaveCount 3
+            $results[0] | Should -Match 'invoices=EA\w+,EA\w+.* rows=[1-9]'
+            $results[1] | Should -Be $results[0]
+            $results[2] | Should -Be $results[0]
+        }
+
         It 'a range with no invoices gives nothing and no error' {
             $got = Get-BillingInvoice -BillingAccountName $ea.name -PeriodStartDate '2001-01-01' -PeriodEndDate '2001-12-31' -ErrorVariable ev
             $got | Should -BeNullOrEmpty
