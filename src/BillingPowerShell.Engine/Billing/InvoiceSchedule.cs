@@ -52,11 +52,10 @@ namespace BillingPowerShell.Engine.Billing
         /// <summary>Pay-as-you-go periods: sets NextInvoiceDate on each period that has no invoice yet.</summary>
         public async Task FillPeriodsAsync(string subscriptionId, IReadOnlyList<BillingPeriod> periods, CallContext call, CancellationToken ct)
         {
-            TimeSpan? lag = null;
             var pending = new List<BillingPeriod>();
             foreach (var p in periods) if (p.InvoiceNames.Count == 0) pending.Add(p);
-            if (pending.Count == 0) return;
-            lag = await PaygLagAsync(subscriptionId, call, ct).ConfigureAwait(false);
+            if (pending.Count == 0) return; // every period has its invoice: no request for the lag
+            var lag = await PaygLagAsync(subscriptionId, call, ct).ConfigureAwait(false);
             foreach (var p in pending) p.NextInvoiceDate = AfterPeriod(p.EndDate, lag);
         }
 
