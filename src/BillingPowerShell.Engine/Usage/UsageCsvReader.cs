@@ -4,11 +4,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using CsvHelper;
 
 namespace BillingPowerShell.Engine.Usage
 {
@@ -41,63 +41,76 @@ namespace BillingPowerShell.Engine.Usage
 
     /// <summary>
     /// Streams <see cref="UsageRecord"/>s from a usage CSV (any recognised format; <c>.csv</c> or gzip, sniffed from
-    /// the bytes) at constant memory. RFC 4180 quoting; comma (or, when the header has none, semicolon or tab).
-    /// Validation: Date (required) and Cost (when present) are parsed while reading, so a bad value there is a bad row
-    /// reported through <see cref="UsageCsvReaderOptions.OnError"/>. Other numbers are parsed when first read; text
-    /// that is not a number then reads as null (the raw text stays in SourceColumns). Whole-input problems (unknown
-    /// header, binary data, corrupt gzip, too many bad rows) throw <see cref="UsageFormatException"/>.
+    /// the bytes) at constant memory. The CSV itself (RFC 4180 quoting, byte order marks, UTF-16, the separator: comma,
+    /// or semicolon/tab/pipe as detected, or Excel's <c>sep=</c> line) is CsvHelper's; what is ours is the usage file:
+    /// the header's format, the legacy portal file's sections, and the row checks. Date (required) and Cost (when
+    /// present) are parsed while reading, so a bad value there is a bad row reported through
+    /// <see cref="UsageCsvReaderOptions.OnError"/> with its file and line. Other numbers are parsed when first read;
+    /// text that is not a number then reads as null (the raw text stays in SourceColumns). Whole-input problems
+    /// (unknown header, binary data, corrupt gzip, too many bad rows) throw <see cref="UsageFormatException"/>.
     /// Not thread-safe; records are independent of the reader and may be kept.
     /// </summary>
     public sealed class UsageCsvReader : IDisposable
     {
-        private const int InitialBuffer = 1 << 16;
-        // AggressiveOptimization (not in the netstandard2.0 enum): skip tier-0 for the hot loops, the first 100k rows count.
-        internal const MethodImplOptions Hot = (MethodImplOptions)512;
-
-        private readonly ByteSource _src;
+        private readonly CsvReader _csv;
         private readonly UsageCsvReaderOptions _opt;
         private readonly string? _name;
-        private byte[] _buf = new byte[InitialBuffer];
-        private int _pos, _len;
-        private bool _eof;
-        private int[] _scratch = new int[128];
-        private int[]? _reusedOffsets;   // ReuseRows
-        private byte[]? _reusedLine;
-        private UsageRecord? _reusedRecord;
-        private long _line = 1;
+        private readonly long _lineOffset;   // lines before this stream (a later chunk of a Native export: its header)
+        private UsageRowBuilder? _rows;
         private State _state = State.Header;
         private UsageColumnLayout? _layout;
-        private char _delim = ',';
-        private bool _delimChosen, _legacy, _skipping;
+        private bool _legacy;
         private Action<UsageRowError>? _errorSink;
 
         private enum State { Header, LegacySkip, Rows, Done }
-        private enum Step { Record, Continue, NeedMore, End }
+        private enum Step { Record, Continue, End }
 
         public UsageCsvReader(Stream stream, UsageCsvReaderOptions? options = null, bool leaveOpen = false)
-            : this(new StreamByteSource(stream, leaveOpen, options?.SourceName), options) { }
+            : this(options, null, 0)
+        {
+            _csv = CsvReader.Create(Guarded(stream, leaveOpen), CsvOptions(null), leaveOpen: false);
+        }
 
         public UsageCsvReader(TextReader reader, UsageCsvReaderOptions? options = null, bool leaveOpen = false)
-            : this(new TextByteSource(reader ?? throw new ArgumentNullException(nameof(reader)), leaveOpen), options) { }
-
-        private UsageCsvReader(ByteSource src, UsageCsvReaderOptions? options)
+            : this(options, null, 0)
         {
-            _src = src;
-            _opt = options ?? new UsageCsvReaderOptions();
-            if (_opt.MaxLineLength < 16) throw new ArgumentOutOfRangeException(nameof(options), "MaxLineLength must be at least 16.");
-            _name = _opt.SourceName;
+            _csv = CsvReader.Create(reader ?? throw new ArgumentNullException(nameof(reader)), CsvOptions(null), leaveOpen);
         }
 
         /// <summary>Continues a file whose header is already known (later chunks of a Native export).</summary>
         internal UsageCsvReader(Stream stream, UsageCsvReaderOptions? options, UsageColumnLayout layout, char delimiter, bool leaveOpen)
-            : this(new StreamByteSource(stream, leaveOpen, options?.SourceName), options)
+            : this(options, layout, 1)
         {
-            _layout = layout;
-            _delim = delimiter;
-            _delimChosen = true;
+            _csv = CsvReader.Create(Guarded(stream, leaveOpen), CsvOptions(delimiter), leaveOpen: false);
             _state = State.Rows;
-            _line = 2;
         }
+
+        private UsageCsvReader(UsageCsvReaderOptions? options, UsageColumnLayout? layout, long lineOffset)
+        {
+            _opt = options ?? new UsageCsvReaderOptions();
+            if (_opt.MaxLineLength < 16) throw new ArgumentOutOfRangeException(nameof(options), "MaxLineLength must be at least 16.");
+            _name = _opt.SourceName;
+            _layout = layout;
+            _lineOffset = lineOffset;
+            _csv = null!; // set by the public constructors, which need the options first
+        }
+
+        private Stream Guarded(Stream stream, bool leaveOpen) =>
+            new LongLineGuardStream(new UsageInputStream(stream, leaveOpen, _name), _opt.MaxLineLength);
+
+        private CsvReaderOptions CsvOptions(char? separator) => new CsvReaderOptions
+        {
+            Separator = separator,
+            DetectSeparatorHint = separator == null,
+            HasHeader = false,                 // the header is ours to find: the legacy portal file has sections
+            SkipEmptyLines = false,            // an empty line ends the legacy Daily usage section
+            TrackLineNumbers = true,           // bad rows are reported by file and line
+            MalformedData = CsvMalformedDataHandling.Skip,
+            FieldCountMismatch = CsvFieldCountHandling.Allow, // checked against the header here, the legacy way too
+            OnMalformedRecord = OnMalformed,
+            // A record of many lines (an unbalanced quote) is bounded here; a long physical line by LongLineGuardStream.
+            MaxRecordSize = Math.Max(_opt.MaxLineLength * 4, 1 << 20),
+        };
 
         /// <summary>Opens a file (plain or gzip-compressed, whatever its extension).</summary>
         public static UsageCsvReader Open(string path, UsageCsvReaderOptions? options = null)
@@ -123,7 +136,7 @@ namespace BillingPowerShell.Engine.Usage
         public IReadOnlyList<string>? Header => _layout?.Names;
 
         internal UsageColumnLayout? Layout => _layout;
-        internal char Delimiter => _delim;
+        internal char Delimiter => _csv.Separator;
 
         /// <summary>Good records returned so far.</summary>
         public long RowCount { get; private set; }
@@ -131,26 +144,15 @@ namespace BillingPowerShell.Engine.Usage
         /// <summary>Bad rows reported so far.</summary>
         public long ErrorCount { get; private set; }
 
-        /// <summary>Physical line number where the next row starts.</summary>
-        public long LineNumber => _line;
+        /// <summary>Physical line number where the last row read starts.</summary>
+        public long LineNumber => _csv.LineNumber + _lineOffset;
 
         /// <summary>Reads up to and including the header; returns the format. Idempotent.</summary>
         public UsageFileFormat ReadHeader()
         {
             while (_state == State.Header || _state == State.LegacySkip)
             {
-                var s = Next(out _);
-                if (s == Step.NeedMore) Fill();
-            }
-            return Format;
-        }
-
-        public async Task<UsageFileFormat> ReadHeaderAsync(CancellationToken cancellationToken = default)
-        {
-            while (_state == State.Header || _state == State.LegacySkip)
-            {
-                var s = Next(out _);
-                if (s == Step.NeedMore) await FillAsync(cancellationToken).ConfigureAwait(false);
+                if (Next(CsvRead()) == Step.End) break;
             }
             return Format;
         }
@@ -160,40 +162,26 @@ namespace BillingPowerShell.Engine.Usage
         {
             while (true)
             {
-                switch (Next(out var rec))
+                switch (Next(CsvRead()))
                 {
-                    case Step.Record: return rec;
+                    case Step.Record: return _rows!.Last;
                     case Step.End: return null;
-                    case Step.NeedMore: Fill(); break;
                 }
             }
         }
 
         /// <summary>The next good record, or null at the end. Completes synchronously while the buffer has rows.</summary>
-        public ValueTask<UsageRecord?> ReadAsync(CancellationToken cancellationToken = default)
+        public async ValueTask<UsageRecord?> ReadAsync(CancellationToken cancellationToken = default)
         {
             while (true)
             {
-                switch (Next(out var rec))
+                bool more;
+                try { more = await _csv.ReadAsync(cancellationToken).ConfigureAwait(false); }
+                catch (CsvFormatException ex) { throw TooLong(ex); }
+                switch (Next(more))
                 {
-                    case Step.Record: return new ValueTask<UsageRecord?>(rec);
-                    case Step.End: return new ValueTask<UsageRecord?>((UsageRecord?)null);
-                    case Step.NeedMore: return ReadAsyncSlow(cancellationToken);
-                }
-            }
-        }
-
-        private async ValueTask<UsageRecord?> ReadAsyncSlow(CancellationToken cancellationToken)
-        {
-            while (true)
-            {
-                await FillAsync(cancellationToken).ConfigureAwait(false);
-                while (true)
-                {
-                    var step = Next(out var rec);
-                    if (step == Step.Record) return rec;
-                    if (step == Step.End) return null;
-                    if (step == Step.NeedMore) break;
+                    case Step.Record: return _rows!.Last;
+                    case Step.End: return null;
                 }
             }
         }
@@ -291,86 +279,24 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
-        public void Dispose() => _src.Dispose();
+        public void Dispose() => _csv.Dispose();
 
-        // ---- buffer ------------------------------------------------------------------------------------------------
+        // ---- rows --------------------------------------------------------------------------------------------------
 
-        private int MaxBuffer => Math.Max(InitialBuffer, _opt.MaxLineLength + 16);
-
-        private void PrepareFill()
+        private bool CsvRead()
         {
-            if (_pos > 0)
-            {
-                Array.Copy(_buf, _pos, _buf, 0, _len - _pos);
-                _len -= _pos;
-                _pos = 0;
-            }
-            if (_buf.Length - _len < 16)
-            {
-                var nb = new byte[Math.Min(Math.Max(_buf.Length * 2, 32), MaxBuffer)];
-                if (nb.Length - _len < 2) throw new InvalidOperationException("buffer cannot grow");
-                Array.Copy(_buf, nb, _len);
-                _buf = nb;
-            }
+            try { return _csv.Read(); }
+            catch (CsvFormatException ex) { throw TooLong(ex); }
         }
 
-        private void Fill()
+        // CsvHelper throws only for a record beyond MaxRecordSize (malformed quoting is skipped and reported).
+        private UsageFormatException TooLong(CsvFormatException ex) =>
+            new UsageFormatException($"a row runs on for more than {_csv.Options.MaxRecordSize} bytes (an unbalanced quote?): the rest of the file cannot be read as rows", _name, ex.LineNumber > 0 ? ex.LineNumber + _lineOffset : (long?)null, ex);
+
+        /// <summary>What the row CsvHelper is on means here: the header, a section of the legacy file, or a record.</summary>
+        private Step Next(bool more)
         {
-            PrepareFill();
-            int n = _src.Read(_buf, _len, _buf.Length - _len);
-            if (n == 0) _eof = true;
-            else _len += n;
-        }
-
-        private async Task FillAsync(CancellationToken ct)
-        {
-            ct.ThrowIfCancellationRequested();
-            PrepareFill();
-            int n = await _src.ReadAsync(_buf, _len, _buf.Length - _len, ct).ConfigureAwait(false);
-            if (n == 0) _eof = true;
-            else _len += n;
-        }
-
-        // ---- parsing -----------------------------------------------------------------------------------------------
-
-        [MethodImpl(Hot)]
-        private Step Next(out UsageRecord? record)
-        {
-            record = null;
-            if (_state == State.Done) return Step.End;
-            if (_skipping)
-            {
-                int k = Array.IndexOf(_buf, (byte)'\n', _pos, _len - _pos);
-                if (k < 0)
-                {
-                    _pos = _len;
-                    if (!_eof) return Step.NeedMore;
-                    _skipping = false;
-                    return Step.Continue;
-                }
-                _pos = k + 1;
-                _line++;
-                _skipping = false;
-                return Step.Continue;
-            }
-
-            var scan = ScanRow(out int rowEnd, out int next, out int fields, out int newlines, out string? rowError);
-            if (scan == Step.NeedMore)
-            {
-                if (_len - _pos >= _opt.MaxLineLength)
-                {
-                    long at = _line;
-                    _line += CountNewlines(_pos, _len);
-                    _pos = _len;
-                    _skipping = true;
-                    if (_state != State.Rows)
-                        throw new UsageFormatException($"a line before the header ends is longer than {_opt.MaxLineLength} bytes: not a usage CSV file", _name, at);
-                    Report(at, $"row longer than {_opt.MaxLineLength} bytes (unbalanced quote?); skipped to the next line");
-                    return Step.Continue;
-                }
-                return Step.NeedMore;
-            }
-            if (scan == Step.End)
+            if (!more)
             {
                 if (_state == State.Header) throw new UsageFormatException("the file is empty: no header row", _name);
                 if (_state == State.LegacySkip)
@@ -378,124 +304,92 @@ namespace BillingPowerShell.Engine.Usage
                 _state = State.Done;
                 return Step.End;
             }
-
-            int rowStart = _pos;
-            long rowLine = _line;
-            int len = rowEnd - rowStart;
-            _pos = next;
-            _line += newlines;
-
             switch (_state)
             {
-                case State.Header:
-                {
-                    if (len == 0) return Step.Continue; // leading blank line
-                    if (len == 5 && _buf[rowStart] == (byte)'s' && _buf[rowStart + 1] == (byte)'e' && _buf[rowStart + 2] == (byte)'p' && _buf[rowStart + 3] == (byte)'=')
-                    {
-                        // Excel's "sep=;" hint line
-                        _delim = (char)_buf[rowStart + 4];
-                        _delimChosen = true;
-                        return Step.Continue;
-                    }
-                    if (!_delimChosen)
-                    {
-                        _delimChosen = true;
-                        if (fields == 1)
-                        {
-                            var span = new ReadOnlySpan<byte>(_buf, rowStart, len);
-                            char alt = span.IndexOf((byte)';') >= 0 ? ';' : span.IndexOf((byte)'\t') >= 0 ? '\t' : '\0';
-                            if (alt != '\0')
-                            {
-                                _delim = alt;
-                                _pos = rowStart;
-                                _line = rowLine;
-                                return Step.Continue; // rescan with the other delimiter
-                            }
-                        }
-                    }
-                    var names = Fields(rowStart, fields);
-                    CheckHeaderText(names, rowError, rowLine);
-                    var format = UsageFormatDetector.Detect(names);
-                    if (format == UsageFileFormat.Unknown)
-                    {
-                        if (IsSectionTitle(names) || UsageFormatDetector.IsLegacyStatementHeader(names))
-                        {
-                            _state = State.LegacySkip;
-                            _legacy = true;
-                            return Step.Continue;
-                        }
-                        throw new UsageFormatException(
-                            "unrecognised header (" + Preview(names) + "). Recognised formats: " + UsageFormatDetector.RecognisedFormatsText,
-                            _name, rowLine);
-                    }
-                    _legacy = format == UsageFileFormat.LegacyPortalDailyUsage;
-                    _layout = new UsageColumnLayout(names, format);
-                    _state = State.Rows;
-                    return Step.Continue;
-                }
-                case State.LegacySkip:
-                {
-                    if (len == 0 || rowError != null) return Step.Continue;
-                    var names = Fields(rowStart, fields);
-                    if (UsageFormatDetector.Detect(names) == UsageFileFormat.LegacyPortalDailyUsage)
-                    {
-                        CheckHeaderText(names, null, rowLine);
-                        _layout = new UsageColumnLayout(names, UsageFileFormat.LegacyPortalDailyUsage);
-                        _state = State.Rows;
-                    }
-                    return Step.Continue;
-                }
-                default:
-                {
-                    var layout = _layout!;
-                    if (len == 0)
-                    {
-                        if (_legacy) { _state = State.Done; return Step.End; } // end of the Daily usage section
-                        return Step.Continue;
-                    }
-                    if (_legacy && IsSectionTitle(rowStart, fields)) { _state = State.Done; return Step.End; }
-                    if (rowError != null) { Report(rowLine, rowError); return Step.Continue; }
-                    if (fields != layout.ColumnCount)
-                    {
-                        Report(rowLine, $"expected {layout.ColumnCount} fields, found {fields}");
-                        return Step.Continue;
-                    }
-                    var rowSpan = new ReadOnlySpan<byte>(_buf, rowStart, len);
-                    if (rowSpan.IndexOf((byte)0) >= 0)
-                    {
-                        Report(rowLine, "NUL character in the row (binary data)");
-                        return Step.Continue;
-                    }
-                    if (!IsValidUtf8(rowStart, len))
-                    {
-                        Report(rowLine, "invalid byte sequence for the file's encoding (UTF-8 expected)");
-                        return Step.Continue;
-                    }
-                    int[] offsets;
-                    byte[] line;
-                    if (_opt.ReuseRows)
-                    {
-                        offsets = _reusedOffsets is { } o && o.Length == fields + 1 ? o : (_reusedOffsets = new int[fields + 1]);
-                        line = _reusedLine is { } l && l.Length >= len ? l : (_reusedLine = new byte[Math.Max(len, 2 * (_reusedLine?.Length ?? 512))]);
-                    }
-                    else
-                    {
-                        offsets = new int[fields + 1];
-                        line = new byte[len];
-                    }
-                    Array.Copy(_scratch, offsets, fields + 1);
-                    Buffer.BlockCopy(_buf, rowStart, line, 0, len);
-                    UsageRecord rec;
-                    if (_opt.ReuseRows && _reusedRecord is { } reused) { reused.Reuse(layout, line, offsets); rec = reused; }
-                    else rec = new UsageRecord(layout, line, offsets);
-                    if (_opt.ReuseRows) _reusedRecord = rec;
-                    if (!Validate(rec, rowLine)) return Step.Continue;
-                    RowCount++;
-                    record = rec;
-                    return Step.Record;
-                }
+                case State.Done: return Step.End;
+                case State.Header: return HeaderRow();
+                case State.LegacySkip: return LegacySectionRow();
+                default: return DataRow();
             }
         }
+
+        private Step HeaderRow()
+        {
+            var raw = _csv.RawRecord;
+            if (raw.Length == 0) return Step.Continue; // leading blank line
+            if (IsLongLine(raw))
+                throw new UsageFormatException($"a line before the header ends is longer than {_opt.MaxLineLength} bytes: not a usage CSV file", _name, LineNumber);
+            var names = HeaderNames();
+            var format = UsageFormatDetector.Detect(names);
+            if (format == UsageFileFormat.Unknown)
+            {
+                if (IsSectionTitle(names) || UsageFormatDetector.IsLegacyStatementHeader(names))
+                {
+                    _state = State.LegacySkip;
+                    _legacy = true;
+                    return Step.Continue;
+                }
+                throw new UsageFormatException(
+                    "unrecognised header (" + Preview(names) + "). Recognised formats: " + UsageFormatDetector.RecognisedFormatsText,
+                    _name, LineNumber);
+            }
+            _legacy = format == UsageFileFormat.LegacyPortalDailyUsage;
+            _layout = new UsageColumnLayout(names, format);
+            _state = State.Rows;
+            return Step.Continue;
+        }
+
+        private Step LegacySectionRow()
+        {
+            var raw = _csv.RawRecord;
+            if (raw.Length == 0 || IsLongLine(raw)) return Step.Continue;
+            var names = HeaderNames();
+            if (UsageFormatDetector.Detect(names) == UsageFileFormat.LegacyPortalDailyUsage)
+            {
+                _layout = new UsageColumnLayout(names, UsageFileFormat.LegacyPortalDailyUsage);
+                _state = State.Rows;
+            }
+            return Step.Continue;
+        }
+
+        private Step DataRow()
+        {
+            var raw = _csv.RawRecord;
+            if (raw.Length == 0)
+            {
+                if (!_legacy) return Step.Continue;
+                _state = State.Done; // the end of the Daily usage section
+                return Step.End;
+            }
+            if (_legacy && _csv.FieldCount >= 1 && IsSectionTitle(_csv))
+            {
+                _state = State.Done;
+                return Step.End;
+            }
+            var layout = _layout!;
+            string? problem =
+                IsLongLine(raw) ? $"row longer than {_opt.MaxLineLength} bytes (unbalanced quote?); skipped to the next line"
+                : _csv.FieldCount != layout.ColumnCount ? $"expected {layout.ColumnCount} fields, found {_csv.FieldCount}"
+                : raw.IndexOf((byte)0) >= 0 ? "NUL character in the row (binary data)"
+                : null;
+            if (problem != null)
+            {
+                Report(LineNumber, problem);
+                return Step.Continue;
+            }
+            _rows ??= new UsageRowBuilder(_opt.ReuseRows);
+            var rec = _rows.Build(_csv, layout);
+            if (rec == null)
+            {
+                Report(LineNumber, "invalid byte sequence for the file's encoding (UTF-8 expected)");
+                return Step.Continue;
+            }
+            if (!Validate(rec, LineNumber)) return Step.Continue;
+            RowCount++;
+            return Step.Record;
+        }
+
+        private static bool IsLongLine(ReadOnlySpan<byte> raw) => raw.SequenceEqual(LongLineGuardStream.Marker);
 
         private static readonly UsageField[] OtherNumbers = { UsageField.Quantity, UsageField.EffectivePrice, UsageField.UnitPrice };
 
@@ -536,6 +430,20 @@ namespace BillingPowerShell.Engine.Usage
 
         private static string Clip(string s) => s.Length <= 40 ? s : s.Substring(0, 40) + "…";
 
+        // CsvHelper skips rows whose quoting is broken and says so here, on the reading thread, in file order.
+        private void OnMalformed(CsvMalformedRecord m)
+        {
+            string reason = m.Reason switch
+            {
+                CsvMalformedReason.StrayQuote => "quote character inside an unquoted field",
+                CsvMalformedReason.TextAfterClosingQuote => "unexpected character after a closing quote",
+                CsvMalformedReason.UnterminatedQuote => "unbalanced quote: a quoted field is still open at the end of the file",
+                _ => "malformed row (" + m.Reason + ")",
+            };
+            if (_state == State.Header) throw new UsageFormatException("malformed header: " + reason, _name, m.LineNumber + _lineOffset);
+            if (_state == State.Rows) Report(m.LineNumber + _lineOffset, reason);
+        }
+
         private void Report(long line, string reason)
         {
             ErrorCount++;
@@ -544,18 +452,20 @@ namespace BillingPowerShell.Engine.Usage
                 throw new UsageFormatException($"more than {_opt.MaxErrors} bad rows: giving up (is this a usage file?)", _name, line);
         }
 
-        private void CheckHeaderText(string[] names, string? rowError, long line)
+        private string[] HeaderNames()
         {
+            var names = new string[_csv.FieldCount];
+            for (int i = 0; i < names.Length; i++) names[i] = _csv.GetString(i) ?? string.Empty;
             if (names.Length > 0 && names[0].Length > 0 && names[0][0] == '\uFEFF') names[0] = names[0].Substring(1);
             foreach (var n in names)
             {
                 foreach (char c in n)
                 {
                     if (c == '\0' || (c < 0x20 && c != '\t') || c == '\uFFFD')
-                        throw new UsageFormatException("the header is not text: binary data or an encoding other than UTF-8/UTF-16", _name, line);
+                        throw new UsageFormatException("the header is not text: binary data or an encoding other than UTF-8/UTF-16", _name, LineNumber);
                 }
             }
-            if (rowError != null) throw new UsageFormatException("malformed header: " + rowError, _name, line);
+            return names;
         }
 
         private static string Preview(string[] names)
@@ -564,181 +474,17 @@ namespace BillingPowerShell.Engine.Usage
             return names.Length > 6 ? p + ",…" : p;
         }
 
-        private bool IsSectionTitle(int rowStart, int fields)
+        private static bool IsSectionTitle(CsvReader csv)
         {
-            for (int f = 1; f < fields; f++)
+            for (int f = 1; f < csv.FieldCount; f++)
             {
-                if (_scratch[f + 1] - _scratch[f] > 1) return false;
+                if (!csv.GetSpan(f).IsEmpty) return false;
             }
-            int len = _scratch[1] - 1;
-            return len > 0 && len < 40 && UsageFormatDetector.IsLegacySectionTitle(Encoding.UTF8.GetString(_buf, rowStart, len).Trim('"'));
+            var first = csv.GetSpan(0);
+            return first.Length > 0 && first.Length < 40 && UsageFormatDetector.IsLegacySectionTitle(csv.GetString(0) ?? string.Empty);
         }
 
         private static bool IsSectionTitle(string[] names) =>
             names.Length > 0 && UsageFormatDetector.IsLegacySectionTitle(names[0]) && names.Skip(1).All(n => n.Trim().Length == 0);
-
-        private string[] Fields(int rowStart, int fields)
-        {
-            var names = new string[fields];
-            for (int i = 0; i < fields; i++)
-            {
-                int s = rowStart + _scratch[i], e = rowStart + _scratch[i + 1] - 1;
-                names[i] = Unquote(s, e);
-            }
-            return names;
-        }
-
-        private string Unquote(int s, int e)
-        {
-            if (e <= s) return string.Empty;
-            if (_buf[s] != (byte)'"') return Encoding.UTF8.GetString(_buf, s, e - s);
-            int cs = s + 1, ce = e - 1;
-            if (ce > cs && _buf[ce] != (byte)'"') ce = e; // unterminated: keep what there is
-            var tmp = new byte[Math.Max(0, ce - cs)];
-            int n = 0;
-            for (int i = cs; i < ce; i++)
-            {
-                tmp[n++] = _buf[i];
-                if (_buf[i] == (byte)'"' && i + 1 < ce && _buf[i + 1] == (byte)'"') i++;
-            }
-            return Encoding.UTF8.GetString(tmp, 0, n);
-        }
-
-        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
-
-        // ASCII rows (the usual case) are checked eight bytes at a time; others are decoded strictly once.
-        private bool IsValidUtf8(int start, int len)
-        {
-            var span = new ReadOnlySpan<byte>(_buf, start, len);
-            var words = MemoryMarshal.Cast<byte, ulong>(span);
-            ulong acc = 0;
-            for (int i = 0; i < words.Length; i++) acc |= words[i];
-            for (int i = words.Length * 8; i < span.Length; i++) acc |= span[i];
-            if ((acc & 0x8080808080808080UL) == 0) return true;
-            try
-            {
-                StrictUtf8.GetCharCount(_buf, start, len);
-                return true;
-            }
-            catch (DecoderFallbackException)
-            {
-                return false;
-            }
-        }
-
-        private int CountNewlines(int from, int to)
-        {
-            int n = 0;
-            while (from < to)
-            {
-                int k = Array.IndexOf(_buf, (byte)'\n', from, to - from);
-                if (k < 0) break;
-                n++;
-                from = k + 1;
-            }
-            return n;
-        }
-
-        /// <summary>
-        /// Finds one row starting at _pos. Fills _scratch with field starts relative to the row start (and one past
-        /// the end). NeedMore when the row may continue beyond the buffer; End when nothing is left.
-        /// </summary>
-        [MethodImpl(Hot)]
-        private Step ScanRow(out int rowEnd, out int next, out int fields, out int newlines, out string? error)
-        {
-            // A scalar state machine: per-field IndexOfAny calls cost more than they save on ~10-char fields.
-            int start = _pos, i = start, f = 0, len = _len, nl = 0;
-            byte d = (byte)_delim;
-            byte hi = (byte)Math.Max(Math.Max((int)d, '"'), '\r'); // bytes above this are never special
-            byte[] buf = _buf;
-            rowEnd = next = fields = newlines = 0;
-            error = null;
-            _scratch[0] = 0;
-            while (true)
-            {
-                if (i >= len)
-                {
-                    if (!_eof) return Step.NeedMore;
-                    if (i == start) return Step.End;
-                    newlines = nl;
-                    return EndRow(i, i, ref f, start, out rowEnd, out next, out fields);
-                }
-                if (buf[i] == (byte)'"')
-                {
-                    i++;
-                    while (true)
-                    {
-                        while (i < len)
-                        {
-                            byte c = buf[i];
-                            if (c == (byte)'"') break;
-                            if (c == (byte)'\n') nl++;
-                            i++;
-                        }
-                        if (i >= len)
-                        {
-                            if (!_eof) return Step.NeedMore;
-                            error = "unbalanced quote: a quoted field is still open at the end of the file";
-                            newlines = nl;
-                            return EndRow(len, len, ref f, start, out rowEnd, out next, out fields);
-                        }
-                        if (i + 1 >= len && !_eof) return Step.NeedMore; // "" or closing: cannot tell yet
-                        if (i + 1 < len && buf[i + 1] == (byte)'"') { i += 2; continue; }
-                        i++;
-                        break;
-                    }
-                    if (i < len)
-                    {
-                        byte t = buf[i];
-                        if (t != d && t != (byte)'\n' && t != (byte)'\r') error ??= "unexpected character after a closing quote";
-                    }
-                }
-                while (i < len)
-                {
-                    byte c = buf[i];
-                    if (c <= hi)
-                    {
-                        if (c == d || c == (byte)'\n' || c == (byte)'\r') break;
-                        // RFC 4180: a quote may only open a field. Azure quotes such fields, so this is damage.
-                        if (c == (byte)'"') error ??= "quote character inside an unquoted field";
-                    }
-                    i++;
-                }
-                if (i >= len)
-                {
-                    if (!_eof) return Step.NeedMore;
-                    newlines = nl;
-                    return EndRow(len, len, ref f, start, out rowEnd, out next, out fields);
-                }
-                if (buf[i] == d)
-                {
-                    f++;
-                    if (f + 1 >= _scratch.Length) Array.Resize(ref _scratch, _scratch.Length * 2);
-                    _scratch[f] = i + 1 - start;
-                    i++;
-                    continue;
-                }
-                int nx;
-                if (buf[i] == (byte)'\r')
-                {
-                    if (i + 1 >= len && !_eof) return Step.NeedMore;
-                    nx = i + 1 < len && buf[i + 1] == (byte)'\n' ? i + 2 : i + 1;
-                }
-                else nx = i + 1;
-                newlines = nl + 1;
-                return EndRow(i, nx, ref f, start, out rowEnd, out next, out fields);
-            }
-        }
-
-        private Step EndRow(int end, int nx, ref int f, int start, out int rowEnd, out int next, out int fields)
-        {
-            f++;
-            if (f >= _scratch.Length) Array.Resize(ref _scratch, _scratch.Length * 2);
-            _scratch[f] = end - start + 1;
-            rowEnd = end;
-            next = nx;
-            fields = f;
-            return Step.Record;
-        }
     }
 }

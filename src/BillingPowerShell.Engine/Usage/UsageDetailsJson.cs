@@ -244,20 +244,8 @@ namespace BillingPowerShell.Engine.Usage
             // A field that starts with a quote is read back as a quoted CSV field, so it is written as one.
             private void AppendField(ReadOnlySpan<byte> value)
             {
-                if (value.Length == 0 || value[0] != (byte)'"')
-                {
-                    Ensure(ref _row, _rowLength + value.Length + 1);
-                    _rowLength += Copy(value, _row, _rowLength);
-                    return;
-                }
-                Ensure(ref _row, _rowLength + value.Length * 2 + 3);
-                _row[_rowLength++] = (byte)'"';
-                foreach (var b in value)
-                {
-                    _row[_rowLength++] = b;
-                    if (b == (byte)'"') _row[_rowLength++] = (byte)'"';
-                }
-                _row[_rowLength++] = (byte)'"';
+                Ensure(ref _row, _rowLength + value.Length + 1);
+                _rowLength += Copy(value, _row, _rowLength);
             }
 
             private UsageColumnLayout LayoutFor(UsageFileFormat format)

@@ -40,9 +40,6 @@ namespace BillingPowerShell.Engine.Usage
         public string? SourceName { get; }
         public long? LineNumber { get; }
 
-        /// <summary>Human-readable list of recognised formats (also in the message of unknown-format errors).</summary>
-        public static string RecognisedFormats => UsageFormatDetector.RecognisedFormatsText;
-
         private static string Compose(string message, string? source, long? line)
         {
             if (source == null && line == null) return message;

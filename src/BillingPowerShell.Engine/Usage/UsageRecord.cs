@@ -14,7 +14,7 @@ namespace BillingPowerShell
     public sealed class UsageRecord
     {
         private UsageColumnLayout _layout;
-        private byte[] _line;               // the whole row (UTF-8): as read from CSV, or laid out the same way from JSON
+        private byte[] _line;               // the row's decoded fields (UTF-8), one byte apart: from CSV or JSON
         private int[] _offsets;             // start of field i; field i ends at _offsets[i+1]-1
         private ulong _loaded;               // bit per UsageField: cached
         private DateTime _date;
@@ -151,47 +151,33 @@ namespace BillingPowerShell
         internal bool TryGetDecimal(UsageField f, out decimal? value, out bool present)
         {
             value = null;
-            int c = _layout.Col(f);
             present = false;
-            if (c < 0) return true;
-            if (c + 1 < _offsets.Length)
-            {
-                int s = _offsets[c], e = _offsets[c + 1] - 1;
-                if (s == e) return true;
-                present = true;
-                if (_line[s] != (byte)'"')
-                {
-                    if (!UsageValueParser.TryParseDecimal(new ReadOnlySpan<byte>(_line, s, e - s), out var d)) return false;
-                    value = d;
-                    return true;
-                }
-            }
-            var raw = RawColumn(c);
-            if (string.IsNullOrWhiteSpace(raw)) { present = false; return true; }
+            var span = Span(_layout.Col(f));
+            if (IsBlank(span)) return true;
             present = true;
-            if (!UsageValueParser.TryParseDecimal(raw, out var d2)) return false;
-            value = d2;
+            if (!UsageValueParser.TryParseDecimal(span, out var d)) return false;
+            value = d;
             return true;
         }
 
         internal bool TryGetDate(out DateTime date, out string? raw)
         {
             raw = null;
-            bool ok;
             int c = _layout.Col(UsageField.Date);
-            if (c >= 0 && c + 1 < _offsets.Length && _offsets[c] < _offsets[c + 1] - 1 && _line[_offsets[c]] != (byte)'"')
-            {
-                // Unquoted: parse in place, no substring (this runs for every row).
-                ok = UsageValueParser.TryParseDate(new ReadOnlySpan<byte>(_line, _offsets[c], _offsets[c + 1] - 1 - _offsets[c]), out date);
-                if (!ok) raw = RawColumn(c);
-            }
-            else
-            {
-                raw = RawField(UsageField.Date);
-                ok = UsageValueParser.TryParseDate(raw, out date);
-            }
+            bool ok = UsageValueParser.TryParseDate(Span(c), out date); // in place: this runs for every row
             if (ok) { _date = date; Mark(UsageField.Date); }
+            else raw = RawColumn(c) ?? string.Empty;
             return ok;
+        }
+
+        /// <summary>The decoded bytes of a column (empty when the row or the layout has no such column).</summary>
+        private ReadOnlySpan<byte> Span(int c) =>
+            c < 0 || c + 1 >= _offsets.Length ? default : new ReadOnlySpan<byte>(_line, _offsets[c], _offsets[c + 1] - 1 - _offsets[c]);
+
+        private static bool IsBlank(ReadOnlySpan<byte> span)
+        {
+            foreach (var b in span) if (b != (byte)' ' && b != (byte)'\t') return false;
+            return true;
         }
 
         internal void CacheCost(decimal? cost)
@@ -250,7 +236,7 @@ namespace BillingPowerShell
 
         internal bool TagsMaterialized => _tags != null;
 
-        /// <summary>Where a text field sits in the row when it can be copied as is (unquoted, no transformation).</summary>
+        /// <summary>Where a text field sits in the row when it can be copied as is (no transformation).</summary>
         internal bool TryGetRawSpan(UsageField f, out byte[] line, out int start, out int length)
         {
             line = Array.Empty<byte>();
@@ -260,7 +246,7 @@ namespace BillingPowerShell
             int c = _layout.Col(f);
             if (c < 0) return false;
             int s = _offsets[c], e = _offsets[c + 1] - 1;
-            if (s < e && (_line[s] == (byte)'"' || (_layout.UnescapeFormulas && _line[s] == (byte)'\''))) return false;
+            if (s < e && _layout.UnescapeFormulas && _line[s] == (byte)'\'') return false;
             line = _line;
             start = s;
             length = e - s;
@@ -273,27 +259,12 @@ namespace BillingPowerShell
             return c < 0 ? null : RawColumn(c);
         }
 
-        /// <summary>The unquoted text of a column (null if the row has no such column).</summary>
+        /// <summary>The text of a column (null if the row has no such column).</summary>
         internal string? RawColumn(int c)
         {
             if (c + 1 >= _offsets.Length) return null;
             int s = _offsets[c], e = _offsets[c + 1] - 1;
-            if (s >= e) return string.Empty;
-            var line = _line;
-            if (line[s] != (byte)'"') return Encoding.UTF8.GetString(line, s, e - s);
-            // Quoted: the reader validated the closing quote, so the content is s+1 .. e-2 with "" for ".
-            int cs = s + 1, ce = e - 1;
-            if (ce < cs) return string.Empty;
-            int q = Array.IndexOf(line, (byte)'"', cs, ce - cs);
-            if (q < 0) return Encoding.UTF8.GetString(line, cs, ce - cs);
-            var bytes = new byte[ce - cs];
-            int n = 0;
-            for (int i = cs; i < ce; i++)
-            {
-                bytes[n++] = line[i];
-                if (line[i] == (byte)'"' && i + 1 < ce && line[i + 1] == (byte)'"') i++;
-            }
-            return Encoding.UTF8.GetString(bytes, 0, n);
+            return s >= e ? string.Empty : Encoding.UTF8.GetString(_line, s, e - s);
         }
     }
 }

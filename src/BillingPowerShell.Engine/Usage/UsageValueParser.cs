@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -9,6 +10,9 @@ namespace BillingPowerShell.Engine.Usage
     /// <summary>Culture-invariant parsing of the values found in usage files.</summary>
     public static class UsageValueParser
     {
+        // AggressiveOptimization (not in the netstandard2.0 enum): skip tier-0 for the per-row parsers, the first 100k rows count.
+        internal const MethodImplOptions Hot = (MethodImplOptions)512;
+
         private static readonly decimal[] Pow10 = BuildPow10();
 
         private static decimal[] BuildPow10()
@@ -23,7 +27,7 @@ namespace BillingPowerShell.Engine.Usage
         public static bool TryParseDecimal(string? text, out decimal value) =>
             TryParseDecimal((text ?? string.Empty).AsSpan(), out value);
 
-        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
+        [System.Runtime.CompilerServices.MethodImpl(Hot)]
         public static bool TryParseDecimal(ReadOnlySpan<char> s, out decimal value)
         {
             s = Trim(s);
@@ -82,7 +86,7 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         /// <summary>The same, on UTF-8 bytes (numbers are ASCII: anything else is not a number).</summary>
-        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
+        [System.Runtime.CompilerServices.MethodImpl(Hot)]
         public static bool TryParseDecimal(ReadOnlySpan<byte> s, out decimal value)
         {
             value = 0m;
@@ -92,7 +96,7 @@ namespace BillingPowerShell.Engine.Usage
             return TryParseDecimal(c, out value);
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
+        [System.Runtime.CompilerServices.MethodImpl(Hot)]
         public static bool TryParseDate(ReadOnlySpan<byte> s, out DateTime value)
         {
             value = default;
@@ -122,7 +126,7 @@ namespace BillingPowerShell.Engine.Usage
         public static bool TryParseDate(string? text, out DateTime value) =>
             TryParseDate((text ?? string.Empty).AsSpan(), out value);
 
-        [System.Runtime.CompilerServices.MethodImpl(UsageCsvReader.Hot)]
+        [System.Runtime.CompilerServices.MethodImpl(Hot)]
         public static bool TryParseDate(ReadOnlySpan<char> s, out DateTime value)
         {
             s = Trim(s);
@@ -287,13 +291,6 @@ namespace BillingPowerShell.Engine.Usage
             int i = 0;
             while (i < s.Length && s[i] == '\'') i++;
             return i < s.Length && IsFormulaTrigger(s[i]);
-        }
-
-        internal static bool NeedsFormulaEscape(string s, int start, int len)
-        {
-            int i = start, end = start + len;
-            while (i < end && s[i] == '\'') i++;
-            return i < end && IsFormulaTrigger(s[i]);
         }
 
         internal static string UnescapeFormula(string s)

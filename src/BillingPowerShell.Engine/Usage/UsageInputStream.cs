@@ -1,119 +1,40 @@
 using System;
 using System.IO;
 using System.IO.Compression;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Files;
 
 namespace BillingPowerShell.Engine.Usage
 {
     /// <summary>
-    /// The reader works on UTF-8 bytes: no decoding of the whole file, and a kept row costs one byte per ASCII char
-    /// instead of two. Other inputs (TextReader, UTF-16 files) are encoded to UTF-8 on the way in.
+    /// The bytes of a usage file as the CSV reader gets them: gzip is sniffed from the first bytes (whatever the
+    /// extension) and inflated, with the trailer checked at the end because .NET's GZipStream ends quietly on a cut-off
+    /// file; NUL bytes in the first block without a UTF-16 byte order mark mean binary data. Everything else (byte
+    /// order marks, UTF-16) is CsvHelper's.
     /// </summary>
-    internal abstract class ByteSource : IDisposable
-    {
-        public abstract int Read(byte[] buffer, int offset, int count);
-        public abstract Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken);
-        public abstract void Dispose();
-    }
-
-    /// <summary>Encodes a TextReader's characters to UTF-8 (a leading U+FEFF is dropped).</summary>
-    internal sealed class TextByteSource : ByteSource
-    {
-        private readonly TextReader _reader;
-        private readonly bool _leaveOpen;
-        private readonly Encoder _encoder = new UTF8Encoding(false).GetEncoder();
-        private readonly char[] _chars = new char[1 << 14];
-        private int _cpos, _clen;
-        private bool _eof, _flushed, _first = true;
-
-        public TextByteSource(TextReader reader, bool leaveOpen)
-        {
-            _reader = reader;
-            _leaveOpen = leaveOpen;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            while (true)
-            {
-                if (TryEncode(buffer, offset, count, out int n)) return n;
-                Filled(_reader.Read(_chars, 0, _chars.Length));
-            }
-        }
-
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            while (true)
-            {
-                if (TryEncode(buffer, offset, count, out int n)) return n;
-                cancellationToken.ThrowIfCancellationRequested();
-                Filled(await _reader.ReadAsync(_chars, 0, _chars.Length).ConfigureAwait(false));
-            }
-        }
-
-        private void Filled(int n)
-        {
-            _cpos = 0;
-            _clen = n;
-            if (n == 0) { _eof = true; return; }
-            if (_first)
-            {
-                _first = false;
-                if (_chars[0] == '\uFEFF') _cpos = 1;
-            }
-        }
-
-        private bool TryEncode(byte[] buffer, int offset, int count, out int n)
-        {
-            n = 0;
-            if (_cpos < _clen)
-            {
-                _encoder.Convert(_chars, _cpos, _clen - _cpos, buffer, offset, count, false, out int used, out n, out _);
-                _cpos += used;
-                if (n > 0) return true;
-                if (used == 0) throw new InvalidOperationException("encoder made no progress");
-                return false;
-            }
-            if (!_eof) return false;
-            if (_flushed) return true;
-            _encoder.Convert(_chars, 0, 0, buffer, offset, count, true, out _, out n, out bool completed);
-            if (completed) _flushed = true;
-            return n > 0 || _flushed;
-        }
-
-        public override void Dispose()
-        {
-            if (!_leaveOpen) _reader.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// A byte stream: sniffs gzip (1F 8B) and the BOM. UTF-8 (BOM dropped) passes straight through; UTF-16 with a BOM
-    /// is re-encoded. NUL bytes in the first block mean binary data or UTF-16 without a BOM.
-    /// </summary>
-    internal sealed class StreamByteSource : ByteSource
+    internal sealed class UsageInputStream : ReadOnlyStream
     {
         private const int SniffSize = 1 << 12;
         private Stream _stream;
         private readonly bool _leaveOpen;
         private readonly string? _sourceName;
-        private byte[] _head = new byte[SniffSize];
+        private readonly byte[] _head = new byte[SniffSize];
         private int _hpos, _hlen;
         private bool _sniffed, _gzipChecked;
-        private Stream? _ownedWrapper;
-        private TextByteSource? _text; // UTF-16 input
-        // gzip: .NET's GZipStream ends quietly on truncated data, so the trailer's length is checked at the end.
+        private Stream? _inflater;
         private TailStream? _gzipInput;
         private long _inflated;
 
-        public StreamByteSource(Stream stream, bool leaveOpen, string? sourceName)
+        public UsageInputStream(Stream stream, bool leaveOpen, string? sourceName)
         {
             _stream = stream ?? throw new ArgumentNullException(nameof(stream));
             _leaveOpen = leaveOpen;
             _sourceName = sourceName;
         }
+
+        /// <summary>The input is UTF-16 (it starts with a UTF-16 byte order mark). Known after the first read.</summary>
+        public bool IsUtf16 { get; private set; }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -124,7 +45,6 @@ namespace BillingPowerShell.Engine.Usage
                 catch (InvalidDataException ex) { throw Corrupt(ex); }
                 HeadFilled(n);
             }
-            if (_text != null) return _text.Read(buffer, offset, count);
             if (_hpos < _hlen) return FromHead(buffer, offset, count);
             try { return Inflated(_stream.Read(buffer, offset, count)); }
             catch (InvalidDataException ex) { throw Corrupt(ex); }
@@ -139,7 +59,6 @@ namespace BillingPowerShell.Engine.Usage
                 catch (InvalidDataException ex) { throw Corrupt(ex); }
                 HeadFilled(n);
             }
-            if (_text != null) return await _text.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
             if (_hpos < _hlen) return FromHead(buffer, offset, count);
             try { return Inflated(await _stream.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false)); }
             catch (InvalidDataException ex) { throw Corrupt(ex); }
@@ -171,7 +90,7 @@ namespace BillingPowerShell.Engine.Usage
         private UsageFormatException Corrupt(Exception ex) =>
             new UsageFormatException("corrupt compressed (gzip) data: " + ex.Message, _sourceName, null, ex);
 
-        // Sniffs once the first block is full or the stream ended.
+        // Sniffs once the first block is full or the stream ended: gzip first, then (inflated) the text itself.
         private void HeadFilled(int n)
         {
             _hlen += n;
@@ -185,35 +104,31 @@ namespace BillingPowerShell.Engine.Usage
                     var prefix = new byte[_hlen];
                     Buffer.BlockCopy(b, 0, prefix, 0, _hlen);
                     _gzipInput = new TailStream(new PrefixedStream(prefix, _stream));
-                    _ownedWrapper = new GZipStream(_gzipInput, CompressionMode.Decompress, leaveOpen: true);
-                    _stream = _ownedWrapper;
+                    _inflater = new GZipStream(_gzipInput, CompressionMode.Decompress, leaveOpen: true);
+                    _stream = _inflater;
                     _hlen = 0;
                     return;
                 }
             }
             _sniffed = true;
-            if (_hlen >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
-            {
-                var enc = new UnicodeEncoding(bigEndian: b[0] == 0xFE, byteOrderMark: false);
-                var rest = new byte[_hlen - 2];
-                Buffer.BlockCopy(b, 2, rest, 0, rest.Length);
-                _text = new TextByteSource(new StreamReader(new PrefixedStream(rest, _stream), enc, false, 1 << 14), leaveOpen: true);
-                return;
-            }
-            if (_hlen >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) _hpos = 3;
-            if (Array.IndexOf(b, (byte)0, _hpos, _hlen - _hpos) >= 0)
+            IsUtf16 = _hlen >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
+            if (!IsUtf16 && Array.IndexOf(b, (byte)0, 0, _hlen) >= 0)
                 throw new UsageFormatException("the file is not CSV text: it contains NUL bytes (binary data, or UTF-16 without a byte order mark)", _sourceName);
         }
 
-        public override void Dispose()
+        protected override void Dispose(bool disposing)
         {
-            _ownedWrapper?.Dispose();
-            if (!_leaveOpen) _stream.Dispose();
+            if (disposing)
+            {
+                _inflater?.Dispose();
+                if (!_leaveOpen) _stream.Dispose();
+            }
+            base.Dispose(disposing);
         }
     }
 
     /// <summary>Passes a stream through and remembers its last eight bytes: a gzip file's trailer (CRC32, ISIZE).</summary>
-    internal sealed class TailStream : BillingPowerShell.Engine.Files.ReadOnlyStream
+    internal sealed class TailStream : ReadOnlyStream
     {
         private readonly Stream _inner;
         private readonly byte[] _tail = new byte[8];
@@ -246,7 +161,7 @@ namespace BillingPowerShell.Engine.Usage
     }
 
     /// <summary>Replays bytes already read (while sniffing) before the rest of a stream.</summary>
-    internal sealed class PrefixedStream : BillingPowerShell.Engine.Files.ReadOnlyStream
+    internal sealed class PrefixedStream : ReadOnlyStream
     {
         private readonly byte[] _prefix;
         private int _ppos;
@@ -275,6 +190,5 @@ namespace BillingPowerShell.Engine.Usage
             if (_ppos < _prefix.Length) return Task.FromResult(Read(buffer, offset, count));
             return _inner.ReadAsync(buffer, offset, count, cancellationToken);
         }
-
     }
 }
