@@ -38,7 +38,7 @@ BeforeAll {
     $script:eaClean = Get-DailyUsage -BillingAccountName $eaName -StartDate $m2 -EndDate $m1End
 
     function script:Get-FileHashHex([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash }
-    function script:Get-Leftover([string] $Folder) { @(Get-ChildItem -LiteralPath $Folder -Force -File | Where-Object Name -like '*.tmp') }
+    function script:Get-Leftover([string] $Folder) { @(Get-ChildItem -LiteralPath $Folder -Force -File | Where-Object Name -like '*.partial') }
 }
 
 AfterAll {

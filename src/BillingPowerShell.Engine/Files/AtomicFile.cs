@@ -73,8 +73,20 @@ namespace BillingPowerShell.Engine.Files
                 var middle = name.Length == prefix.Length + 8 + PartialSuffix.Length && name.StartsWith(prefix, StringComparison.Ordinal)
                     ? name.Substring(prefix.Length, 8) : null;
                 if (middle is not null && middle.All(Uri.IsHexDigit))
-                    TryDelete(stale);
+                    TryDeleteUnused(stale);
             }
+        }
+
+        // A temp file still being written is held with FileShare.None by its writer (another export to the same name,
+        // or another process): opening it fails and it is left alone.
+        private static void TryDeleteUnused(string path)
+        {
+            try
+            {
+                using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
 
         public static void TryDelete(string path)

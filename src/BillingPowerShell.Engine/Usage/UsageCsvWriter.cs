@@ -3,11 +3,14 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.IO.Compression;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Files;
+using CsvHelper;
 
 namespace BillingPowerShell.Engine.Usage
 {
@@ -98,7 +101,7 @@ namespace BillingPowerShell.Engine.Usage
         private readonly UsageCsvWriterOptions _opt;
         private FileStream? _file;
         private Stream? _out;          // file or gzip over it
-        private StreamWriter? _text;   // Normalized
+        private CsvWriter? _text;      // Normalized
         private bool _completed, _disposed;
         private readonly UsageExportSummary _summary = new UsageExportSummary();
         // Native state
@@ -117,8 +120,8 @@ namespace BillingPowerShell.Engine.Usage
                 throw new DirectoryNotFoundException("The folder of '" + path + "' does not exist.");
             if (!opt.Overwrite && File.Exists(_path))
                 throw new IOException("The file '" + _path + "' already exists.");
-            RemoveStaleTemps(dir!, System.IO.Path.GetFileName(_path));
-            _tempPath = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(_path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            AtomicFile.RemoveStalePartials(_path);
+            _tempPath = AtomicFile.TempPathFor(_path);
             _summary.Schema = schema;
             _summary.Path = _path;
             _file = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
@@ -128,8 +131,8 @@ namespace BillingPowerShell.Engine.Usage
                 _out = gz ? new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true) : (Stream)_file;
                 if (schema == UsageCsvSchema.Normalized)
                 {
-                    _text = new StreamWriter(_out, new UTF8Encoding(true), 1 << 16, leaveOpen: true) { NewLine = "\r\n" };
-                    WriteNormalizedHeader();
+                    _text = CsvWriter.Create(_out, NormalizedOptions, leaveOpen: true);
+                    _text.WriteHeader(UsageColumnMap.NormalizedHeader.ToArray());
                 }
             }
             catch
@@ -137,31 +140,6 @@ namespace BillingPowerShell.Engine.Usage
                 Abort();
                 throw;
             }
-        }
-
-        /// <summary>
-        /// Deletes temporary files that an earlier export to the same path left behind (process killed). A temp file
-        /// still being written is held with FileShare.None by its writer, so opening it fails and it is left alone.
-        /// </summary>
-        private static void RemoveStaleTemps(string dir, string name)
-        {
-            if (name.IndexOfAny(new[] { '*', '?' }) >= 0) return;
-            try
-            {
-                foreach (var f in Directory.EnumerateFiles(dir, "." + name + ".*.tmp"))
-                {
-                    var middle = System.IO.Path.GetFileName(f).Substring(name.Length + 2);
-                    if (middle.Length != 12) continue; // 8 hex digits + ".tmp": ours only
-                    try
-                    {
-                        using (new FileStream(f, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
-                    }
-                    catch (IOException) { /* in use by a running export */ }
-                    catch (UnauthorizedAccessException) { }
-                }
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
         }
 
         public static UsageCsvWriter Create(string path, UsageCsvSchema schema, UsageCsvWriterOptions? options = null) =>
@@ -174,16 +152,14 @@ namespace BillingPowerShell.Engine.Usage
 
         // ---- Normalized ----------------------------------------------------------------------------------------------
 
-        private void WriteNormalizedHeader()
+        // RFC 4180 as Excel opens it: a byte order mark, CRLF, and quotes also around text with blanks at either end.
+        private static readonly CsvWriterOptions NormalizedOptions = new CsvWriterOptions
         {
-            var h = UsageColumnMap.NormalizedHeader;
-            for (int i = 0; i < h.Count; i++)
-            {
-                if (i > 0) _text!.Write(',');
-                _text!.Write(h[i]);
-            }
-            _text!.Write("\r\n");
-        }
+            WriteByteOrderMark = true,
+            NewLine = "\r\n",
+            Quoting = CsvQuoting.WhenNeededOrWhitespace,
+            FormatProvider = CultureInfo.InvariantCulture,
+        };
 
         /// <summary>Writes one record in the Normalized schema.</summary>
         public void Write(UsageRecord record)
@@ -191,36 +167,26 @@ namespace BillingPowerShell.Engine.Usage
             if (record == null) throw new ArgumentNullException(nameof(record));
             ThrowIfDone();
             var w = _text ?? throw new InvalidOperationException("Write(UsageRecord) is for the Normalized schema; use WriteNativeChunkAsync for Native.");
-            // The row is assembled in one char buffer; unquoted source text is copied straight from the row string.
-            _rn = 0;
             for (int f = 0; f < UsageColumnMap.FieldCount; f++)
             {
-                if (f > 0) Put(',');
                 var field = (UsageField)f;
                 switch (field)
                 {
-                    case UsageField.Date: PutDate(record.Date); break;
-                    case UsageField.Quantity: PutDec(record.Quantity); break;
-                    case UsageField.EffectivePrice: PutDec(record.EffectivePrice); break;
-                    case UsageField.UnitPrice: PutDec(record.UnitPrice); break;
-                    case UsageField.Cost: PutDec(record.Cost); break;
-                    case UsageField.Tags: PutText(TagsText(record), false); break;
-                    case UsageField.SourceFormat: Put(FormatNames[(int)record.SourceFormat]); break;
-                    default:
-                        if (record.TryGetRawSpan(field, out var line, out int start, out int len)) PutRaw(line, start, len, _opt.EscapeFormulas);
-                        else PutText(TextOf(record, field), _opt.EscapeFormulas);
-                        break;
+                    case UsageField.Date: w.WriteField(record.Date, "yyyy-MM-dd".AsSpan()); break;
+                    case UsageField.Quantity: WriteDecimal(w, record.Quantity); break;
+                    case UsageField.EffectivePrice: WriteDecimal(w, record.EffectivePrice); break;
+                    case UsageField.UnitPrice: WriteDecimal(w, record.UnitPrice); break;
+                    case UsageField.Cost: WriteDecimal(w, record.Cost); break;
+                    case UsageField.Tags: w.WriteField(TagsText(record)); break;
+                    case UsageField.SourceFormat: w.WriteField(FormatNames[(int)record.SourceFormat]); break;
+                    default: WriteText(w, record, field); break;
                 }
             }
-            Put('\r');
-            Put('\n');
-            w.Write(_row, 0, _rn);
+            w.EndRecord();
             _summary.Add(record);
         }
 
         private static readonly string[] FormatNames = Enum.GetNames(typeof(UsageFileFormat));
-        private char[] _row = new char[4096];
-        private int _rn;
         private readonly Dictionary<string, string> _tagCache = new Dictionary<string, string>(StringComparer.Ordinal);
 
         // Tags repeat from row to row (same resource, same tags): format each distinct source text once.
@@ -237,87 +203,25 @@ namespace BillingPowerShell.Engine.Usage
             return t;
         }
 
-        private void Ensure(int n)
+        private static void WriteDecimal(CsvWriter w, decimal? d)
         {
-            if (_rn + n > _row.Length) Array.Resize(ref _row, Math.Max(_row.Length * 2, _rn + n));
+            if (d.HasValue) w.WriteField(d.Value.ToString(CultureInfo.InvariantCulture));
+            else w.WriteField(ReadOnlySpan<char>.Empty);
         }
 
-        private void Put(char c)
+        // Text copied from the row as it is when it can be; a possible formula gets the apostrophe Excel reads as text.
+        private void WriteText(CsvWriter w, UsageRecord record, UsageField field)
         {
-            if (_rn == _row.Length) Ensure(1);
-            _row[_rn++] = c;
-        }
-
-        private void Put(string s)
-        {
-            Ensure(s.Length);
-            s.CopyTo(0, _row, _rn, s.Length);
-            _rn += s.Length;
-        }
-
-        private void PutDate(DateTime d)
-        {
-            Ensure(10);
-            int y = d.Year, m = d.Month, day = d.Day;
-            _row[_rn++] = (char)('0' + y / 1000 % 10);
-            _row[_rn++] = (char)('0' + y / 100 % 10);
-            _row[_rn++] = (char)('0' + y / 10 % 10);
-            _row[_rn++] = (char)('0' + y % 10);
-            _row[_rn++] = '-';
-            _row[_rn++] = (char)('0' + m / 10);
-            _row[_rn++] = (char)('0' + m % 10);
-            _row[_rn++] = '-';
-            _row[_rn++] = (char)('0' + day / 10);
-            _row[_rn++] = (char)('0' + day % 10);
-        }
-
-        private void PutDec(decimal? d)
-        {
-            if (d.HasValue) Put(d.Value.ToString(CultureInfo.InvariantCulture));
-        }
-
-        private void PutRaw(byte[] line, int start, int len, bool escape)
-        {
-            if (len == 0) return;
-            byte first = line[start], last = line[start + len - 1];
-            // Leading/trailing blanks or non-ASCII ends: let the string path decide about quoting.
-            bool quote = first <= (byte)' ' || last <= (byte)' ' || first >= 0x80 || last >= 0x80;
-            for (int i = start; i < start + len && !quote; i++)
+            bool escape = _opt.EscapeFormulas;
+            if (record.TryGetRawSpan(field, out var line, out int start, out int len))
             {
-                byte c = line[i];
-                quote = c == (byte)',' || c == (byte)'"' || c == (byte)'\r' || c == (byte)'\n';
-            }
-            if (quote)
-            {
-                PutText(Encoding.UTF8.GetString(line, start, len), escape);
+                var bytes = new ReadOnlySpan<byte>(line, start, len);
+                if (!escape || !UsageValueParser.NeedsFormulaEscape(bytes)) { w.WriteField(bytes); return; }
+                w.WriteField("'" + Encoding.UTF8.GetString(line, start, len));
                 return;
             }
-            if (escape && NeedsFormulaEscape(line, start, len)) Put('\'');
-            Ensure(len);
-            _rn += Encoding.UTF8.GetChars(line, start, len, _row, _rn);
-        }
-
-        private static bool NeedsFormulaEscape(byte[] s, int start, int len)
-        {
-            int i = start, end = start + len;
-            while (i < end && s[i] == (byte)'\'') i++;
-            return i < end && UsageValueParser.IsFormulaTrigger((char)s[i]);
-        }
-
-        private void PutText(string s, bool escape)
-        {
-            if (s.Length == 0) return;
-            if (escape && UsageValueParser.NeedsFormulaEscape(s)) s = "'" + s;
-            bool quote = s.IndexOfAny(QuoteTriggers) >= 0 || char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[s.Length - 1]);
-            if (!quote) { Put(s); return; }
-            Ensure(s.Length * 2 + 2);
-            _row[_rn++] = '"';
-            foreach (char c in s)
-            {
-                if (c == '"') _row[_rn++] = '"';
-                _row[_rn++] = c;
-            }
-            _row[_rn++] = '"';
+            var s = TextOf(record, field);
+            w.WriteField(escape && UsageValueParser.NeedsFormulaEscape(s) ? "'" + s : s);
         }
 
         internal static string TextOf(UsageRecord r, UsageField f) => f switch
@@ -354,8 +258,6 @@ namespace BillingPowerShell.Engine.Usage
             _ => throw new ArgumentOutOfRangeException(nameof(f)),
         };
 
-        private static readonly char[] QuoteTriggers = { ',', '"', '\r', '\n' };
-
         // ---- Native --------------------------------------------------------------------------------------------------
 
         /// <summary>
@@ -369,34 +271,44 @@ namespace BillingPowerShell.Engine.Usage
             ThrowIfDone();
             if (_text != null) throw new InvalidOperationException("WriteNativeChunkAsync is for the Native schema.");
             int chunkNo = ++_summary.ChunkCount;
+            var (buf, len, headerEnd) = await ReadHeaderLineAsync(chunk, chunkNo, cancellationToken).ConfigureAwait(false);
+            if (len == 0 && chunkNo > 1) return; // an empty blob adds nothing
+            await AcceptHeaderAsync(buf, len, headerEnd, chunkNo, cancellationToken).ConfigureAwait(false);
+            var leftover = new byte[len - headerEnd];
+            Buffer.BlockCopy(buf, headerEnd, leftover, 0, leftover.Length);
+            if (_opt.NativeSummary) await CopyWithSummaryAsync(chunk, chunkNo, leftover, buf, cancellationToken).ConfigureAwait(false);
+            else await CopyAsync(chunk, leftover, buf, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Reads the chunk up to the end of its first line (Azure's headers are one line: column names never hold a
+        /// line break), returning the bytes read so far and where the header ends.
+        /// </summary>
+        private async Task<(byte[] buf, int len, int headerEnd)> ReadHeaderLineAsync(Stream chunk, int chunkNo, CancellationToken ct)
+        {
             var buf = new byte[1 << 16];
-            int len = 0, headerEnd = -1;
-            bool inQuotes = false;
+            int len = 0;
             int maxHeader = (_opt.ReaderOptions?.MaxLineLength ?? 1024 * 1024) * 3;
-            // Find the end of the header line (a quoted header may in theory contain a newline).
-            while (headerEnd < 0)
+            while (true)
             {
                 if (len == buf.Length)
                 {
                     if (buf.Length >= maxHeader) throw new UsageFormatException($"chunk {chunkNo}: header line too long", _path);
                     Array.Resize(ref buf, buf.Length * 2);
                 }
-                int n = await chunk.ReadAsync(buf, len, buf.Length - len, cancellationToken).ConfigureAwait(false);
-                int scanFrom = len;
+                int n = await chunk.ReadAsync(buf, len, buf.Length - len, ct).ConfigureAwait(false);
+                int k = n == 0 ? -1 : Array.IndexOf(buf, (byte)'\n', len, n);
                 len += n;
-                for (int i = scanFrom; i < len; i++)
-                {
-                    if (buf[i] == (byte)'"') inQuotes = !inQuotes;
-                    else if (buf[i] == (byte)'\n' && !inQuotes) { headerEnd = i + 1; break; }
-                }
-                if (n == 0) { if (headerEnd < 0) headerEnd = len; break; }
+                if (k >= 0) return (buf, len, k + 1);
+                if (n == 0) return (buf, len, len);
             }
+        }
+
+        // Chunk 1's header (BOM included) starts the file; a later chunk must repeat it, and only its rows are added.
+        private async Task AcceptHeaderAsync(byte[] buf, int len, int headerEnd, int chunkNo, CancellationToken ct)
+        {
             int bom = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
-            if (headerEnd == 0 || headerEnd - bom == 0)
-            {
-                if (len == 0 && chunkNo > 1) return; // an empty blob adds nothing
-                throw new UsageFormatException($"chunk {chunkNo} is empty: no header", _path);
-            }
+            if (headerEnd - bom <= 0) throw new UsageFormatException($"chunk {chunkNo} is empty: no header", _path);
             string header = Encoding.UTF8.GetString(buf, bom, headerEnd - bom).TrimEnd('\r', '\n');
             if (chunkNo == 1)
             {
@@ -408,7 +320,7 @@ namespace BillingPowerShell.Engine.Usage
                 }
                 _nativeHeader = header;
                 _nativeNewline = headerEnd >= 2 && buf[headerEnd - 2] == (byte)'\r' ? new[] { (byte)'\r', (byte)'\n' } : new[] { (byte)'\n' };
-                await WriteOut(buf, 0, headerEnd, cancellationToken).ConfigureAwait(false);
+                await WriteOut(buf, 0, headerEnd, ct).ConfigureAwait(false);
             }
             else if (!string.Equals(header, _nativeHeader, StringComparison.Ordinal))
             {
@@ -417,62 +329,34 @@ namespace BillingPowerShell.Engine.Usage
             }
             else if (_lastByte != (byte)'\n' && len > headerEnd)
             {
-                await WriteOut(_nativeNewline, 0, _nativeNewline.Length, cancellationToken).ConfigureAwait(false);
+                await WriteOut(_nativeNewline, 0, _nativeNewline.Length, ct).ConfigureAwait(false);
             }
+        }
 
-            var leftover = new byte[len - headerEnd];
-            Buffer.BlockCopy(buf, headerEnd, leftover, 0, leftover.Length);
-            if (!_opt.NativeSummary)
-            {
-                await WriteOut(leftover, 0, leftover.Length, cancellationToken).ConfigureAwait(false);
-                int n;
-                while ((n = await chunk.ReadAsync(buf, 0, buf.Length, cancellationToken).ConfigureAwait(false)) > 0)
-                    await WriteOut(buf, 0, n, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            var ro = _opt.ReaderOptions ?? new UsageCsvReaderOptions();
-            var opts = ro.Clone();
-            opts.SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo;
-            opts.OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); };
-            opts.ReuseRows = true; // each row is added to the summary and dropped
-            // The summary parse runs beside the copy, fed block by block, so that it overlaps the copy instead of
-            // adding to it (bounded queue: constant memory, and the copy waits if parsing falls behind). The blocks are
-            // rented and given back by the parse once read: a report is copied without garbage per block.
+        private async Task CopyAsync(Stream chunk, byte[] leftover, byte[] buf, CancellationToken ct)
+        {
+            await WriteOut(leftover, 0, leftover.Length, ct).ConfigureAwait(false);
+            int n;
+            while ((n = await chunk.ReadAsync(buf, 0, buf.Length, ct).ConfigureAwait(false)) > 0)
+                await WriteOut(buf, 0, n, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Copies the rows and parses them for the summary. The parse runs beside the copy, fed block by block, so that
+        /// it overlaps the copy instead of adding to it (bounded queue: constant memory, and the copy waits if parsing
+        /// falls behind). The blocks are rented and given back by the parse once read: no garbage per block.
+        /// </summary>
+        private async Task CopyWithSummaryAsync(Stream chunk, int chunkNo, byte[] leftover, byte[] buf, CancellationToken cancellationToken)
+        {
             var queue = new AsyncBoundedQueue<ArraySegment<byte>>(32);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var layout = _nativeLayout!;
-            var delim = _nativeDelim;
-            var summaryTask = Task.Run(async () =>
-            {
-                try
-                {
-                    using var reader = new UsageCsvReader(new QueueStream(queue, linked.Token), opts, layout, delim, leaveOpen: false);
-                    UsageRecord? r;
-                    while ((r = await reader.ReadAsync(linked.Token).ConfigureAwait(false)) != null) _summary.Add(r);
-                }
-                catch
-                {
-                    linked.Cancel(); // unblocks the copy loop
-                    throw;
-                }
-            });
+            var summaryTask = SummarizeAsync(queue, chunkNo, linked);
             try
             {
-                if (leftover.Length > 0)
-                {
-                    await WriteOut(leftover, 0, leftover.Length, linked.Token).ConfigureAwait(false);
-                    var first = ArrayPool<byte>.Shared.Rent(leftover.Length);
-                    Buffer.BlockCopy(leftover, 0, first, 0, leftover.Length);
-                    await queue.AddAsync(new ArraySegment<byte>(first, 0, leftover.Length), linked.Token).ConfigureAwait(false);
-                }
+                await CopyAndQueueAsync(leftover, leftover.Length, queue, linked.Token).ConfigureAwait(false);
                 int n;
                 while ((n = await chunk.ReadAsync(buf, 0, buf.Length, linked.Token).ConfigureAwait(false)) > 0)
-                {
-                    await WriteOut(buf, 0, n, linked.Token).ConfigureAwait(false);
-                    var copy = ArrayPool<byte>.Shared.Rent(n);
-                    Buffer.BlockCopy(buf, 0, copy, 0, n);
-                    await queue.AddAsync(new ArraySegment<byte>(copy, 0, n), linked.Token).ConfigureAwait(false);
-                }
+                    await CopyAndQueueAsync(buf, n, queue, linked.Token).ConfigureAwait(false);
                 queue.Complete();
             }
             catch (OperationCanceledException) when (linked.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -486,6 +370,40 @@ namespace BillingPowerShell.Engine.Usage
                 throw;
             }
             await summaryTask.ConfigureAwait(false);
+        }
+
+        private async Task CopyAndQueueAsync(byte[] block, int n, AsyncBoundedQueue<ArraySegment<byte>> queue, CancellationToken ct)
+        {
+            if (n == 0) return;
+            await WriteOut(block, 0, n, ct).ConfigureAwait(false);
+            var copy = ArrayPool<byte>.Shared.Rent(n);
+            Buffer.BlockCopy(block, 0, copy, 0, n);
+            await queue.AddAsync(new ArraySegment<byte>(copy, 0, n), ct).ConfigureAwait(false);
+        }
+
+        private Task SummarizeAsync(AsyncBoundedQueue<ArraySegment<byte>> queue, int chunkNo, CancellationTokenSource linked)
+        {
+            var ro = _opt.ReaderOptions ?? new UsageCsvReaderOptions();
+            var opts = ro.Clone();
+            opts.SourceName = (ro.SourceName ?? "chunk") + " " + chunkNo;
+            opts.OnError = e => { _summary.BadRowCount++; ro.OnError?.Invoke(e); };
+            opts.ReuseRows = true; // each row is added to the summary and dropped
+            var layout = _nativeLayout!;
+            var delim = _nativeDelim;
+            return Task.Run(async () =>
+            {
+                try
+                {
+                    using var reader = new UsageCsvReader(new QueueStream(queue, linked.Token), opts, layout, delim, leaveOpen: false);
+                    UsageRecord? r;
+                    while ((r = await reader.ReadAsync(linked.Token).ConfigureAwait(false)) != null) _summary.Add(r);
+                }
+                catch
+                {
+                    linked.Cancel(); // unblocks the copy loop
+                    throw;
+                }
+            });
         }
 
         /// <summary>Reads the blocks handed over by the copy loop.</summary>
@@ -562,8 +480,6 @@ namespace BillingPowerShell.Engine.Usage
                 throw;
             }
         }
-
-        public Task<UsageExportSummary> CompleteAsync() => Task.FromResult(Complete());
 
         private void ThrowIfDone()
         {

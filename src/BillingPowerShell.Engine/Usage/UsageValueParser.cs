@@ -293,6 +293,14 @@ namespace BillingPowerShell.Engine.Usage
             return i < s.Length && IsFormulaTrigger(s[i]);
         }
 
+        /// <summary>The same rule on UTF-8 bytes (the triggers and the apostrophe are ASCII).</summary>
+        internal static bool NeedsFormulaEscape(ReadOnlySpan<byte> s)
+        {
+            int i = 0;
+            while (i < s.Length && s[i] == (byte)'\'') i++;
+            return i < s.Length && IsFormulaTrigger((char)s[i]);
+        }
+
         internal static string UnescapeFormula(string s)
         {
             if (s.Length >= 2 && s[0] == '\'' && NeedsFormulaEscape(s.Substring(1))) return s.Substring(1);

@@ -309,15 +309,15 @@ namespace BillingPowerShell.Engine.Tests.Usage
         public void TempFilesOfAKilledExportAreRemovedButNotThoseInUse()
         {
             var path = Path.Combine(_dir, "u.csv");
-            var stale = Path.Combine(_dir, ".u.csv.0123abcd.tmp");
+            var stale = Path.Combine(_dir, ".u.csv.0123abcd.partial");
             File.WriteAllText(stale, "half an export");
-            var other = Path.Combine(_dir, ".u.csv.notours.tmp");
+            var other = Path.Combine(_dir, ".u.csv.notours.partial");
             File.WriteAllText(other, "x");
             using (var running = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized)) // holds its own temp file
             {
                 Assert.False(File.Exists(stale));
                 Assert.True(File.Exists(other));
-                var inUse = Directory.GetFiles(_dir, ".u.csv.*.tmp").Single(f => f != other);
+                var inUse = Directory.GetFiles(_dir, ".u.csv.*.partial").Single(f => f != other);
                 using (var second = UsageCsvWriter.Create(path, UsageCsvSchema.Normalized))
                     Assert.True(File.Exists(inUse)); // the running export's temp file is left alone
             }
