@@ -5,12 +5,18 @@
     Each measurement runs in a fresh pwsh that imports the built module, so its peak working set (VmHWM) is the
     command's own. Figures are ratios against the baselines the issues name. Prints a markdown table and writes it to
     out/bench.md. Not a test: nothing here asserts a time.
-      -Only Invoices|Export|Import|Paging|Peer   runs a subset.
+      -Only Invoices|Export|Import|Reader|Paging|Peer   runs a subset.
+    Baseline: -Baseline names a commit (default: the last one whose usage engine had its own CSV tokenizer, before
+    CsvHelper). Its module is built from a detached worktree under out/bench and measured beside this one in the same
+    run (Export Normalized, Import, and the engine's reader alone); without the commit in the clone's history (a
+    shallow clone) those rows are left out with a warning.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Invoices', 'Export', 'Import', 'Paging', 'Peer')]
-    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Paging', 'Peer'),
+    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer')]
+    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer'),
+    # The commit measured beside this one (issue 14: today's reader, before CsvHelper).
+    [string] $Baseline = '2b1dea5',
     # Rows of the large export/import (the issue: 1,000,000); smaller for a quick look.
     [int] $Rows = 1000000
 )
@@ -32,11 +38,11 @@ function Measure-InPwsh {
     measured result (hashtable). Returns it with Seconds, PeakMB (the child's VmHWM) and StartMB (its VmRSS just before
     the script: pwsh with the module imported and connected) added.
     #>
-    param($Emu, [string] $Script)
+    param($Emu, [string] $Script, [string] $Module = $module)
     $child = @"
 `$ErrorActionPreference = 'Stop'
 `$ProgressPreference = 'SilentlyContinue'
-Import-Module '$module'
+Import-Module '$Module'
 `$null = Connect-BillingAccount -ResourceManagerUrl '$($Emu.ArmUrl)' -AccessToken (ConvertTo-SecureString `$env:BENCH_TOKEN -AsPlainText -Force)
 `$rss0 = (Get-Content /proc/`$PID/status | Where-Object { `$_ -like 'VmRSS:*' }) -replace '[^0-9]', ''
 `$sw = [Diagnostics.Stopwatch]::StartNew()
@@ -75,6 +81,26 @@ function Add-Result([string] $Job, [string] $Variant, [double] $Seconds, [string
     })
     Write-Host ("{0,-10} {1,-45} {2,8:N2} s  {3}  {4}" -f $Job, $Variant, $Seconds, $Figure, $Ratio)
 }
+
+function Initialize-Baseline {
+    <# Builds the baseline commit's module in a detached worktree; returns its source root, or $null when unavailable. #>
+    if (-not $Baseline) { return $null }
+    $src = Join-Path $work 'baseline-src'
+    & git -C $root cat-file -e "$Baseline^{commit}" 2>$null
+    if ($LASTEXITCODE -ne 0) { Write-Warning "Baseline commit $Baseline is not in this clone's history: no side-by-side rows."; return $null }
+    & git -C $root worktree add --detach --force $src $Baseline 2>&1 | Out-Null
+    if ($LASTEXITCODE -ne 0) { Write-Warning "Could not check out $Baseline."; return $null }
+    Invoke-Pwsh '-NoProfile' '-File' (Join-Path $src 'build.ps1') 'Build' | Out-Null
+    if ($LASTEXITCODE -ne 0) { Write-Warning "The baseline $Baseline did not build."; return $null }
+    $src
+}
+
+function Remove-Baseline([string] $Src) {
+    if ($Src) { & git -C $root worktree remove --force $Src 2>&1 | Out-Null }
+}
+
+$baselineSrc = if ($Only | Where-Object { $_ -in 'Export', 'Import', 'Reader' }) { Initialize-Baseline }
+$baselineModule = if ($baselineSrc) { Get-BuiltModulePath -RepoRoot $baselineSrc }
 
 $lastMonth = (Get-Date).ToUniversalTime().AddMonths(-1)
 $monthStart = [datetime]::new($lastMonth.Year, $lastMonth.Month, 1)
@@ -145,6 +171,13 @@ foreach (`$b in `$m.blobs) { `$f = '$work/raw-' + (`$i++) + '.csv'; & curl -s --
                 $ratio = if ($n -eq $Rows -and $schema -eq 'Native') { "{0:P0} of baseline MB/s" -f (($m.Bytes / $m.Seconds) / ($baseline.Bytes / $baseline.Seconds)) } else { '' }
                 Add-Result 'Export' "$schema, $($m.Rows) rows" $m.Seconds ("{0:N0} rows/s, {1:N1} MB/s" -f ($m.Rows / $m.Seconds), ($m.Bytes / 1MB / $m.Seconds)) $ratio $m.PeakMB
                 Set-Variable -Name "peak_${schema}_$n" -Value $m.PeakMB
+                if ($baselineModule -and $schema -eq 'Normalized' -and $n -eq $Rows) {
+                    $bm = Measure-InPwsh $emu -Module $baselineModule @"
+`$f = Export-DailyUsage -BillingAccountName '$eaName' -StartDate '$($monthStart.ToString('yyyy-MM-dd'))' -EndDate '$($end.ToString('yyyy-MM-dd'))' -Path '$path.baseline' -Schema $schema -Force
+@{ Rows = `$f.RowCount; Bytes = `$f.Length }
+"@
+                    Add-Result 'Export' "$schema, $($bm.Rows) rows, baseline $Baseline" $bm.Seconds ("{0:N0} rows/s" -f ($bm.Rows / $bm.Seconds)) ("this one {0:P0} faster" -f ($bm.Seconds / $m.Seconds - 1)) $bm.PeakMB
+                }
             }
             if ($Rows -gt 100000) {
                 $flat = (Get-Variable "peak_${schema}_$Rows").Value / (Get-Variable "peak_${schema}_100000").Value
@@ -162,16 +195,53 @@ if ('Import' -in $Only) {
     else {
         $emu = Start-BenchEmulator
         try {
-            $ours = Measure-InPwsh $emu "`$s = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
-            $csv = Measure-InPwsh $emu "`$s = Import-Csv -LiteralPath '$($file.FullName)' | Measure-Object CostInBillingCurrency -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
-            Add-Result 'Import' "Import-Csv | Measure-Object -Sum ($($csv.Rows) rows)" $csv.Seconds ("{0:N0} rows/s" -f ($csv.Rows / $csv.Seconds)) '1.00x' $csv.PeakMB
-            Add-Result 'Import' "Import-DailyUsage | Measure-Object -Sum ($($ours.Rows) rows)" $ours.Seconds ("{0:N0} rows/s" -f ($ours.Rows / $ours.Seconds)) ("{0:N1}x faster" -f ($csv.Seconds / $ours.Seconds)) $ours.PeakMB
+            # A 100,000-row file: the first rows of the same report (a fresh process mostly pays for its first calls).
+            $small = Join-Path $work 'import-100k.csv'
+            Get-Content -LiteralPath $file.FullName -TotalCount 100001 | Set-Content -LiteralPath $small -Encoding utf8BOM
+            $modules = @([pscustomobject]@{ Name = 'this one'; Path = $module })
+            if ($baselineModule) { $modules += [pscustomobject]@{ Name = "baseline $Baseline"; Path = $baselineModule } }
+            foreach ($importFile in @($small, $file.FullName)) {
+                $csv = Measure-InPwsh $emu "`$s = Import-Csv -LiteralPath '$importFile' | Measure-Object CostInBillingCurrency -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
+                Add-Result 'Import' "Import-Csv | Measure-Object -Sum ($($csv.Rows) rows)" $csv.Seconds ("{0:N0} rows/s" -f ($csv.Rows / $csv.Seconds)) '1.00x' $csv.PeakMB
+                foreach ($m in $modules) {
+                    $ours = Measure-InPwsh $emu -Module $m.Path "`$s = Import-DailyUsage -LiteralPath '$importFile' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
+                    Add-Result 'Import' "Import-DailyUsage | Measure-Object -Sum ($($ours.Rows) rows, fresh pwsh, $($m.Name))" $ours.Seconds ("{0:N0} rows/s" -f ($ours.Rows / $ours.Seconds)) ("{0:N1}x Import-Csv" -f ($csv.Seconds / $ours.Seconds)) $ours.PeakMB
+                }
+            }
             # The first million objects through a fresh pipeline also pay for the JIT's warm-up; the second import in
             # the same process shows the steady rate (an admin at a prompt, a runbook that reads several files).
-            $warm = Measure-InPwsh $emu "`$null = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; `$w = [Diagnostics.Stopwatch]::StartNew(); `$s = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Second = `$w.Elapsed.TotalSeconds }"
-            Add-Result 'Import' "the same, second import in one process" $warm.Second ("{0:N0} rows/s" -f ($warm.Rows / $warm.Second)) ("{0:N1}x faster" -f ($csv.Seconds / $warm.Second)) $warm.PeakMB
-        }
+            foreach ($m in $modules) {
+                $warm = Measure-InPwsh $emu -Module $m.Path "`$null = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; `$w = [Diagnostics.Stopwatch]::StartNew(); `$s = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Second = `$w.Elapsed.TotalSeconds }"
+                Add-Result 'Import' "the same, second import in one process ($($m.Name))" $warm.Second ("{0:N0} rows/s" -f ($warm.Rows / $warm.Second)) ("{0:N1}x Import-Csv" -f ($csv.Seconds / $warm.Second)) $warm.PeakMB
+            }
         finally { Stop-BillingEmulator $emu }
+    }
+}
+
+# ---- Reader (issue 14): the engine's reader alone, this build and the baseline's, in one run ------------------------
+if ('Reader' -in $Only) {
+    $sources = @([pscustomobject]@{ Name = 'this one'; Root = $root })
+    if ($baselineSrc) { $sources += [pscustomobject]@{ Name = "baseline $Baseline"; Root = $baselineSrc } }
+    $figures = @{}
+    $env:USAGE_BENCH = '1'; $env:USAGE_BENCH_ROWS = "$Rows"
+    try {
+        foreach ($source in $sources) {
+            $project = Join-Path $source.Root 'tests/BillingPowerShell.Engine.Tests'
+            $lines = & dotnet test $project -c Release --filter 'Category=Bench' --logger 'console;verbosity=detailed' 2>&1
+            # "read + create records + sum Cost (pass 2)   2.29 s   436,385 rows/s ... 1218 B/row": the steady pass.
+            $line = $lines | Where-Object { "$_" -match '^\s*read \+ create records \+ sum Cost \(pass 2\)' } | Select-Object -First 1
+            if ("$line" -notmatch '([\d.]+) s\s+([\d,]+) rows/s.*?(\d+) B/row') { Write-Warning "No reader figure from $($source.Name)."; continue }
+            $figures[$source.Name] = [pscustomobject]@{ Seconds = [double]$Matches[1]; RowsPerSecond = [double]($Matches[2] -replace ',', ''); BytesPerRow = [double]$Matches[3] }
+        }
+    }
+    finally { Remove-Item Env:USAGE_BENCH, Env:USAGE_BENCH_ROWS -ErrorAction Ignore }
+    $now = $figures['this one']
+    $then = $figures["baseline $Baseline"]
+    foreach ($source in $sources) {
+        $f = $figures[$source.Name]
+        if (-not $f) { continue }
+        $ratio = if ($f -eq $now -and $then) { "{0:N2}x rows/s, {1:P0} of the bytes/row of the baseline" -f ($now.RowsPerSecond / $then.RowsPerSecond), ($now.BytesPerRow / $then.BytesPerRow) } else { '' }
+        Add-Result 'Reader' "UsageCsvReader: read, sum Cost ($Rows rows, $($source.Name))" $f.Seconds ("{0:N0} rows/s, {1} B/row" -f $f.RowsPerSecond, $f.BytesPerRow) $ratio 0
     }
 }
 
@@ -208,5 +278,6 @@ $table = $results | ForEach-Object {
 }
 $md = @("| Job | Variant | Wall (s) | Figure | Ratio | Peak WS (MB) | Job MB |", "|---|---|---|---|---|---|---|") + $table
 $md -join "`n" | Set-Content -LiteralPath (Join-Path $root 'out/bench.md')
+Remove-Baseline $baselineSrc
 Write-Host ''
 $md | Write-Host

@@ -18,8 +18,7 @@ namespace BillingPowerShell
         private int[] _offsets;             // start of field i; field i ends at _offsets[i+1]-1
         private ulong _loaded;               // bit per UsageField: cached
         private DateTime _date;
-        private decimal? _quantity, _effectivePrice, _unitPrice, _cost;
-        private string?[]? _text;
+        private decimal? _cost;             // parsed by the reader's check; other numbers and text are read from the row each time
         private Dictionary<string, string>? _tags;
         private UsageSourceColumns? _sourceColumns;
 
@@ -41,8 +40,7 @@ namespace BillingPowerShell
             _offsets = offsets;
             _loaded = 0;
             _date = default;
-            _quantity = _effectivePrice = _unitPrice = _cost = null;
-            _text = null;
+            _cost = null;
             _tags = null;
             _sourceColumns = null;
         }
@@ -66,11 +64,18 @@ namespace BillingPowerShell
         public string MeterRegion => Text(UsageField.MeterRegion);
         public string ServiceFamily => Text(UsageField.ServiceFamily);
         public string Product => Text(UsageField.Product);
-        public decimal? Quantity => Dec(UsageField.Quantity, ref _quantity);
+        public decimal? Quantity => Dec(UsageField.Quantity);
         public string UnitOfMeasure => Text(UsageField.UnitOfMeasure);
-        public decimal? EffectivePrice => Dec(UsageField.EffectivePrice, ref _effectivePrice);
-        public decimal? UnitPrice => Dec(UsageField.UnitPrice, ref _unitPrice);
-        public decimal? Cost => Dec(UsageField.Cost, ref _cost);
+        public decimal? EffectivePrice => Dec(UsageField.EffectivePrice);
+        public decimal? UnitPrice => Dec(UsageField.UnitPrice);
+        public decimal? Cost
+        {
+            get
+            {
+                if (!IsLoaded(UsageField.Cost)) { _cost = Dec(UsageField.Cost); Mark(UsageField.Cost); }
+                return _cost;
+            }
+        }
         public string Currency => Text(UsageField.Currency);
         public string ChargeType => Text(UsageField.ChargeType);
         public string PricingModel => Text(UsageField.PricingModel);
@@ -137,15 +142,7 @@ namespace BillingPowerShell
         private bool IsLoaded(UsageField f) => (_loaded & (1UL << (int)f)) != 0;
         private void Mark(UsageField f) => _loaded |= 1UL << (int)f;
 
-        private decimal? Dec(UsageField f, ref decimal? slot)
-        {
-            if (!IsLoaded(f))
-            {
-                slot = TryGetDecimal(f, out var v, out _) ? v : (decimal?)null;
-                Mark(f);
-            }
-            return slot;
-        }
+        private decimal? Dec(UsageField f) => TryGetDecimal(f, out var v, out _) ? v : null;
 
         /// <summary>Parses a decimal field; false with <paramref name="present"/> when the text is not a number.</summary>
         internal bool TryGetDecimal(UsageField f, out decimal? value, out bool present)
@@ -186,17 +183,8 @@ namespace BillingPowerShell
             Mark(UsageField.Cost);
         }
 
-        private string Text(UsageField f)
-        {
-            var t = _text ??= new string?[UsageColumnMap.FieldCount];
-            var s = t[(int)f];
-            if (s == null)
-            {
-                s = ComputeText(f);
-                t[(int)f] = s;
-            }
-            return s;
-        }
+        // Not cached: a record is mostly read once (a pipeline, an export), and a cache per record costs more than it saves.
+        private string Text(UsageField f) => ComputeText(f);
 
         private string ComputeText(UsageField f)
         {
@@ -242,7 +230,6 @@ namespace BillingPowerShell
             line = Array.Empty<byte>();
             start = length = 0;
             if (f == UsageField.SubscriptionId) return false;
-            if (_text != null && _text[(int)f] != null) return false; // already materialised: use it
             int c = _layout.Col(f);
             if (c < 0) return false;
             int s = _offsets[c], e = _offsets[c + 1] - 1;
