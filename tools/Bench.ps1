@@ -214,6 +214,7 @@ if ('Import' -in $Only) {
                 $warm = Measure-InPwsh $emu -Module $m.Path "`$null = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; `$w = [Diagnostics.Stopwatch]::StartNew(); `$s = Import-DailyUsage -LiteralPath '$($file.FullName)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Second = `$w.Elapsed.TotalSeconds }"
                 Add-Result 'Import' "the same, second import in one process ($($m.Name))" $warm.Second ("{0:N0} rows/s" -f ($warm.Rows / $warm.Second)) ("{0:N1}x Import-Csv" -f ($csv.Seconds / $warm.Second)) $warm.PeakMB
             }
+        }
         finally { Stop-BillingEmulator $emu }
     }
 }
