@@ -6,8 +6,9 @@
 .DESCRIPTION
     Tasks (run in the order given):
       Build    dotnet build -c Release; lay out out/BillingPowerShell/<version>/ as installed (manifest with the version
-               stamped from Directory.Build.props, format file, MAML help, BillingPowerShell.dll at the root and every
-               other DLL under dependencies/); publish the emulator to out/emulator/.
+               stamped from Directory.Build.props, format file, MAML help, BillingPowerShell.dll at the root, the
+               engine's two builds with their DLLs under dependencies/netstandard2.0/ and dependencies/net8.0/);
+               publish the emulator to out/emulator/.
       Test     Build, then xunit (engine, emulator), then Pester 5.7.1 (from NuGet) with one fresh pwsh -NoProfile per
                test file importing the built module by path. Ends with "Tests: N passed, N failed, N skipped";
                exits non-zero on any failure.
@@ -88,8 +89,10 @@ function Invoke-Build {
     Write-Step "Lay out $ModuleDir"
     if (Test-Path -LiteralPath $ModuleDir) { Remove-Item -LiteralPath $ModuleDir -Recurse -Force }
     $dependencies = Join-Path $ModuleDir 'dependencies'
+    $netstandardDir = Join-Path $dependencies 'netstandard2.0'
+    $net8Dir = Join-Path $dependencies 'net8.0'
     $helpDir = Join-Path $ModuleDir 'en-US'
-    $null = New-Item -ItemType Directory -Force -Path $ModuleDir, $dependencies, $helpDir
+    $null = New-Item -ItemType Directory -Force -Path $ModuleDir, $netstandardDir, $net8Dir, $helpDir
 
     # Manifest: the source copy in module/ carries a placeholder version; the one place is Directory.Build.props.
     $manifest = Get-Content -Raw -LiteralPath (Join-Path $Root 'module/BillingPowerShell.psd1')
@@ -101,15 +104,28 @@ function Invoke-Build {
     Copy-Item -LiteralPath (Join-Path $Root 'module/BillingPowerShell.Format.ps1xml') -Destination $ModuleDir
     Copy-Item -LiteralPath (Join-Path $Root 'LICENSE') -Destination $ModuleDir
 
-    # Binaries: the cmdlet assembly at the root; the engine and every third-party DLL under dependencies/.
+    # Binaries: the cmdlet assembly at the root; the engine's two builds, each with the third-party DLLs resolved for
+    # it, under dependencies/<build>/. The module's loader picks one folder at import (src/BillingPowerShell/Loader).
     $bin = Join-Path $Root 'src/BillingPowerShell/bin/Release/netstandard2.0'
     Copy-Item -LiteralPath (Join-Path $bin 'BillingPowerShell.dll'), (Join-Path $bin 'BillingPowerShell.pdb') -Destination $ModuleDir
-    # System.Management.Automation comes with PowerShell itself and is never shipped.
-    $shipped = Get-ChildItem -LiteralPath $bin -File | Where-Object {
+    # netstandard2.0 (Windows PowerShell 5.1, PowerShell 7.0-7.3): the cmdlet project's bin holds the engine's
+    # netstandard2.0 build and every DLL resolved for netstandard2.0. System.Management.Automation comes with
+    # PowerShell itself and is never shipped.
+    Get-ChildItem -LiteralPath $bin -File | Where-Object {
         ($_.Extension -eq '.dll' -or $_.Name -eq 'BillingPowerShell.Engine.pdb') -and
         $_.Name -notin 'BillingPowerShell.dll', 'System.Management.Automation.dll'
-    }
-    $shipped | Copy-Item -Destination $dependencies
+    } | Copy-Item -Destination $netstandardDir
+    # net8.0 (PowerShell 7.4+): the engine's net8.0 build published with its dependencies resolved for net8.0; publish
+    # leaves out what the .NET 8 shared framework provides (System.Text.Json and the like). --no-build: the solution
+    # build above has just built both target frameworks. Only the flat DLLs are shipped, as for netstandard2.0 (the
+    # loader looks nowhere else; runtimes/<rid>/ and the deps.json are not used).
+    $published = Join-Path $OutDir 'engine-net8.0'
+    if (Test-Path -LiteralPath $published) { Remove-Item -LiteralPath $published -Recurse -Force }
+    Invoke-Native dotnet publish (Join-Path $Root 'src/BillingPowerShell.Engine/BillingPowerShell.Engine.csproj') `
+        -f net8.0 -c Release -nologo -v minimal --no-build -o $published
+    Get-ChildItem -LiteralPath $published -File | Where-Object {
+        ($_.Extension -eq '.dll' -or $_.Name -eq 'BillingPowerShell.Engine.pdb') -and $_.Name -ne 'System.Management.Automation.dll'
+    } | Copy-Item -Destination $net8Dir
 
     # Help: MAML from module/docs/<Cmdlet>.md, and the about topic as plain text.
     $docs = Join-Path $Root 'module/docs'

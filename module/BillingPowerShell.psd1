@@ -14,7 +14,8 @@
     DotNetFrameworkVersion = '4.7.2'
 
     # Views for the output types. No RequiredAssemblies or NestedModules: the engine and every third-party DLL live
-    # in dependencies/ and are loaded by the module's own resolver (see src/BillingPowerShell/Loader).
+    # in dependencies/net8.0/ and dependencies/netstandard2.0/ and are loaded by the module's own resolver, from the
+    # one folder it picks for the running .NET (see src/BillingPowerShell/Loader).
     FormatsToProcess       = @('BillingPowerShell.Format.ps1xml')
 
     CmdletsToExport        = @(

@@ -1,7 +1,9 @@
 # Dependency isolation: another module's older Azure.Core in the session must not break ours, in either import order.
 # Without isolation, importing after `Add-Type -Path <Azure.Core 1.36.0>` fails with "Could not load file or assembly
 # 'Azure.Core, Version=1.50.0.0' ... manifest definition does not match". Each case runs in a fresh pwsh, because an
-# assembly loaded into a process stays there.
+# assembly loaded into a process stays there. Both engine builds are covered: net8.0 (what PowerShell 7.4+ loads by
+# default) and netstandard2.0 (what Windows PowerShell 5.1 and PowerShell 7.0-7.3 load), chosen in the child with the
+# diagnostic switch BILLINGPOWERSHELL_ENGINE_BUILD (src/BillingPowerShell/Loader/DependencyResolver.cs).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -18,12 +20,15 @@ BeforeAll {
     # The child script: load the old Azure.Core before or after our module, then connect and list subscriptions.
     $script:child = {
         function Show-Loaded {
+            # LOADED <name> <version> <load context> FROM <folder> TARGETS <TargetFrameworkAttribute>
             [AppDomain]::CurrentDomain.GetAssemblies() |
                 Where-Object { $_.GetName().Name -in 'Azure.Core', 'BillingPowerShell.Engine' } |
                 ForEach-Object {
                     $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_)
                     $kind = if ($alc -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { 'Default' } else { $alc.GetType().FullName }
-                    "LOADED $($_.GetName().Name) $($_.GetName().Version) $kind"
+                    $folder = Split-Path -Leaf (Split-Path -Parent $_.Location)
+                    $framework = $_.GetCustomAttributes([Runtime.Versioning.TargetFrameworkAttribute], $false).FrameworkName
+                    "LOADED $($_.GetName().Name) $($_.GetName().Version) $kind FROM $folder TARGETS $framework"
                 }
         }
         function Test-Billing {
@@ -54,37 +59,64 @@ AfterAll {
     Stop-TestEmulator $script:emu
 }
 
-Describe 'Dependency isolation' {
+Describe 'Dependency isolation with the <Build> engine' -ForEach @(
+    # '' removes the variable in the child (Invoke-ChildPwsh), so the loader's own choice is tested.
+    @{ Build = 'net8.0'; Override = ''; Framework = '.NETCoreApp,Version=v8.0' }
+    @{ Build = 'netstandard2.0'; Override = 'netstandard2.0'; Framework = '.NETStandard,Version=v2.0' }
+) {
+    BeforeAll {
+        # Each order once in its own child pwsh; the Its below read their output.
+        $buildEnv = $childEnv + @{ BILLINGPOWERSHELL_ENGINE_BUILD = $Override }
+        $script:oldFirst = Invoke-ChildPwsh -ScriptBlock $child -Environment ($buildEnv + @{ BPS_ORDER = 'OldFirst' })
+        $script:oldFirstText = $oldFirst.Output -join "`n"
+        $script:oldAfter = Invoke-ChildPwsh -ScriptBlock $child -Environment ($buildEnv + @{ BPS_ORDER = 'OldAfter' })
+        $script:oldAfterText = $oldAfter.Output -join "`n"
+        $script:enginePattern = 'LOADED BillingPowerShell\.Engine \S+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' +
+            [regex]::Escape($Build) + ' TARGETS ' + [regex]::Escape($Framework)
+        $script:ourAzureCorePattern = 'LOADED Azure\.Core 1\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' + [regex]::Escape($Build) + ' '
+    }
+
     It 'has the old Azure.Core 1.36.0 from NuGet (tools/Tools.proj)' {
         $oldAzureCore | Should -Exist
     }
 
     It 'works when an older Azure.Core was loaded before the module' {
-        $r = Invoke-ChildPwsh -ScriptBlock $child -Environment ($childEnv + @{ BPS_ORDER = 'OldFirst' })
-        $text = $r.Output -join "`n"
-        $r.ExitCode | Should -Be 0 -Because $text
-        $text | Should -Match 'SUBSCRIPTIONS [1-9]'
-        $text | Should -Match 'LOADED Azure\.Core 1\.36\.0\.0 Default'
-        $text | Should -Match 'LOADED Azure\.Core 1\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext'
-        $text | Should -Match 'LOADED BillingPowerShell\.Engine \S+ BillingPowerShell\.Loader\.DependencyLoadContext'
-        $text | Should -Match 'DONE'
+        $oldFirst.ExitCode | Should -Be 0 -Because $oldFirstText
+        $oldFirstText | Should -Match 'SUBSCRIPTIONS [1-9]'
+        $oldFirstText | Should -Match 'LOADED Azure\.Core 1\.36\.0\.0 Default'
+        $oldFirstText | Should -Match $ourAzureCorePattern
+        $oldFirstText | Should -Match 'DONE'
+    }
+
+    It 'loaded the <Build> engine from dependencies/<Build>/ into the module''s own load context, and only that one' {
+        $oldFirstText | Should -Match $enginePattern
+        @([regex]::Matches($oldFirstText, 'LOADED BillingPowerShell\.Engine ')).Count | Should -Be 1 -Because $oldFirstText
+        $oldAfterText | Should -Match $enginePattern
+        @([regex]::Matches($oldAfterText, 'LOADED BillingPowerShell\.Engine ')).Count | Should -Be 1 -Because $oldAfterText
     }
 
     It 'works when an older Azure.Core is loaded after the module, and both keep working' {
-        $r = Invoke-ChildPwsh -ScriptBlock $child -Environment ($childEnv + @{ BPS_ORDER = 'OldAfter' })
-        $text = $r.Output -join "`n"
-        $r.ExitCode | Should -Be 0 -Because $text
-        @([regex]::Matches($text, 'SUBSCRIPTIONS [1-9]')).Count | Should -Be 2
-        $text | Should -Match 'OLD HEADER ok'
-        $text | Should -Match 'LOADED Azure\.Core 1\.36\.0\.0 Default'
-        $text | Should -Match 'LOADED Azure\.Core 1\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext'
-        $text | Should -Match 'DONE'
+        $oldAfter.ExitCode | Should -Be 0 -Because $oldAfterText
+        @([regex]::Matches($oldAfterText, 'SUBSCRIPTIONS [1-9]')).Count | Should -Be 2
+        $oldAfterText | Should -Match 'OLD HEADER ok'
+        $oldAfterText | Should -Match 'LOADED Azure\.Core 1\.36\.0\.0 Default'
+        $oldAfterText | Should -Match $ourAzureCorePattern
+        $oldAfterText | Should -Match 'DONE'
     }
 
     It 'never writes the token to any output' {
-        $r = Invoke-ChildPwsh -ScriptBlock $child -Environment ($childEnv + @{ BPS_ORDER = 'OldFirst' })
-        $r.ExitCode | Should -Be 0
-        ($r.Output -join "`n") | Should -Match 'DONE' -Because 'the scan needs the run''s output'
-        Find-Secret -Text $r.Output -Secret $emu.Token | Should -BeNullOrEmpty
+        $oldFirstText | Should -Match 'DONE' -Because 'the scan needs the run''s output'
+        $oldAfterText | Should -Match 'DONE' -Because 'the scan needs the run''s output'
+        Find-Secret -Text ($oldFirst.Output + $oldAfter.Output) -Secret $emu.Token | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'BILLINGPOWERSHELL_ENGINE_BUILD' {
+    It 'ignores a value that names no build, and the default (net8.0) build loads and works' {
+        $r = Invoke-ChildPwsh -ScriptBlock $child -Environment ($childEnv + @{ BILLINGPOWERSHELL_ENGINE_BUILD = 'net472'; BPS_ORDER = 'OldFirst' })
+        $text = $r.Output -join "`n"
+        $r.ExitCode | Should -Be 0 -Because $text
+        $text | Should -Match 'SUBSCRIPTIONS [1-9]'
+        $text | Should -Match 'LOADED BillingPowerShell\.Engine \S+ BillingPowerShell\.Loader\.DependencyLoadContext FROM net8\.0 TARGETS \.NETCoreApp,Version=v8\.0'
     }
 }

@@ -24,6 +24,33 @@ BeforeAll {
     $script:commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters +
         [System.Management.Automation.PSCmdlet]::OptionalCommonParameters + 'ProgressAction'
     $script:thirdPartyPattern = '^(Azure\.|Microsoft\.Identity|Microsoft\.Extensions\.|Microsoft\.Bcl\.|System\.ClientModel|System\.Memory\.Data)'
+    # The engine build this process should have loaded: net8.0 on PowerShell 7.4+, unless the diagnostic switch asks
+    # for netstandard2.0 (so the whole suite can also run against that build).
+    $script:expectedBuild = if ($env:BILLINGPOWERSHELL_ENGINE_BUILD -eq 'netstandard2.0') { 'netstandard2.0' } else { 'net8.0' }
+
+    function Read-AssemblyFacts([string] $Path) {
+        # Name, TargetFrameworkAttribute and assembly references of a DLL, read from its metadata without loading it.
+        $stream = [IO.File]::OpenRead($Path)
+        try {
+            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+            $md = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+            $framework = foreach ($handle in $md.GetAssemblyDefinition().GetCustomAttributes()) {
+                $attribute = $md.GetCustomAttribute($handle)
+                if ($attribute.Constructor.Kind -ne 'MemberReference') { continue }
+                $parent = $md.GetMemberReference($attribute.Constructor).Parent
+                if ($parent.Kind -ne 'TypeReference' -or $md.GetString($md.GetTypeReference($parent).Name) -ne 'TargetFrameworkAttribute') { continue }
+                $blob = $md.GetBlobReader($attribute.Value)
+                $null = $blob.ReadUInt16()
+                $blob.ReadSerializedString()
+            }
+            [pscustomobject]@{
+                Name       = Split-Path -Leaf $Path
+                Framework  = [string]$framework
+                References = @(foreach ($r in $md.AssemblyReferences) { $md.GetString($md.GetAssemblyReference($r).Name) })
+            }
+        }
+        finally { $stream.Dispose() }
+    }
 }
 
 Describe 'Manifest' {
@@ -88,10 +115,29 @@ Describe 'Built layout' {
         @(Get-ChildItem -LiteralPath $moduleDir -Filter '*.dll' -File).Name | Should -Be @('BillingPowerShell.dll')
     }
 
-    It 'keeps the engine and the third-party DLLs under dependencies/' {
-        foreach ($name in 'BillingPowerShell.Engine.dll', 'Azure.Core.dll', 'Azure.Identity.dll') {
-            Join-Path $moduleDir "dependencies/$name" | Should -Exist
+    It 'keeps the engine and the third-party DLLs under dependencies/<_>/' -ForEach 'netstandard2.0', 'net8.0' {
+        foreach ($name in 'BillingPowerShell.Engine.dll', 'Azure.Core.dll', 'Azure.Identity.dll', 'CsvHelper.dll') {
+            Join-Path $moduleDir "dependencies/$_/$name" | Should -Exist
         }
+    }
+
+    It 'has exactly the two build folders under dependencies/, and no DLL directly in it' {
+        @(Get-ChildItem -LiteralPath (Join-Path $moduleDir 'dependencies') -Directory).Name | Sort-Object | Should -Be @('net8.0', 'netstandard2.0')
+        Get-ChildItem -LiteralPath (Join-Path $moduleDir 'dependencies') -File | Should -BeNullOrEmpty
+    }
+
+    It 'has the engine''s netstandard2.0 build in netstandard2.0/ and its net8.0 build in net8.0/, with one name and version' {
+        $netstandard = Join-Path $moduleDir 'dependencies/netstandard2.0/BillingPowerShell.Engine.dll'
+        $net8 = Join-Path $moduleDir 'dependencies/net8.0/BillingPowerShell.Engine.dll'
+        (Read-AssemblyFacts $netstandard).Framework | Should -Be '.NETStandard,Version=v2.0'
+        (Read-AssemblyFacts $net8).Framework | Should -Be '.NETCoreApp,Version=v8.0'
+        # The cmdlet assembly is compiled against the netstandard2.0 build and binds to either.
+        [Reflection.AssemblyName]::GetAssemblyName($net8).FullName | Should -Be ([Reflection.AssemblyName]::GetAssemblyName($netstandard).FullName)
+    }
+
+    It 'ships CsvHelper''s net8.0 build in net8.0/ and its netstandard2.0 build in netstandard2.0/' {
+        (Read-AssemblyFacts (Join-Path $moduleDir 'dependencies/net8.0/CsvHelper.dll')).Framework | Should -Be '.NETCoreApp,Version=v8.0'
+        (Read-AssemblyFacts (Join-Path $moduleDir 'dependencies/netstandard2.0/CsvHelper.dll')).Framework | Should -Match '^\.NETStandard,Version=v2\.0$'
     }
 
     It 'does not ship System.Management.Automation.dll' {
@@ -113,41 +159,46 @@ Describe 'Built layout' {
                 Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default)
         }
     }
+
+    It 'loads the engine''s net8.0 build on this PowerShell (.NET 8 or newer), from dependencies/net8.0/, in its own load context' {
+        [Environment]::Version.Major | Should -BeGreaterOrEqual 8 -Because 'this suite runs on PowerShell 7.4 or later'
+        $engine = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'BillingPowerShell.Engine' })
+        $engine.Count | Should -Be 1 -Because 'one engine build is loaded, never both'
+        $engine[0] | Should -Be ([BillingPowerShell.UsageRecord].Assembly)
+        $engine[0].Location | Should -Be ([IO.Path]::GetFullPath((Join-Path $moduleDir "dependencies/$expectedBuild/BillingPowerShell.Engine.dll")))
+        $framework = $engine[0].GetCustomAttributes([Runtime.Versioning.TargetFrameworkAttribute], $false).FrameworkName
+        $framework | Should -Be $(if ($expectedBuild -eq 'net8.0') { '.NETCoreApp,Version=v8.0' } else { '.NETStandard,Version=v2.0' })
+        $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine[0])
+        $context.GetType().FullName | Should -Be 'BillingPowerShell.Loader.DependencyLoadContext'
+        # Its Azure.Core comes from the same folder, into the same context.
+        $azureCore = @($context.Assemblies | Where-Object { $_.GetName().Name -eq 'Azure.Core' })
+        if ($azureCore) {
+            $azureCore[0].Location | Should -Be ([IO.Path]::GetFullPath((Join-Path $moduleDir "dependencies/$expectedBuild/Azure.Core.dll")))
+        }
+    }
 }
 
-Describe 'Windows PowerShell 5.1 readiness (reference scan; 5.1 itself is not available here)' {
+Describe 'Windows PowerShell 5.1 readiness (reference scan of the root DLL and dependencies/netstandard2.0; 5.1 itself is not available here)' {
     BeforeAll {
         # What .NET Framework 4.7.2 resolves for a netstandard2.0 library: netstandard, mscorlib and the
         # netstandard 2.0 facades (their names come from the NETStandard.Library targeting pack), plus what we ship.
+        # Windows PowerShell 5.1 loads the root DLL and dependencies/netstandard2.0/ only (src/BillingPowerShell/Loader).
         $nuget = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
         $script:facades = @(Get-ChildItem (Join-Path $nuget 'netstandard.library/*/build/netstandard2.0/ref/*.dll') -ErrorAction Ignore).BaseName
-        $script:shipped = @(Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter '*.dll').BaseName
-        $script:scan = foreach ($dll in Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter '*.dll') {
-            $stream = [IO.File]::OpenRead($dll.FullName)
-            try {
-                $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
-                $md = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
-                $framework = foreach ($handle in $md.GetAssemblyDefinition().GetCustomAttributes()) {
-                    $attribute = $md.GetCustomAttribute($handle)
-                    if ($attribute.Constructor.Kind -ne 'MemberReference') { continue }
-                    $parent = $md.GetMemberReference($attribute.Constructor).Parent
-                    if ($parent.Kind -ne 'TypeReference' -or $md.GetString($md.GetTypeReference($parent).Name) -ne 'TargetFrameworkAttribute') { continue }
-                    $blob = $md.GetBlobReader($attribute.Value)
-                    $null = $blob.ReadUInt16()
-                    $blob.ReadSerializedString()
-                }
-                [pscustomobject]@{
-                    Name       = $dll.Name
-                    Framework  = [string]$framework
-                    References = @(foreach ($r in $md.AssemblyReferences) { $md.GetString($md.GetAssemblyReference($r).Name) })
-                }
-            }
-            finally { $stream.Dispose() }
-        }
+        $dlls = @(Get-Item -LiteralPath (Join-Path $moduleDir 'BillingPowerShell.dll')) +
+            @(Get-ChildItem -LiteralPath (Join-Path $moduleDir 'dependencies/netstandard2.0') -Recurse -Filter '*.dll')
+        $script:shipped = @($dlls.BaseName)
+        $script:scan = foreach ($dll in $dlls) { Read-AssemblyFacts $dll.FullName }
     }
 
     It 'found the netstandard 2.0 facade list' {
         $facades.Count | Should -BeGreaterThan 50
+    }
+
+    It 'scanned the root DLL and the netstandard2.0 folder' {
+        $scan.Name | Should -Contain 'BillingPowerShell.dll'
+        $scan.Name | Should -Contain 'BillingPowerShell.Engine.dll'
+        $scan.Name | Should -Contain 'CsvHelper.dll'
     }
 
     It 'targets netstandard2.0 (or .NET Framework <= 4.7.2) with every shipped assembly' {
@@ -163,6 +214,47 @@ Describe 'Windows PowerShell 5.1 readiness (reference scan; 5.1 itself is not av
             $name = $_.Name
             $_.References | Where-Object { $_ -notin $allowed } | ForEach-Object { "$name -> $_" }
         } | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'PowerShell 7.4+ readiness (reference scan of dependencies/net8.0)' {
+    BeforeAll {
+        # What .NET 8 provides: the assemblies of its reference pack (Microsoft.NETCore.App.Ref 8.0.x, which the SDK
+        # restores to build the engine's net8.0 build), plus what the folder ships. The cmdlet assembly at the root is
+        # scanned above; BillingPowerShell.Engine's reference to nothing of PowerShell is checked here too.
+        $nuget = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+        # <dotnet root>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll -> <dotnet root>
+        $dotnetRoot = [IO.Path]::GetFullPath((Join-Path ([object].Assembly.Location) '../../../..'))
+        $packs = @(Get-ChildItem (Join-Path $nuget 'microsoft.netcore.app.ref/8.0.*/ref/net8.0') -Directory -ErrorAction Ignore) +
+            @(Get-ChildItem (Join-Path $dotnetRoot 'packs/Microsoft.NETCore.App.Ref/8.0.*/ref/net8.0') -Directory -ErrorAction Ignore)
+        $script:net8Provided = @($packs | Select-Object -First 1 | ForEach-Object { Get-ChildItem -LiteralPath $_.FullName -Filter '*.dll' }).BaseName
+        $dlls = @(Get-ChildItem -LiteralPath (Join-Path $moduleDir 'dependencies/net8.0') -Recurse -Filter '*.dll')
+        $script:net8Shipped = @($dlls.BaseName)
+        $script:net8Scan = foreach ($dll in $dlls) { Read-AssemblyFacts $dll.FullName }
+    }
+
+    It 'found the .NET 8 reference pack (Microsoft.NETCore.App.Ref 8.0.x)' {
+        $net8Provided.Count | Should -BeGreaterThan 100
+        $net8Provided | Should -Contain 'netstandard'
+        $net8Provided | Should -Contain 'System.Text.Json'
+    }
+
+    It 'targets netstandard2.x or .NETCoreApp <= 8.0 with every assembly in net8.0/' {
+        $net8Scan | Where-Object { $_.Framework -and $_.Framework -notmatch '^\.NETStandard,Version=v(1\.\d|2\.[01])$' -and
+            -not ($_.Framework -match '^\.NETCoreApp,Version=v(\d+(\.\d+)*)' -and [version]$Matches[1] -le [version]'8.0') } |
+            ForEach-Object { "$($_.Name): $($_.Framework)" } | Should -BeNullOrEmpty
+    }
+
+    It 'references only assemblies that .NET 8 provides or that net8.0/ ships (never PowerShell)' {
+        $allowed = $net8Provided + $net8Shipped
+        $net8Scan | ForEach-Object {
+            $name = $_.Name
+            $_.References | Where-Object { $_ -notin $allowed } | ForEach-Object { "$name -> $_" }
+        } | Should -BeNullOrEmpty
+    }
+
+    It 'ships nothing that .NET 8 itself provides' {
+        $net8Shipped | Where-Object { $_ -in $net8Provided } | Should -BeNullOrEmpty
     }
 }
 

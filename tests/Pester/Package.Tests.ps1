@@ -22,6 +22,8 @@ BeforeAll {
         BPS_ARM       = $emu.ArmUrl
         BPS_TOKEN     = $emu.Token
         BPS_VERSION   = Get-ModuleVersion
+        # As a user has it: no diagnostic override of the engine build ('' removes the variable in the child).
+        BILLINGPOWERSHELL_ENGINE_BUILD = ''
     } -ScriptBlock {
         $modules = Join-Path $env:XDG_DATA_HOME 'powershell/Modules'
         $env:PSModulePath = $modules + [IO.Path]::PathSeparator + $env:PSModulePath
@@ -32,6 +34,8 @@ BeforeAll {
         Import-Module BillingPowerShell
         $module = Get-Module BillingPowerShell
         "IMPORTED $($module.Version) FROM $($module.ModuleBase)"
+        $engine = [BillingPowerShell.BillingAccount].Assembly
+        "ENGINE FROM $([IO.Path]::GetRelativePath($module.ModuleBase, $engine.Location).Replace('\', '/'))"
         $secure = ConvertTo-SecureString $env:BPS_TOKEN -AsPlainText -Force
         $null = Connect-BillingAccount -ResourceManagerUrl $env:BPS_ARM -AccessToken $secure
         $accounts = @(Get-BillingAccount)
@@ -52,15 +56,20 @@ Describe 'Package' {
         $nupkg.Name | Should -Be "BillingPowerShell.$(Get-ModuleVersion).nupkg"
     }
 
-    It 'has the Gallery module layout: manifest, DLL, dependencies, help, format file' {
+    It 'has the Gallery module layout: manifest, DLL, both dependencies folders, help, format file' {
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [IO.Compression.ZipFile]::OpenRead($nupkg.FullName)
         try { $entries = @($zip.Entries.FullName) } finally { $zip.Dispose() }
         foreach ($expected in 'BillingPowerShell.nuspec', 'BillingPowerShell.psd1', 'BillingPowerShell.dll',
-            'BillingPowerShell.Format.ps1xml', 'en-US/BillingPowerShell.dll-Help.xml', 'dependencies/BillingPowerShell.Engine.dll',
-            'dependencies/Azure.Core.dll') {
+            'BillingPowerShell.Format.ps1xml', 'en-US/BillingPowerShell.dll-Help.xml',
+            'dependencies/netstandard2.0/BillingPowerShell.Engine.dll', 'dependencies/netstandard2.0/Azure.Core.dll',
+            'dependencies/netstandard2.0/CsvHelper.dll', 'dependencies/net8.0/BillingPowerShell.Engine.dll',
+            'dependencies/net8.0/Azure.Core.dll', 'dependencies/net8.0/CsvHelper.dll') {
             $entries | Should -Contain $expected
         }
+        # BillingPowerShell.dll is the only DLL at the root; every other one is in one of the two build folders.
+        $entries | Where-Object { $_ -like '*.dll' -and $_ -ne 'BillingPowerShell.dll' -and $_ -notmatch '^dependencies/(netstandard2\.0|net8\.0)/[^/]+\.dll$' } |
+            Should -BeNullOrEmpty
     }
 
     It 'installs with Install-PSResource from a local repository into a fresh module path' {
@@ -70,6 +79,10 @@ Describe 'Package' {
 
     It 'imports by name from the installed location' {
         $text | Should -Match "IMPORTED $([regex]::Escape((Get-ModuleVersion))) FROM $([regex]::Escape($dataHome))"
+    }
+
+    It 'loads the engine''s net8.0 build from the installed dependencies/net8.0/' {
+        $text | Should -Match 'ENGINE FROM dependencies/net8\.0/BillingPowerShell\.Engine\.dll'
     }
 
     It 'runs Get-BillingAccount against the emulator, with help' {

@@ -31,15 +31,18 @@ namespace BillingPowerShell.Loader
     }
 
     /// <summary>
-    /// The module's own load context. Loads from dependencies/ whatever is there, except assemblies that the running
-    /// .NET already provides (framework assemblies in TRUSTED_PLATFORM_ASSEMBLIES at a version at least the one asked
-    /// for): those come from the default context, so Span, Memory, Task, IAsyncEnumerable and JSON types stay shared
-    /// with PowerShell and the runtime instead of being duplicated.
+    /// The module's own load context. Loads from the chosen folder, dependencies/&lt;build&gt;/
+    /// (<see cref="DependencyResolver.DependencyDirectory"/>: net8.0 on .NET 8+, else netstandard2.0), whatever is
+    /// there, except assemblies that the running .NET already provides (framework assemblies in
+    /// TRUSTED_PLATFORM_ASSEMBLIES at a version at least the one asked for): those come from the default context, so
+    /// Span, Memory, Task, IAsyncEnumerable and JSON types stay shared with PowerShell and the runtime instead of being
+    /// duplicated.
     /// </summary>
     internal sealed class DependencyLoadContext : AssemblyLoadContext
     {
         // Only these are ever taken from the platform. Azure.*, Microsoft.Identity.* and the like always come from
-        // dependencies/, even if a future pwsh happened to ship its own copy, because that is the point of isolation.
+        // dependencies/<build>/, even if a future pwsh happened to ship its own copy, because that is the point of
+        // isolation.
         private static readonly string[] s_platformPrefixes =
         {
             "System.", "Microsoft.Bcl.", "Microsoft.Win32.", "Microsoft.CSharp", "Microsoft.VisualBasic",
