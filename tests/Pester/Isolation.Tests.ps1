@@ -22,7 +22,7 @@ BeforeAll {
         function Show-Loaded {
             # LOADED <name> <version> <load context> FROM <folder> TARGETS <TargetFrameworkAttribute>
             [AppDomain]::CurrentDomain.GetAssemblies() |
-                Where-Object { $_.GetName().Name -in 'Azure.Core', 'BillingPowerShell.Engine' } |
+                Where-Object { $_.GetName().Name -in 'Azure.Core', 'BillingPowerShell.Engine', 'CsvHelper' } |
                 ForEach-Object {
                     $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_)
                     $kind = if ($alc -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { 'Default' } else { $alc.GetType().FullName }
@@ -36,6 +36,13 @@ BeforeAll {
             $null = Connect-BillingAccount -ResourceManagerUrl $env:BPS_ARM -AccessToken $secure
             $subs = @(Get-BillingSubscription)
             "SUBSCRIPTIONS $($subs.Count)"
+            # The CSV path too: CsvHelper must come from the same build's folder as the engine compiled against it.
+            $csv = Join-Path ([IO.Path]::GetTempPath()) "bps-isolation-$PID.csv"
+            "Date,CostInBillingCurrency,BillingCurrencyCode,MeterName,SubscriptionId,Tags,AccountOwnerId`n2024-01-01,1.25,USD,m,s,,o`n2024-01-02,2.25,USD,`"a, b`",s,,o`n" |
+                Set-Content -LiteralPath $csv -NoNewline
+            $sum = Import-DailyUsage -LiteralPath $csv | Measure-Object Cost -Sum
+            Remove-Item -LiteralPath $csv
+            "IMPORTED $($sum.Count) $($sum.Sum.ToString([cultureinfo]::InvariantCulture))"
         }
         if ($env:BPS_ORDER -eq 'OldFirst') {
             Add-Type -Path $env:BPS_OLD_AZURE_CORE
@@ -73,6 +80,8 @@ Describe 'Dependency isolation with the <Build> engine' -ForEach @(
         $script:oldAfterText = $oldAfter.Output -join "`n"
         $script:enginePattern = 'LOADED BillingPowerShell\.Engine \S+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' +
             [regex]::Escape($Build) + ' TARGETS ' + [regex]::Escape($Framework)
+        $script:csvHelperPattern = 'LOADED CsvHelper 34\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' +
+            [regex]::Escape($Build) + ' TARGETS ' + [regex]::Escape($Framework)
         $script:ourAzureCorePattern = 'LOADED Azure\.Core 1\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' + [regex]::Escape($Build) + ' '
     }
 
@@ -83,6 +92,8 @@ Describe 'Dependency isolation with the <Build> engine' -ForEach @(
     It 'works when an older Azure.Core was loaded before the module' {
         $oldFirst.ExitCode | Should -Be 0 -Because $oldFirstText
         $oldFirstText | Should -Match 'SUBSCRIPTIONS [1-9]'
+        $oldFirstText | Should -Match 'IMPORTED 2 3\.5(\s|$)'
+        $oldFirstText | Should -Match $csvHelperPattern
         $oldFirstText | Should -Match 'LOADED Azure\.Core 1\.36\.0\.0 Default'
         $oldFirstText | Should -Match $ourAzureCorePattern
         $oldFirstText | Should -Match 'DONE'
