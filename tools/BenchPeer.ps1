@@ -7,7 +7,8 @@ ONE emulator (seed 42, small world), with the emulator's latency 50 ms on and of
 Uses Bench.ps1's $results, Add-Result, Measure-InPwsh, Start-BenchEmulator, Get-World, $work, $root.
 Time scale 0.2: the download operation (10 s in Azure) takes 2 s and the cost report (60 s) 12 s, and every
 Retry-After is a whole number of seconds — the SDKs' poller (core-lro 2.7) reads only Retry-After in whole seconds
-and treats "0" as absent (2 s default), see docs/contracts/EMULATOR_GAPS.md §2.2.
+and treats "0" as absent (2 s default), see docs/contracts/EMULATOR_GAPS.md,
+"Retry-After under `--time-scale`: the SDKs poll every 2 s (distorts the peer benchmark)".
 Wall times: ours from after Import-Module/Connect-BillingAccount to the end of the pipeline (Measure-InPwsh), the
 SDK's from its first SDK call to the end of the job (peer.js wallMs, after Node start-up and module loading).
 Peak memory: ours the child pwsh's VmHWM (whole process: PowerShell itself + module), the SDK's

@@ -274,13 +274,24 @@ function Invoke-Scenario($S) {
     $slug = ($name -replace '[^A-Za-z0-9]+', '-').Trim('-').ToLowerInvariant()
     $dir = Join-Path $OutDirectory $slug
     $data = Join-Path $dir 'data'
-    $logs = Join-Path $dir 'run1'
     $steps = if ($S.Steps) { $S.Steps } else { @('subs', 'invoices', 'usage') }
-    $timeScale = if ($S.TimeScale) { $S.TimeScale } else { 0.01 }
-    $size = if ($S.Size) { $S.Size } else { 'small' }
     $notes = [Collections.Generic.List[string]]::new()
     $sw = [Diagnostics.Stopwatch]::StartNew()
     Write-Host "--- $name"
+    $run = Invoke-ScenarioJob $S $dir $data $steps $notes
+    $outcome = Measure-ScenarioOutcome $run $dir $data $steps
+    $fail = [Collections.Generic.List[string]]::new()
+    Add-DeliveryFailures $fail $S $run $outcome
+    Add-CompletenessFailures $fail $notes $S $run $outcome $steps
+    New-ScenarioRow $name $steps $run $outcome $fail $notes $sw
+}
+
+function Invoke-ScenarioJob($S, [string] $Dir, [string] $Data, [string[]] $Steps, $Notes) {
+    # Starts the scenario's emulator with its faults and runs the child job in it (killed and rerun when the scenario
+    # says so); returns the world, the emulator's statistics and how the run went. The emulator is stopped after.
+    $logs = Join-Path $Dir 'run1'
+    $timeScale = if ($S.TimeScale) { $S.TimeScale } else { 0.01 }
+    $size = if ($S.Size) { $S.Size } else { 'small' }
     $emu = Start-BillingEmulator -Size $size -TimeScale $timeScale -CertDirectory $certDir -ExtraArgument @($S.Args | Where-Object { $_ })
     try {
         $world = Invoke-EmulatorAdmin $emu 'world'
@@ -289,141 +300,185 @@ function Invoke-Scenario($S) {
         $faults = if ($S.FaultsFrom) { & $S.FaultsFrom $world } else { $S.Faults }
         if ($faults) { $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body $faults }
         $envs = if ($S.Env) { $S.Env } else { @{} }
-        $p = Start-ChildJob $emu $logs $data $steps $envs
-        $hung = $false; $killed = $false; $bad = 0; $badUsage = 0
+        $p = Start-ChildJob $emu $logs $Data $Steps $envs
+        $hung = $false; $kill = [pscustomobject]@{ Killed = $false; Bad = 0 }
         if ($S.Kill) {
-            # Wait for the moment named by the scenario, then kill -9 the child (SIGKILL: no finally blocks run).
-            $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not $p.HasExited -and [DateTime]::UtcNow -lt $deadline) {
-                if (& $S.Kill $data) { break }
-                Start-Sleep -Milliseconds 50
-            }
-            if (-not $p.HasExited) {
-                & kill -9 $p.Id
-                $null = $p.WaitForExit(10000); $killed = $true
-                $after = Get-Delivered $data
-                $expectedNow = Get-Expected $world $logs
-                $hashes = @($expectedNow.Invoices.Sha256)
-                $bad = @($after.Invoices | Where-Object { $_.Sha256 -notin $hashes }).Count
-                $badUsage = @($after.Usage | Where-Object { $t = $_.Type; -not (Test-Usage ($expectedNow.Usage | Where-Object Type -eq $t) $_) }).Count
-                $notes.Add("killed: $($after.Invoices.Count) invoice + $(@($after.Usage).Count) usage files under final names ($($bad + $badUsage) bad), $($after.Partial) temp files")
-                if ($bad + $badUsage -gt 0) { $notes.Add('PARTIAL UNDER A FINAL NAME') }
-            }
-            else { $notes.Add('the child ended before the kill point') }
-            $killBad = ($bad + $badUsage)
+            $kill = Stop-ChildAtKillPoint $S $p $world $logs $Data $Notes
             # The same command again, without faults.
             $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body @{}
-            $logs = Join-Path $dir 'run2'
-            $p = Start-ChildJob $emu $logs $data $steps $envs
+            $logs = Join-Path $Dir 'run2'
+            $p = Start-ChildJob $emu $logs $Data $Steps $envs
         }
         $timeout = if ($S.TimeoutSeconds) { $S.TimeoutSeconds } else { 240 }
-        if (-not (Wait-ChildJob $p $timeout)) { $hung = $true; $notes.Add("HUNG: the child did not finish within $timeout s") }
+        if (-not (Wait-ChildJob $p $timeout)) { $hung = $true; $Notes.Add("HUNG: the child did not finish within $timeout s") }
         $stats = Invoke-EmulatorAdmin $emu 'stats'
     }
     finally { Stop-BillingEmulator $emu }
+    [pscustomobject]@{ World = $world; Stats = $stats; Logs = $logs; Token = $emu.Token; Hung = $hung; Killed = $kill.Killed; KillBad = $kill.Bad }
+}
 
-    $expected = Get-Expected $world $logs
-    $got = Get-Delivered $data
+function Stop-ChildAtKillPoint($S, $Process, $World, [string] $Logs, [string] $Data, $Notes) {
+    # Waits for the moment named by the scenario, then kill -9 the child (SIGKILL: no finally blocks run); returns
+    # whether it was killed and how many files under a final name were not whole.
+    $bad = 0; $badUsage = 0; $killed = $false
+    $deadline = [DateTime]::UtcNow.AddSeconds(120)
+    while (-not $Process.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+        if (& $S.Kill $Data) { break }
+        Start-Sleep -Milliseconds 50
+    }
+    if (-not $Process.HasExited) {
+        & kill -9 $Process.Id
+        $null = $Process.WaitForExit(10000); $killed = $true
+        $after = Get-Delivered $Data
+        $expectedNow = Get-Expected $World $Logs
+        $hashes = @($expectedNow.Invoices.Sha256)
+        $bad = @($after.Invoices | Where-Object { $_.Sha256 -notin $hashes }).Count
+        $badUsage = @($after.Usage | Where-Object { $t = $_.Type; -not (Test-Usage ($expectedNow.Usage | Where-Object Type -eq $t) $_) }).Count
+        $Notes.Add("killed: $($after.Invoices.Count) invoice + $(@($after.Usage).Count) usage files under final names ($($bad + $badUsage) bad), $($after.Partial) temp files")
+        if ($bad + $badUsage -gt 0) { $Notes.Add('PARTIAL UNDER A FINAL NAME') }
+    }
+    else { $Notes.Add('the child ended before the kill point') }
+    [pscustomobject]@{ Killed = $killed; Bad = ($bad + $badUsage) }
+}
+
+function Read-ChildResult([string] $Logs) {
+    # The child's result.json (null when it wrote none) and the errors of its steps, the service principal's apart.
     $result = $null
-    try { $result = Get-Content -Raw -LiteralPath (Join-Path $logs 'result.json') | ConvertFrom-Json } catch { }
+    try { $result = Get-Content -Raw -LiteralPath (Join-Path $Logs 'result.json') | ConvertFrom-Json } catch { }
     $stepErrors = @()
     if ($result) { foreach ($st in $result.Steps.PSObject.Properties) { foreach ($e in @($st.Value.Errors)) { $stepErrors += [pscustomobject]@{ Step = $st.Name; Id = $e.Id; Category = $e.Category; Message = $e.Message } } } }
     $stepErrors = @($stepErrors | Where-Object { $_.Step -ne 'spn' })
     $spnErrors = @(if ($result -and $result.Steps.PSObject.Properties['spn']) { @($result.Steps.spn.Errors) })
+    [pscustomobject]@{ Result = $result; StepErrors = $stepErrors; SpnErrors = $spnErrors }
+}
+
+function Measure-ScenarioOutcome($Run, [string] $Dir, [string] $Data, [string[]] $Steps) {
+    # Expected (the world) vs delivered (the files), the child's errors, its retries and any secret in its logs.
+    $expected = Get-Expected $Run.World $Run.Logs
+    $got = Get-Delivered $Data
+    $child = Read-ChildResult $Run.Logs
 
     # Retries: the engine's debug/verbose lines ("retry n/m", "resuming", a refused link asked for again) over every run.
     $retries = 0
-    foreach ($f in Get-ChildItem -LiteralPath $dir -Recurse -Filter 'streams.txt' -ErrorAction Ignore) {
+    foreach ($f in Get-ChildItem -LiteralPath $Dir -Recurse -Filter 'streams.txt' -ErrorAction Ignore) {
         $retries += @(Select-String -LiteralPath $f.FullName -Pattern '; retry \d+/\d+ in |resuming\.|was refused \(expired\?\); asking' -AllMatches).Count
     }
     $secrets = 0; $secretWhere = @()
-    foreach ($d in Get-ChildItem -LiteralPath $dir -Directory | Where-Object Name -like 'run*') {
-        $h = Find-Secrets $d.FullName @($emu.Token, $fakeClientSecret)
+    foreach ($d in Get-ChildItem -LiteralPath $Dir -Directory | Where-Object Name -like 'run*') {
+        $h = Find-Secrets $d.FullName @($Run.Token, $fakeClientSecret)
         $secrets += $h.Count; $secretWhere += @($h | Select-Object -First 3)
     }
+    [pscustomobject]@{
+        Expected = $expected; Got = $got; Result = $child.Result; StepErrors = $child.StepErrors; SpnErrors = $child.SpnErrors
+        Retries = $retries; Secrets = $secrets; SecretWhere = $secretWhere
+        Invoices = (Compare-Invoices $expected $got); Usage = (Compare-Usage $expected $got $Steps)
+    }
+}
 
+function Compare-Invoices($Expected, $Got) {
     # Invoices: expected vs delivered by content hash.
-    $expHashes = @($expected.Invoices | ForEach-Object Sha256)
-    $gotHashes = @($got.Invoices | ForEach-Object Sha256)
+    $expHashes = @($Expected.Invoices | ForEach-Object Sha256)
+    $gotHashes = @($Got.Invoices | ForEach-Object Sha256)
     $okInv = @($expHashes | Where-Object { $_ -in $gotHashes }).Count
-    $missingInv = $expHashes.Count - $okInv
-    $corrupt = @($gotHashes | Where-Object { $_ -notin $expHashes }).Count
-    $dupInv = $gotHashes.Count - @($gotHashes | Select-Object -Unique).Count
-    $unknownListed = @($expected.Invoices | Where-Object { -not $_.Known }).Count
+    [pscustomobject]@{
+        Expected      = $expHashes
+        Ok            = $okInv
+        Missing       = $expHashes.Count - $okInv
+        Corrupt       = @($gotHashes | Where-Object { $_ -notin $expHashes }).Count
+        Duplicates    = $gotHashes.Count - @($gotHashes | Select-Object -Unique).Count
+        UnknownListed = @($Expected.Invoices | Where-Object { -not $_.Known }).Count
+    }
+}
 
+function Compare-Usage($Expected, $Got, [string[]] $Steps) {
     # Usage: each agreement type's file against the world's facts.
     $usageCells = @(); $okUsage = 0; $badUsage = 0; $dupRows = 0; $missingUsage = 0
-    $usageTypes = if ('usage' -in $steps) { @($expected.Usage) } else { @() }
+    $usageTypes = if ('usage' -in $Steps) { @($Expected.Usage) } else { @() }
     foreach ($u in $usageTypes) {
-        $g = $got.Usage | Where-Object Type -eq $u.Type
+        $g = $Got.Usage | Where-Object Type -eq $u.Type
         if (-not $g) { $missingUsage++; $usageCells += "$(Get-Short $u.Type): missing"; continue }
         if (Test-Usage $u $g) { $okUsage++ }
         else { $badUsage++; if ($g.Rows -gt $u.Rows) { $dupRows += $g.Rows - $u.Rows } }
         $usageCells += ('{0}: {1}/{2} rows, {3} / {4}' -f (Get-Short $u.Type), $g.Rows, $u.Rows, (Format-Cost $g.Cost), (Format-Cost $u.Cost))
     }
+    [pscustomobject]@{ Types = $usageTypes; Cells = $usageCells; Ok = $okUsage; Bad = $badUsage; DuplicateRows = $dupRows; Missing = $missingUsage }
+}
 
-    $fail = [Collections.Generic.List[string]]::new()
-    if ($hung) { $fail.Add('hang') }
-    if ($secrets) { $fail.Add("secrets: $($secretWhere -join ', ')") }
-    if ($corrupt) { $fail.Add("$corrupt invoice file(s) with wrong content") }
-    if ($badUsage) { $fail.Add("$badUsage usage file(s) with wrong rows/cost") }
-    if ($dupInv -or $dupRows) { $fail.Add('duplicates') }
-    if ($got.Stray) { $fail.Add("files outside the named folders: $($got.Stray -join ', ')") }
-    if ($got.BadMode) { $fail.Add("not the default permissions (umask $([Convert]::ToString($umask, 8))): $($got.BadMode -join ', ')") }
+function Add-DeliveryFailures($Fail, $S, $Run, $Outcome) {
+    # What no scenario may show: a hang, a leaked secret, wrong or duplicate or stray files, temp files left.
+    $got = $Outcome.Got; $stats = $Run.Stats; $invoiceCheck = $Outcome.Invoices; $usageCheck = $Outcome.Usage
+    if ($Run.Hung) { $Fail.Add('hang') }
+    if ($Outcome.Secrets) { $Fail.Add("secrets: $($Outcome.SecretWhere -join ', ')") }
+    if ($invoiceCheck.Corrupt) { $Fail.Add("$($invoiceCheck.Corrupt) invoice file(s) with wrong content") }
+    if ($usageCheck.Bad) { $Fail.Add("$($usageCheck.Bad) usage file(s) with wrong rows/cost") }
+    if ($invoiceCheck.Duplicates -or $usageCheck.DuplicateRows) { $Fail.Add('duplicates') }
+    if ($got.Stray) { $Fail.Add("files outside the named folders: $($got.Stray -join ', ')") }
+    if ($got.BadMode) { $Fail.Add("not the default permissions (umask $([Convert]::ToString($umask, 8))): $($got.BadMode -join ', ')") }
     # Blob downloads carry no Authorization header: the emulator's blob host refuses one that does and counts it.
-    if ($stats.faults -and $stats.faults.PSObject.Properties['blob-authorization-refused']) { $fail.Add('a blob download carried an Authorization header') }
+    if ($stats.faults -and $stats.faults.PSObject.Properties['blob-authorization-refused']) { $Fail.Add('a blob download carried an Authorization header') }
     if ($S.Clean) {
         # (422: the cost details report refuses pay-as-you-go; the module then reads usage details, by design.)
         $st = @(if ($stats.statuses) { $stats.statuses.PSObject.Properties | Where-Object { $_.Name -match '^4' -and $_.Name -ne '422' } | ForEach-Object { "HTTP $($_.Name) x$($_.Value)" } })
-        if ($st) { $fail.Add("client errors in a clean run: $($st -join ', ')") }
+        if ($st) { $Fail.Add("client errors in a clean run: $($st -join ', ')") }
     }
-    if ($got.Partial) { $fail.Add("temp files left: $($got.PartialNames -join ', ')") }
-    if ($killed -and $killBad) { $fail.Add('partial file under a final name after kill -9') }
-    if ($unknownListed) { $fail.Add("$unknownListed listed invoice(s) not in the world") }
-    if (-not $result) { $fail.Add('no result from the child') }
-    if (@($stepErrors | Where-Object { $_.Message -match '\n\s+at |   at [A-Z]' }).Count) { $fail.Add('a .NET stack trace in an error message') }
-    if (-not $S.Clean -and -not $S.Kill -and [int]$stats.totalFaults -eq 0 -and -not $S.NoFaultCount) { $fail.Add('no fault was injected') }
-    if ('subs' -in $steps -and $result -and -not $S.AllowFail) {
-        $world_subs = @($world.accounts | ForEach-Object { @($_.subscriptions) }).Count
-        if ([int]$result.Steps.subs.Output -ne $world_subs) { $fail.Add("subscriptions listed $($result.Steps.subs.Output)/$world_subs") }
+    if ($got.Partial) { $Fail.Add("temp files left: $($got.PartialNames -join ', ')") }
+    if ($Run.Killed -and $Run.KillBad) { $Fail.Add('partial file under a final name after kill -9') }
+    if ($invoiceCheck.UnknownListed) { $Fail.Add("$($invoiceCheck.UnknownListed) listed invoice(s) not in the world") }
+    if (-not $Outcome.Result) { $Fail.Add('no result from the child') }
+    if (@($Outcome.StepErrors | Where-Object { $_.Message -match '\n\s+at |   at [A-Z]' }).Count) { $Fail.Add('a .NET stack trace in an error message') }
+    if (-not $S.Clean -and -not $S.Kill -and [int]$stats.totalFaults -eq 0 -and -not $S.NoFaultCount) { $Fail.Add('no fault was injected') }
+}
+
+function Add-CompletenessFailures($Fail, $Notes, $S, $Run, $Outcome, [string[]] $Steps) {
+    # Everything the world has was delivered, or (AllowFail) what is missing is explained by the expected error.
+    $result = $Outcome.Result; $stepErrors = $Outcome.StepErrors; $got = $Outcome.Got
+    $expHashes = $Outcome.Invoices.Expected; $missingInv = $Outcome.Invoices.Missing; $missingUsage = $Outcome.Usage.Missing
+    if ('subs' -in $Steps -and $result -and -not $S.AllowFail) {
+        $world_subs = @($Run.World.accounts | ForEach-Object { @($_.subscriptions) }).Count
+        if ([int]$result.Steps.subs.Output -ne $world_subs) { $Fail.Add("subscriptions listed $($result.Steps.subs.Output)/$world_subs") }
     }
-    if ('invoices' -in $steps -and -not $S.AllowFail -and $expHashes.Count -ne $expected.WorldYear) { $fail.Add("invoices listed $($expHashes.Count), world has $($expected.WorldYear)") }
+    if ('invoices' -in $Steps -and -not $S.AllowFail -and $expHashes.Count -ne $Outcome.Expected.WorldYear) { $Fail.Add("invoices listed $($expHashes.Count), world has $($Outcome.Expected.WorldYear)") }
     if ($S.AllowFail) {
         # The fault must surface as a clear error with the expected ErrorId; whatever did not fail must be complete.
         $wrong = @($stepErrors | Where-Object { $_.Id -notmatch $S.AllowFail })
-        if ($wrong.Count) { $fail.Add("unexpected error(s): $(@($wrong | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
-        if (-not $stepErrors.Count -and -not $S.MayFail) { $fail.Add("no error for the fault (expected $($S.AllowFail))") }
-        if ($S.MaxMissingInvoices -ge 0 -and $null -ne $S.MaxMissingInvoices -and $missingInv -gt $S.MaxMissingInvoices) { $fail.Add("$missingInv invoices missing (at most $($S.MaxMissingInvoices) may fail)") }
+        if ($wrong.Count) { $Fail.Add("unexpected error(s): $(@($wrong | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
+        if (-not $stepErrors.Count -and -not $S.MayFail) { $Fail.Add("no error for the fault (expected $($S.AllowFail))") }
+        if ($S.MaxMissingInvoices -ge 0 -and $null -ne $S.MaxMissingInvoices -and $missingInv -gt $S.MaxMissingInvoices) { $Fail.Add("$missingInv invoices missing (at most $($S.MaxMissingInvoices) may fail)") }
         $explained = @($stepErrors).Count
-        if (($missingInv + $missingUsage) -gt 0 -and $explained -eq 0) { $fail.Add('files missing without an error') }
-        if ($S.MustMissUsage) { foreach ($t in $S.MustMissUsage) { if ($got.Usage | Where-Object Type -eq $t) { $fail.Add("$t exported although its report failed") } } }
+        if (($missingInv + $missingUsage) -gt 0 -and $explained -eq 0) { $Fail.Add('files missing without an error') }
+        if ($S.MustMissUsage) { foreach ($t in $S.MustMissUsage) { if ($got.Usage | Where-Object Type -eq $t) { $Fail.Add("$t exported although its report failed") } } }
     }
     else {
-        if ($stepErrors.Count) { $fail.Add("errors: $(@($stepErrors | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
-        if ($missingInv) { $fail.Add("$missingInv invoice(s) missing") }
-        if ($missingUsage) { $fail.Add("$missingUsage usage export(s) missing") }
+        if ($stepErrors.Count) { $Fail.Add("errors: $(@($stepErrors | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
+        if ($missingInv) { $Fail.Add("$missingInv invoice(s) missing") }
+        if ($missingUsage) { $Fail.Add("$missingUsage usage export(s) missing") }
     }
     if ($S.SpnCheck) {
-        if (-not $spnErrors.Count) { $fail.Add('the fake service principal signed in?') }
-        else { $notes.Add("service principal: $(@($spnErrors | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
+        if (-not $Outcome.SpnErrors.Count) { $Fail.Add('the fake service principal signed in?') }
+        else { $Notes.Add("service principal: $(@($Outcome.SpnErrors | ForEach-Object Id | Select-Object -Unique) -join ', ')") }
     }
-    if ($S.Check) { foreach ($m in @(& $S.Check $stats $stepErrors $got)) { if ($m) { $fail.Add($m) } } }
-    $errIds = @($stepErrors | ForEach-Object { ($_.Id -split ',')[0] } | Group-Object | ForEach-Object { "$($_.Name) x$($_.Count)" })
+    if ($S.Check) { foreach ($m in @(& $S.Check $Run.Stats $stepErrors $got)) { if ($m) { $Fail.Add($m) } } }
+}
+
+function New-ScenarioRow([string] $Name, [string[]] $Steps, $Run, $Outcome, $Fail, $Notes, $Stopwatch) {
+    # The scenario's row of the table, also printed as one line.
+    $stats = $Run.Stats; $invoiceCheck = $Outcome.Invoices; $usageCheck = $Outcome.Usage
+    $errIds = @($Outcome.StepErrors | ForEach-Object { ($_.Id -split ',')[0] } | Group-Object | ForEach-Object { "$($_.Name) x$($_.Count)" })
     $faultKinds = @(if ($stats.faults) { $stats.faults.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" } })
     $row = [pscustomobject][ordered]@{
-        Scenario  = $name
+        Scenario  = $Name
         Requests  = [int]$stats.totalRequests
         Faults    = "$([int]$stats.totalFaults)$(if ($faultKinds) { ' (' + ($faultKinds -join ', ') + ')' })"
-        Retries   = $retries
-        Invoices  = $(if ('invoices' -in $steps) { "$okInv/$($expHashes.Count) SHA-256 ok$(if ($missingInv) { ", $missingInv missing" })" } else { '-' })
-        Usage     = $(if ($usageTypes) { "$okUsage/$(@($usageTypes).Count) ok; " + ($usageCells -join '; ') } else { '-' })
+        Retries   = $Outcome.Retries
+        Invoices  = $(if ('invoices' -in $Steps) { "$($invoiceCheck.Ok)/$($invoiceCheck.Expected.Count) SHA-256 ok$(if ($invoiceCheck.Missing) { ", $($invoiceCheck.Missing) missing" })" } else { '-' })
+        Usage     = $(if ($usageCheck.Types) { "$($usageCheck.Ok)/$(@($usageCheck.Types).Count) ok; " + ($usageCheck.Cells -join '; ') } else { '-' })
         Errors    = $(if ($errIds) { $errIds -join ', ' } else { 'none' })
-        Dups      = $dupInv + $dupRows
-        Partial   = $got.Partial
-        Secrets   = $secrets
-        Seconds   = [math]::Round($sw.Elapsed.TotalSeconds, 1)
-        Verdict   = $(if ($fail.Count) { 'FAIL: ' + ($fail -join '; ') } else { 'PASS' })
-        Notes     = ($notes -join '; ')
+        Dups      = $invoiceCheck.Duplicates + $usageCheck.DuplicateRows
+        Partial   = $Outcome.Got.Partial
+        Secrets   = $Outcome.Secrets
+        Seconds   = [math]::Round($Stopwatch.Elapsed.TotalSeconds, 1)
+        Verdict   = $(if ($Fail.Count) { 'FAIL: ' + ($Fail -join '; ') } else { 'PASS' })
+        Notes     = ($Notes -join '; ')
     }
     Write-Host ("    {0} | req {1} | faults {2} | retries {3} | inv {4} | usage {5} | errors {6} | {7}" -f $row.Scenario, $row.Requests, $row.Faults, $row.Retries, $row.Invoices, $row.Usage, $row.Errors, $row.Verdict)
     if ($row.Notes) { Write-Host "    $($row.Notes)" }

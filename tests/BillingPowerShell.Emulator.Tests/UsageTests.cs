@@ -85,7 +85,8 @@ public sealed class UsageTests
 
     private static List<string> DocumentedColumns(string section)
     {
-        // The column list of CSV_SCHEMAS.md §1a / §2a: the first ``` block after the heading.
+        // The column list of a section of docs/contracts/azure-api/CSV_SCHEMAS.md ("EA schema version 2023-12-01 (latest
+        // documented), in documented order" or its MCA twin): the first ``` block after the heading.
         string md = File.ReadAllText(Path.Combine(EmulatorFixture.ContractDir(), "CSV_SCHEMAS.md"));
         int at = md.IndexOf(section, StringComparison.Ordinal);
         int start = md.IndexOf("```", at, StringComparison.Ordinal) + 3;

@@ -8,7 +8,8 @@ using BillingPowerShell.Emulator.Infrastructure;
 
 namespace BillingPowerShell.Emulator.Billing;
 
-/// <summary>§A1–A6: billing accounts, billing profiles, billing subscriptions (Microsoft.Billing 2024-04-01).</summary>
+/// <summary>Billing accounts, billing profiles, billing subscriptions (Microsoft.Billing 2024-04-01):
+/// docs/contracts/azure-api/OPERATIONS.md, "BillingAccounts_List" to "BillingSubscriptions_Get".</summary>
 internal static class AccountEndpoints
 {
     private const string Ba = "providers/Microsoft.Billing/billingAccounts";

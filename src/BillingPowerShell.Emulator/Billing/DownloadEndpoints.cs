@@ -12,7 +12,8 @@ using static BillingPowerShell.Emulator.Billing.AccountEndpoints;
 namespace BillingPowerShell.Emulator.Billing;
 
 /// <summary>
-/// §A8: invoice document downloads as long-running operations. POST → 202 (Location, Retry-After) → GET Location
+/// Invoice document downloads as long-running operations: docs/contracts/azure-api/OPERATIONS.md,
+/// "Invoice download (long-running operation)". POST → 202 (Location, Retry-After) → GET Location
 /// → 202 until the (scaled) 10 s operation time has passed → 200 {expiryTime, url} with a SAS URL on the blob host.
 /// </summary>
 internal static class DownloadEndpoints

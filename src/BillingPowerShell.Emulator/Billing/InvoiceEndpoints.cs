@@ -10,7 +10,8 @@ using static BillingPowerShell.Emulator.Billing.AccountEndpoints;
 
 namespace BillingPowerShell.Emulator.Billing;
 
-/// <summary>§A7: invoices list/get by billing account, billing profile, billing subscription, and by name.</summary>
+/// <summary>Invoices list/get by billing account, billing profile, billing subscription, and by name
+/// (docs/contracts/azure-api/OPERATIONS.md, "Invoices, listing and getting").</summary>
 internal static class InvoiceEndpoints
 {
     private const string Ba = "providers/Microsoft.Billing/billingAccounts";

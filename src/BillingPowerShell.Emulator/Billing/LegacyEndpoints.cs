@@ -11,7 +11,8 @@ using static BillingPowerShell.Emulator.Billing.AccountEndpoints;
 
 namespace BillingPowerShell.Emulator.Billing;
 
-/// <summary>§A10: legacy 2018-03-01-preview billing periods and subscription invoices (pay-as-you-go only).</summary>
+/// <summary>Legacy 2018-03-01-preview billing periods and subscription invoices (pay-as-you-go only):
+/// docs/contracts/azure-api/OPERATIONS.md, "Legacy Microsoft.Billing 2018-03-01-preview: billing periods and subscription invoices".</summary>
 internal static class LegacyEndpoints
 {
     private const string P = "subscriptions/{sub}/providers/Microsoft.Billing";

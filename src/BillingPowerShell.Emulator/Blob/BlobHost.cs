@@ -70,6 +70,17 @@ internal static class BlobHost
         if (slash < 0) { await StorageError(ctx, 400, "InvalidUri", "The requested URI does not represent any resource on the server."); return; }
         string container = path.Substring(1, slash - 1);
         string blob = path.Substring(slash + 1);
+        if (!await AcceptSasAsync(ctx, e, container, blob)) return;
+
+        var source = Resolve(e, container, blob, out string kind);
+        if (source == null) { await StorageError(ctx, 404, "BlobNotFound", "The specified blob does not exist."); return; }
+        await WriteBlobAsync(ctx, e, source, kind, path, seq);
+    }
+
+    /// <summary>True when the query carries a read SAS of this blob, signed by this host and not expired; otherwise
+    /// writes storage's 403 (and counts the fault) and returns false.</summary>
+    private static async Task<bool> AcceptSasAsync(HttpContext ctx, EmulatorServices e, string container, string blob)
+    {
         var q = ctx.Request.Query;
         string se = q["se"].ToString(), sig = q["sig"].ToString();
         if (q["sv"].ToString() != SasSigner.Version || q["sp"].ToString() != "r" || q["sr"].ToString() != "b" || se.Length == 0 || sig.Length == 0 || !e.Sas.Verify(container, blob, se, sig))
@@ -78,7 +89,7 @@ internal static class BlobHost
             await StorageError(ctx, 403, "AuthenticationFailed",
                 "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
                 $"Signature did not match. String to sign used was r\n{se}\n/{container}/{blob}\n{SasSigner.Version}");
-            return;
+            return false;
         }
         if (!DateTime.TryParse(se, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var expiry) || expiry <= DateTime.UtcNow)
         {
@@ -86,12 +97,16 @@ internal static class BlobHost
             await StorageError(ctx, 403, "AuthenticationFailed",
                 "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
                 $"Signed expiry time [{expiry:R}] must be after signed start time [{DateTime.UtcNow:R}]");
-            return;
+            return false;
         }
+        return true;
+    }
 
-        var source = Resolve(e, container, blob, out string kind);
-        if (source == null) { await StorageError(ctx, 404, "BlobNotFound", "The specified blob does not exist."); return; }
-
+    /// <summary>The blob, or the byte range the request asks for (206); under a reset or truncation fault of its kind,
+    /// half of it and then a cut connection.</summary>
+    private static async Task WriteBlobAsync(HttpContext ctx, EmulatorServices e, IBlobSource source, string kind, string path, long seq)
+    {
+        var res = ctx.Response;
         long length = source.Length, from = 0, to = length - 1;
         int status = 200;
         string? range = ctx.Request.Headers.Range.FirstOrDefault() ?? ctx.Request.Headers["x-ms-range"].FirstOrDefault();

@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace BillingPowerShell.Emulator.Infrastructure;
 
-/// <summary>Which service answers a route: decides the accepted api-versions and the error body of §D.</summary>
+/// <summary>Which service answers a route: decides the accepted api-versions and the error body
+/// (docs/contracts/azure-api/OPERATIONS.md, "Error response shapes").</summary>
 internal enum ApiFamily { Billing2024, Billing2018, Consumption, CostManagement }
 
 /// <summary>The older api-versions the official JS SDKs call (docs/contracts/*.md).</summary>
@@ -74,7 +75,7 @@ internal static class ArmErrors
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json; charset=utf-8";
-        // §D: every family's error body is {"error":{"code","message"[,"target"]}}; v5 and billing-local add optional fields.
+        // docs/contracts/azure-api/OPERATIONS.md, "Error response shapes": every family's error body is {"error":{"code","message"[,"target"]}}; v5 and billing-local add optional fields.
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, JsonOut.Options))
         {

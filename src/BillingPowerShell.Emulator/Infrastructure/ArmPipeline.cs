@@ -62,14 +62,7 @@ internal sealed class ArmPipeline
         await _e.Faults.DelayAsync(seq, ctx.RequestAborted);
 
         var segs = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        Route? route = null;
-        Dictionary<string, string>? values = null;
-        string scope = "";
-        foreach (var r in _routes)
-        {
-            if (!r.Method.Equals(ctx.Request.Method, StringComparison.OrdinalIgnoreCase) && !(r.Method == "GET" && HttpMethods.IsHead(ctx.Request.Method))) continue;
-            if (r.TryMatch(segs, out values, out scope)) { route = r; break; }
-        }
+        var route = Match(ctx.Request.Method, segs, out var values, out var scope);
         _e.Stats.Request(route?.Name ?? "Unmatched");
 
         // Authentication comes first, as at Resource Manager's front door.
@@ -85,29 +78,56 @@ internal sealed class ArmPipeline
         }
 
         var req = new ArmRequest { Http = ctx, E = _e, Route = route, Values = values!, Scope = scope };
+        if (!await AcceptApiVersionAsync(req, segs)) { _e.Stats.Status(400); return; }
+        // Resource Manager's generic remaining-request counter, as on every real response.
+        ctx.Response.Headers[HttpMethods.IsGet(ctx.Request.Method) ? "x-ms-ratelimit-remaining-tenant-reads" : "x-ms-ratelimit-remaining-tenant-writes"] = "11999";
+
+        if (await InjectFaultAsync(req, path, seq)) { _e.Stats.Status(ctx.Response.StatusCode); return; }
+        await RunHandlerAsync(req, path, seq);
+    }
+
+    /// <summary>The first route of the method (GET routes answer HEAD too) whose template matches the path.</summary>
+    private Route? Match(string method, string[] segs, out Dictionary<string, string>? values, out string scope)
+    {
+        values = null;
+        scope = "";
+        foreach (var r in _routes)
+        {
+            if (!r.Method.Equals(method, StringComparison.OrdinalIgnoreCase) && !(r.Method == "GET" && HttpMethods.IsHead(method))) continue;
+            if (r.TryMatch(segs, out values, out scope)) return r;
+        }
+        return null;
+    }
+
+    /// <summary>Sets req.ApiVersion when the route's family serves (or issued) the request's api-version; otherwise
+    /// writes Resource Manager's 400 and returns false.</summary>
+    private static async Task<bool> AcceptApiVersionAsync(ArmRequest req, string[] segs)
+    {
+        var ctx = req.Http;
         string? apiVersion = req.Q("api-version");
         if (string.IsNullOrEmpty(apiVersion))
         {
             await ArmErrors.Write(ctx, 400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
-            _e.Stats.Status(400);
-            return;
+            return false;
         }
-        var accepted = Versions[route.Family];
-        bool issued = IssuedVersions.TryGetValue(route.Family, out var iv) && iv.Contains(apiVersion, StringComparer.OrdinalIgnoreCase);
+        var accepted = Versions[req.Route.Family];
+        bool issued = IssuedVersions.TryGetValue(req.Route.Family, out var iv) && iv.Contains(apiVersion, StringComparer.OrdinalIgnoreCase);
         if (!accepted.Contains(apiVersion, StringComparer.OrdinalIgnoreCase) && !issued)
         {
             string type = segs.Length >= 3 ? segs[^1] : "resource";
             await ArmErrors.Write(ctx, 400, "NoRegisteredProviderFound",
                 $"No registered resource provider found for location 'global' and API version '{apiVersion}' for type '{type}'. The supported api-versions are '{string.Join(", ", accepted)}'. The supported locations are ', global'.");
-            _e.Stats.Status(400);
-            return;
+            return false;
         }
         req.ApiVersion = apiVersion;
-        // Resource Manager's generic remaining-request counter, as on every real response.
-        ctx.Response.Headers[HttpMethods.IsGet(ctx.Request.Method) ? "x-ms-ratelimit-remaining-tenant-reads" : "x-ms-ratelimit-remaining-tenant-writes"] = "11999";
+        return true;
+    }
 
-        if (await InjectFaultAsync(req, path, seq)) { _e.Stats.Status(ctx.Response.StatusCode); return; }
-
+    /// <summary>The route's handler; under a JSON reset or truncation fault, half its body and then a cut connection.</summary>
+    private async Task RunHandlerAsync(ArmRequest req, string path, long seq)
+    {
+        var ctx = req.Http;
+        var route = req.Route;
         var fs = _e.Faults.Settings;
         bool jsonTarget = _e.Faults.AppliesTo(path) && fs.ResetTargets.Contains("json", StringComparer.OrdinalIgnoreCase);
         bool reset = jsonTarget && _e.Faults.Decide("reset-json", fs.FaultResetRate, seq);

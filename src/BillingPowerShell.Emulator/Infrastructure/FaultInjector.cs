@@ -157,7 +157,8 @@ internal sealed class FaultInjector
 
     /// <summary>Writes the Retry-After of a long-running operation (or 503): contract seconds × time scale.</summary>
     /// <param name="atLeastOne">Older api-versions (2020-05-01, 2022-10-01): a scaled value under one second is sent
-    /// as "1", since those SDKs' pollers treat "0" as absent and fall back to 2 s (EMULATOR_GAPS.md §2.2).</param>
+    /// as "1", since those SDKs' pollers treat "0" as absent and fall back to 2 s (docs/contracts/EMULATOR_GAPS.md,
+    /// "Retry-After under `--time-scale`: the SDKs poll every 2 s (distorts the peer benchmark)").</param>
     public void WriteRetryAfter(HttpResponse r, TimeSpan scaled, bool atLeastOne = false)
     {
         r.Headers["Retry-After"] = atLeastOne && scaled > TimeSpan.Zero && scaled.TotalMilliseconds < 1000 ? "1" : Seconds(scaled);

@@ -10,7 +10,9 @@ using BillingPowerShell.Emulator.Infrastructure;
 namespace BillingPowerShell.Emulator.Usage;
 
 /// <summary>
-/// §C1–C2: generateCostDetailsReport 2025-03-01. POST → 202 (Location, Retry-After 60 s × scale) → poll
+/// generateCostDetailsReport 2025-03-01: docs/contracts/azure-api/OPERATIONS.md,
+/// "GenerateCostDetailsReport_CreateOperation" and "GenerateCostDetailsReport_GetOperationResults (poll)".
+/// POST → 202 (Location, Retry-After 60 s × scale) → poll
 /// costDetailsOperationResults/{id} → 200 manifest with SAS blob links on the blob host.
 /// </summary>
 internal static class CostDetailsEndpoints
@@ -51,58 +53,12 @@ internal static class CostDetailsEndpoints
             return;
         }
         if (body.ValueKind != JsonValueKind.Object) { await Bad(r, "Invalid request payload. Request payload must be a JSON object."); return; }
-        string metric = "ActualCost";
-        bool hasTime = false, hasPeriod = false, hasInvoice = false;
-        DateOnly from = default, to = default;
-        string? billingPeriod = null, invoiceId = null;
-        foreach (var p in body.EnumerateObject())
-        {
-            switch (p.Name.ToLowerInvariant())
-            {
-                case "metric":
-                    metric = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
-                    if (!metric.Equals("ActualCost", StringComparison.OrdinalIgnoreCase) && !metric.Equals("AmortizedCost", StringComparison.OrdinalIgnoreCase))
-                    { await Bad(r, $"Invalid request payload. Invalid metric '{metric}'. Allowed values: ActualCost, AmortizedCost."); return; }
-                    break;
-                case "timeperiod":
-                    hasTime = true;
-                    if (p.Value.ValueKind != JsonValueKind.Object || !p.Value.TryGetProperty("start", out var s) || !p.Value.TryGetProperty("end", out var en)
-                        || !DateOnly.TryParse(s.GetString(), CultureInfo.InvariantCulture, out from) || !DateOnly.TryParse(en.GetString(), CultureInfo.InvariantCulture, out to))
-                    { await Bad(r, "Invalid request payload. timePeriod needs start and end dates (yyyy-MM-dd)."); return; }
-                    break;
-                case "billingperiod": hasPeriod = true; billingPeriod = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null; break;
-                case "invoiceid": hasInvoice = true; invoiceId = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null; break;
-                default: await Bad(r, $"Invalid request payload. The member '{p.Name}' is not accepted."); return;
-            }
-        }
-        if ((hasTime ? 1 : 0) + (hasPeriod ? 1 : 0) + (hasInvoice ? 1 : 0) > 1)
-        { await Bad(r, "Invalid request payload: can only have either timePeriod or invoiceId or billingPeriod."); return; }
-
-        var monthStart = new DateOnly(world.Today.Year, world.Today.Month, 1);
-        var oldest = monthStart.AddMonths(-13);
-        if (hasTime)
-        {
-            if (to < from) { await Bad(r, "Invalid request payload. The end date must be on or after the start date."); return; }
-            if (from < oldest) { await Bad(r, $"Start date must be after {oldest.AddDays(-1):yyyy-MM-dd}. API only allows data to be pulled no older than 13 months from now."); return; }
-            if (to > from.AddMonths(1).AddDays(-1)) { await Bad(r, "The maximum allowed date range is 1 months."); return; }
-        }
-        else if (hasPeriod)
-        {
-            if (!scope.Account.IsEa) { await Bad(r, "Invalid request payload. billingPeriod can only be used by Enterprise Agreement customers."); return; }
-            if (billingPeriod == null || billingPeriod.Length != 6 || !UsageScope.TryPeriodRange(billingPeriod, out from, out to))
-            { await Bad(r, $"Invalid request payload. Invalid billingPeriod '{billingPeriod}'. Use the YearMonth format, e.g. 202008."); return; }
-            if (from < oldest) { await Bad(r, $"Start date must be after {oldest.AddDays(-1):yyyy-MM-dd}. API only allows data to be pulled no older than 13 months from now."); return; }
-        }
-        else if (hasInvoice)
-        {
-            if (!scope.IsMca || scope.Profile == null || scope.Section != null || scope.Subscription != null)
-            { await Bad(r, "Invalid request payload. invoiceId can only be used by Microsoft Customer Agreement customers at the billing profile scope."); return; }
-            var inv = world.InvoicesOf(scope.Profile).FirstOrDefault(i => i.Name.Equals(invoiceId, StringComparison.OrdinalIgnoreCase));
-            if (inv == null) { await Bad(r, $"Invalid request payload. Invoice '{invoiceId}' was not found for this billing profile."); return; }
-            from = inv.PeriodStart;
-            to = inv.PeriodEnd;
-        }
-        else { from = monthStart; to = world.Today; } // the open month
+        var (request, requestError) = ReadRequest(body);
+        if (request == null) { await Bad(r, requestError!); return; }
+        var (range, rangeError) = ResolveRange(world, scope, request);
+        if (range == null) { await Bad(r, rangeError!); return; }
+        var (from, to) = range.Value;
+        string metric = request.Metric;
 
         bool amortized = metric.Equals("AmortizedCost", StringComparison.OrdinalIgnoreCase);
         var report = new CostReport
@@ -119,6 +75,76 @@ internal static class CostDetailsEndpoints
     }
 
     private static Task Bad(ArmRequest r, string message) => ArmErrors.Write(r.Http, 400, "BadRequest", message);
+
+    /// <summary>The members of a report request; at most one of timePeriod, billingPeriod, invoiceId.</summary>
+    private sealed record ReportRequest(string Metric, bool HasTime, bool HasPeriod, bool HasInvoice, DateOnly From, DateOnly To,
+        string? BillingPeriod, string? InvoiceId);
+
+    /// <summary>Reads the body's members in order; the message of the first one refused, as the service words it.</summary>
+    private static (ReportRequest?, string?) ReadRequest(JsonElement body)
+    {
+        string metric = "ActualCost";
+        bool hasTime = false, hasPeriod = false, hasInvoice = false;
+        DateOnly from = default, to = default;
+        string? billingPeriod = null, invoiceId = null;
+        foreach (var p in body.EnumerateObject())
+        {
+            switch (p.Name.ToLowerInvariant())
+            {
+                case "metric":
+                    metric = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
+                    if (!metric.Equals("ActualCost", StringComparison.OrdinalIgnoreCase) && !metric.Equals("AmortizedCost", StringComparison.OrdinalIgnoreCase))
+                        return (null, $"Invalid request payload. Invalid metric '{metric}'. Allowed values: ActualCost, AmortizedCost.");
+                    break;
+                case "timeperiod":
+                    hasTime = true;
+                    if (p.Value.ValueKind != JsonValueKind.Object || !p.Value.TryGetProperty("start", out var s) || !p.Value.TryGetProperty("end", out var en)
+                        || !DateOnly.TryParse(s.GetString(), CultureInfo.InvariantCulture, out from) || !DateOnly.TryParse(en.GetString(), CultureInfo.InvariantCulture, out to))
+                        return (null, "Invalid request payload. timePeriod needs start and end dates (yyyy-MM-dd).");
+                    break;
+                case "billingperiod": hasPeriod = true; billingPeriod = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null; break;
+                case "invoiceid": hasInvoice = true; invoiceId = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null; break;
+                default: return (null, $"Invalid request payload. The member '{p.Name}' is not accepted.");
+            }
+        }
+        if ((hasTime ? 1 : 0) + (hasPeriod ? 1 : 0) + (hasInvoice ? 1 : 0) > 1)
+            return (null, "Invalid request payload: can only have either timePeriod or invoiceId or billingPeriod.");
+        return (new ReportRequest(metric, hasTime, hasPeriod, hasInvoice, from, to, billingPeriod, invoiceId), null);
+    }
+
+    /// <summary>The days of the report: its timePeriod (at most a month, at most 13 months back), its EA billingPeriod,
+    /// its MCA invoice's period (at the billing profile scope), or else the open month.</summary>
+    private static ((DateOnly From, DateOnly To)?, string?) ResolveRange(World world, UsageScope scope, ReportRequest q)
+    {
+        DateOnly from = q.From, to = q.To;
+        var monthStart = new DateOnly(world.Today.Year, world.Today.Month, 1);
+        var oldest = monthStart.AddMonths(-13);
+        if (q.HasTime)
+        {
+            if (to < from) return (null, "Invalid request payload. The end date must be on or after the start date.");
+            if (from < oldest) return (null, $"Start date must be after {oldest.AddDays(-1):yyyy-MM-dd}. API only allows data to be pulled no older than 13 months from now.");
+            if (to > from.AddMonths(1).AddDays(-1)) return (null, "The maximum allowed date range is 1 months.");
+        }
+        else if (q.HasPeriod)
+        {
+            string? billingPeriod = q.BillingPeriod;
+            if (!scope.Account.IsEa) return (null, "Invalid request payload. billingPeriod can only be used by Enterprise Agreement customers.");
+            if (billingPeriod == null || billingPeriod.Length != 6 || !UsageScope.TryPeriodRange(billingPeriod, out from, out to))
+                return (null, $"Invalid request payload. Invalid billingPeriod '{billingPeriod}'. Use the YearMonth format, e.g. 202008.");
+            if (from < oldest) return (null, $"Start date must be after {oldest.AddDays(-1):yyyy-MM-dd}. API only allows data to be pulled no older than 13 months from now.");
+        }
+        else if (q.HasInvoice)
+        {
+            if (!scope.IsMca || scope.Profile == null || scope.Section != null || scope.Subscription != null)
+                return (null, "Invalid request payload. invoiceId can only be used by Microsoft Customer Agreement customers at the billing profile scope.");
+            var inv = world.InvoicesOf(scope.Profile).FirstOrDefault(i => i.Name.Equals(q.InvoiceId, StringComparison.OrdinalIgnoreCase));
+            if (inv == null) return (null, $"Invalid request payload. Invoice '{q.InvoiceId}' was not found for this billing profile.");
+            from = inv.PeriodStart;
+            to = inv.PeriodEnd;
+        }
+        else { from = monthStart; to = world.Today; } // the open month
+        return ((from, to), null);
+    }
 
     private static async Task Poll(ArmRequest r)
     {

@@ -12,7 +12,7 @@ using BillingPowerShell.Emulator.Infrastructure;
 namespace BillingPowerShell.Emulator.Usage;
 
 /// <summary>
-/// §C3: Query_Usage 2025-03-01. Aggregates the same generated rows the usage details and cost details APIs serve,
+/// Query_Usage 2025-03-01 (docs/contracts/azure-api/OPERATIONS.md, "Query_Usage"). Aggregates the same generated rows the usage details and cost details APIs serve,
 /// so totals agree. Columns follow the examples: aggregations, groupings, UsageDate (Number yyyyMMdd) when Daily, Currency.
 /// </summary>
 internal static class QueryEndpoints
@@ -124,14 +124,45 @@ internal static class QueryEndpoints
     private static (QueryResult?, string?) Compute(EmulatorServices e, UsageScope scope, JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) return (null, "Invalid query definition: the body must be a JSON object.");
-        string? Str(JsonElement el, string name) => el.ValueKind == JsonValueKind.Object && TryGet(el, name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
         string? type = Str(body, "type");
         if (type == null || !new[] { "Usage", "ActualCost", "AmortizedCost" }.Contains(type, StringComparer.OrdinalIgnoreCase))
             return (null, "Invalid query definition: 'type' must be Usage, ActualCost or AmortizedCost.");
         bool amortized = type.Equals("AmortizedCost", StringComparison.OrdinalIgnoreCase);
-        string? timeframe = Str(body, "timeframe");
         var today = e.World.Today;
+        var (period, periodError) = ParseTimePeriod(body, today);
+        if (period == null) return (null, periodError);
+        var (from, to) = period.Value;
+        if (!TryGet(body, "dataset", out var ds) || ds.ValueKind != JsonValueKind.Object) return (null, "Invalid query definition: 'dataset' is required.");
+        string granularity = Str(ds, "granularity") ?? "None";
+        if (!new[] { "Daily", "Monthly", "None" }.Contains(granularity, StringComparer.OrdinalIgnoreCase))
+            return (null, $"Invalid query definition: granularity '{granularity}' is not supported. Use Daily.");
+        var (aggs, aggError) = ParseAggregations(ds);
+        if (aggs == null) return (null, aggError);
+        var (groups, groupError) = ParseGroupings(ds);
+        if (groups == null) return (null, groupError);
+        Func<UsageRow, bool> pred = _ => true;
+        if (TryGet(ds, "filter", out var fl) && fl.ValueKind == JsonValueKind.Object)
+        {
+            var (p, fe) = BuildFilter(fl);
+            if (p == null) return (null, fe);
+            pred = p;
+        }
+
+        if (to >= today) to = today.AddDays(-1);
+        var rows = from <= to ? e.Usage.Rows(scope.Subs, from, to, amortized) : Enumerable.Empty<UsageRow>();
+        var sums = Sum(rows, pred, granularity, aggs, groups);
+        var resultRows = sums.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => kv.Value.Values.Cast<object>().Concat(kv.Value.Keys).ToArray()).ToList();
+        return (new QueryResult { Columns = Columns(granularity, aggs, groups), Rows = resultRows }, null);
+    }
+
+    private static string? Str(JsonElement el, string name) =>
+        el.ValueKind == JsonValueKind.Object && TryGet(el, name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>The days a query covers, from its timeframe (and timePeriod when Custom); today is the world's.</summary>
+    private static ((DateOnly From, DateOnly To)?, string?) ParseTimePeriod(JsonElement body, DateOnly today)
+    {
+        string? timeframe = Str(body, "timeframe");
         var ms = new DateOnly(today.Year, today.Month, 1);
         DateOnly from, to;
         switch (timeframe?.ToLowerInvariant())
@@ -150,11 +181,12 @@ internal static class QueryEndpoints
                 break;
             default: return (null, "Invalid query definition: 'timeframe' must be MonthToDate, BillingMonthToDate, TheLastMonth, TheLastBillingMonth, WeekToDate or Custom.");
         }
-        if (!TryGet(body, "dataset", out var ds) || ds.ValueKind != JsonValueKind.Object) return (null, "Invalid query definition: 'dataset' is required.");
-        string granularity = Str(ds, "granularity") ?? "None";
-        if (!new[] { "Daily", "Monthly", "None" }.Contains(granularity, StringComparer.OrdinalIgnoreCase))
-            return (null, $"Invalid query definition: granularity '{granularity}' is not supported. Use Daily.");
+        return ((from, to), null);
+    }
 
+    /// <summary>dataset.aggregation: at most 2 Sums of a known column; PreTaxCost when there is none.</summary>
+    private static (List<Agg>?, string?) ParseAggregations(JsonElement ds)
+    {
         var aggs = new List<Agg>();
         if (TryGet(ds, "aggregation", out var ag) && ag.ValueKind == JsonValueKind.Object)
         {
@@ -173,7 +205,12 @@ internal static class QueryEndpoints
             if (aggs.Count > 2) return (null, "Invalid query definition: at most 2 aggregations are allowed.");
         }
         if (aggs.Count == 0) aggs.Add(new Agg("PreTaxCost", "cost"));
+        return (aggs, null);
+    }
 
+    /// <summary>dataset.grouping: at most 2 groupings, each a known Dimension (its canonical name) or a TagKey.</summary>
+    private static (List<Group>?, string?) ParseGroupings(JsonElement ds)
+    {
         var groups = new List<Group>();
         if (TryGet(ds, "grouping", out var gr) && gr.ValueKind == JsonValueKind.Array)
         {
@@ -192,62 +229,61 @@ internal static class QueryEndpoints
             }
             if (groups.Count > 2) return (null, "Invalid query definition: at most 2 groupings are allowed.");
         }
+        return (groups, null);
+    }
 
-        Func<UsageRow, bool> pred = _ => true;
-        if (TryGet(ds, "filter", out var fl) && fl.ValueKind == JsonValueKind.Object)
-        {
-            var (p, fe) = BuildFilter(fl);
-            if (p == null) return (null, fe);
-            pred = p;
-        }
-
-        if (to >= today) to = today.AddDays(-1);
-        // Key: date part + group values + currency; values: the aggregation sums.
+    /// <summary>The aggregation sums of the rows the filter keeps, by date part + group values + currency (the key);
+    /// each entry's Keys are the result row's group values, date and currency in column order.</summary>
+    private static Dictionary<string, (object[] Keys, decimal[] Values)> Sum(
+        IEnumerable<UsageRow> rows, Func<UsageRow, bool> pred, string granularity, List<Agg> aggs, List<Group> groups)
+    {
         var sums = new Dictionary<string, (object[] Keys, decimal[] Values)>(StringComparer.Ordinal);
         var sb = new StringBuilder();
-        if (from <= to)
-            foreach (var row in e.Usage.Rows(scope.Subs, from, to, amortized))
+        foreach (var row in rows)
+        {
+            if (!pred(row)) continue;
+            sb.Clear();
+            object? date = granularity.Equals("Daily", StringComparison.OrdinalIgnoreCase) ? (long)(row.Day.Year * 10000 + row.Day.Month * 100 + row.Day.Day)
+                : granularity.Equals("Monthly", StringComparison.OrdinalIgnoreCase) ? $"{row.Day:yyyy-MM}-01T00:00:00" : null;
+            sb.Append(date).Append('\u001f');
+            var gvals = new string[groups.Count];
+            for (int i = 0; i < groups.Count; i++)
             {
-                if (!pred(row)) continue;
-                sb.Clear();
-                object? date = granularity.Equals("Daily", StringComparison.OrdinalIgnoreCase) ? (long)(row.Day.Year * 10000 + row.Day.Month * 100 + row.Day.Day)
-                    : granularity.Equals("Monthly", StringComparison.OrdinalIgnoreCase) ? $"{row.Day:yyyy-MM}-01T00:00:00" : null;
-                sb.Append(date).Append('\u001f');
-                var gvals = new string[groups.Count];
-                for (int i = 0; i < groups.Count; i++)
-                {
-                    gvals[i] = groups[i].Type == "TagKey" ? Tag(row, groups[i].Name) : Dim(row, groups[i].Name);
-                    sb.Append(gvals[i]).Append('\u001f');
-                }
-                sb.Append(row.Currency);
-                string k = sb.ToString();
-                if (!sums.TryGetValue(k, out var acc))
-                {
-                    var keys = new List<object>();
-                    keys.AddRange(gvals.Select(g => (object)g));
-                    if (date != null) keys.Add(date);
-                    keys.Add(row.Currency);
-                    acc = (keys.ToArray(), new decimal[aggs.Count]);
-                    sums[k] = acc;
-                }
-                for (int i = 0; i < aggs.Count; i++)
-                    acc.Values[i] += aggs[i].Source switch
-                    {
-                        "cost" => row.Cost,
-                        "costusd" => Math.Round(row.Cost * UsageDetailsEndpoints.UsdRate[row.Currency], 6),
-                        _ => row.Quantity,
-                    };
+                gvals[i] = groups[i].Type == "TagKey" ? Tag(row, groups[i].Name) : Dim(row, groups[i].Name);
+                sb.Append(gvals[i]).Append('\u001f');
             }
+            sb.Append(row.Currency);
+            string k = sb.ToString();
+            if (!sums.TryGetValue(k, out var acc))
+            {
+                var keys = new List<object>();
+                keys.AddRange(gvals.Select(g => (object)g));
+                if (date != null) keys.Add(date);
+                keys.Add(row.Currency);
+                acc = (keys.ToArray(), new decimal[aggs.Count]);
+                sums[k] = acc;
+            }
+            for (int i = 0; i < aggs.Count; i++)
+                acc.Values[i] += aggs[i].Source switch
+                {
+                    "cost" => row.Cost,
+                    "costusd" => Math.Round(row.Cost * UsageDetailsEndpoints.UsdRate[row.Currency], 6),
+                    _ => row.Quantity,
+                };
+        }
+        return sums;
+    }
 
+    /// <summary>The result's columns: the aggregations, the groupings, the date part of the granularity, Currency.</summary>
+    private static List<(string, string)> Columns(string granularity, List<Agg> aggs, List<Group> groups)
+    {
         var columns = new List<(string, string)>();
         foreach (var a in aggs) columns.Add((a.Column, "Number"));
         foreach (var g in groups) columns.Add((g.Type == "TagKey" ? "TagValue" : g.Name, "String"));
         if (granularity.Equals("Daily", StringComparison.OrdinalIgnoreCase)) columns.Add(("UsageDate", "Number"));
         if (granularity.Equals("Monthly", StringComparison.OrdinalIgnoreCase)) columns.Add(("BillingMonth", "Datetime"));
         columns.Add(("Currency", "String"));
-        var rows = sums.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => kv.Value.Values.Cast<object>().Concat(kv.Value.Keys).ToArray()).ToList();
-        return (new QueryResult { Columns = columns, Rows = rows }, null);
+        return columns;
     }
 
     private static bool TryGet(JsonElement el, string name, out JsonElement value)

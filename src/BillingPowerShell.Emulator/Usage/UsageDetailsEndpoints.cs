@@ -11,7 +11,8 @@ using BillingPowerShell.Emulator.Infrastructure;
 namespace BillingPowerShell.Emulator.Usage;
 
 /// <summary>
-/// §B: Microsoft.Consumption/usageDetails 2024-08-01. kind "legacy" for EA and pay-as-you-go, "modern" for MCA.
+/// Microsoft.Consumption/usageDetails 2024-08-01 (docs/contracts/azure-api/OPERATIONS.md,
+/// "Microsoft.Consumption UsageDetails_List, api-version 2024-08-01"). kind "legacy" for EA and pay-as-you-go, "modern" for MCA.
 /// Pages are streamed with Utf8JsonWriter; the $skiptoken is the raw row position, so no page is materialised.
 /// </summary>
 internal static class UsageDetailsEndpoints
@@ -103,7 +104,19 @@ internal static class UsageDetailsEndpoints
         var expand = (r.Q("$expand") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(x => x.Replace("properties/", "", StringComparison.OrdinalIgnoreCase).ToLowerInvariant()).ToHashSet();
 
-        var world = e.World;
+        var f = await ReadFilter(r, scope);
+        if (f == null) return;
+        var (okRange, from, to) = await ReadRange(r, scope, f);
+        if (!okRange) return;
+
+        long total = from <= to ? e.Usage.CountRows(scope.Subs, from, to) : 0;
+        if (total == 0 || offset >= total) { await WriteEmpty(r); return; }
+        await WritePage(r, scope, f, from, to, amortized, expand, top, offset, total);
+    }
+
+    /// <summary>The $filter (not for MCA scopes) and startDate/endDate of a request, or null after writing its 400.</summary>
+    private static async Task<Filter?> ReadFilter(ArmRequest r, UsageScope scope)
+    {
         var f = new Filter();
         string? filter = r.Q("$filter");
         if (!string.IsNullOrWhiteSpace(filter))
@@ -111,9 +124,9 @@ internal static class UsageDetailsEndpoints
             if (scope.IsMca)
             {
                 await ArmErrors.BadRequest(r, "The $filter parameter is not supported for Microsoft Customer Agreement scopes. Use startDate and endDate.");
-                return;
+                return null;
             }
-            if (!ParseFilter(filter, f, out var fe)) { await ArmErrors.BadRequest(r, fe); return; }
+            if (!ParseFilter(filter, f, out var fe)) { await ArmErrors.BadRequest(r, fe); return null; }
         }
         string? sd = r.Q("startDate"), ed = r.Q("endDate");
         if (sd != null || ed != null)
@@ -121,11 +134,19 @@ internal static class UsageDetailsEndpoints
             if (sd == null || ed == null || !DateOnly.TryParse(sd, CultureInfo.InvariantCulture, out var s1) || !DateOnly.TryParse(ed, CultureInfo.InvariantCulture, out var e1) || e1 < s1)
             {
                 await ArmErrors.BadRequest(r, "startDate and endDate must both be given as yyyy-MM-dd, with endDate on or after startDate.");
-                return;
+                return null;
             }
             f.From = Max(f.From, s1);
             f.To = Min(f.To, e1);
         }
+        return f;
+    }
+
+    /// <summary>The days served: the billing period of the scope or the filter's dates (by default the current month),
+    /// never today or later; false after writing the 400 of an invalid billing period name.</summary>
+    private static async Task<(bool, DateOnly, DateOnly)> ReadRange(ArmRequest r, UsageScope scope, Filter f)
+    {
+        var world = r.E.World;
         var monthStart = new DateOnly(world.Today.Year, world.Today.Month, 1);
         DateOnly from, to;
         if (scope.BillingPeriod != null)
@@ -133,7 +154,7 @@ internal static class UsageDetailsEndpoints
             if (!UsageScope.TryPeriodRange(scope.BillingPeriod, out from, out to))
             {
                 await ArmErrors.BadRequest(r, $"Invalid billing period name '{scope.BillingPeriod}'.");
-                return;
+                return (false, default, default);
             }
             if (f.From > from) from = f.From.Value;
             if (f.To < to) to = f.To.Value;
@@ -144,26 +165,34 @@ internal static class UsageDetailsEndpoints
             to = f.To ?? (f.From is DateOnly f0 && f0 < monthStart ? new DateOnly(f0.Year, f0.Month, 1).AddMonths(1).AddDays(-1) : world.Today);
         }
         if (to >= world.Today) to = world.Today.AddDays(-1);
+        return (true, from, to);
+    }
 
-        long total = from <= to ? e.Usage.CountRows(scope.Subs, from, to) : 0;
-        if (total == 0 || offset >= total)
+    private static async Task WriteEmpty(ArmRequest r)
+    {
+        // 204: nothing in this scope and time range. 2021-10-01: 200 {"value":[]} (also valid per its spec; its
+        // SDK knows only 200 for this operation, so a 204 would fail the call — docs/contracts/EMULATOR_GAPS.md,
+        // "Consumption 2021-10-01: 204 for an empty result makes the SDK throw").
+        if (r.Is(ApiVersions.Consumption2021))
         {
-            // 204: nothing in this scope and time range. 2021-10-01: 200 {"value":[]} (also valid per its spec; its
-            // SDK knows only 200 for this operation, so a 204 would fail the call — EMULATOR_GAPS.md §2.3).
-            if (r.Is(ApiVersions.Consumption2021))
-            {
-                var empty = JsonOut.Start(r.Http);
-                empty.WriteStartObject();
-                empty.WriteStartArray("value");
-                empty.WriteEndArray();
-                empty.WriteEndObject();
-                await JsonOut.Finish(empty);
-                return;
-            }
-            r.Response.StatusCode = 204;
+            var empty = JsonOut.Start(r.Http);
+            empty.WriteStartObject();
+            empty.WriteStartArray("value");
+            empty.WriteEndArray();
+            empty.WriteEndObject();
+            await JsonOut.Finish(empty);
             return;
         }
+        r.Response.StatusCode = 204;
+    }
 
+    /// <summary>One page: up to $top rows from the row position offset that pass the filter, and a nextLink while
+    /// rows remain.</summary>
+    private static async Task WritePage(ArmRequest r, UsageScope scope, Filter f, DateOnly from, DateOnly to, bool amortized,
+        HashSet<string> expand, int top, long offset, long total)
+    {
+        var e = r.E;
+        var world = e.World;
         string idPrefix = scope.Id + (scope.BillingPeriod != null ? "/providers/Microsoft.Billing/billingPeriods/" + scope.BillingPeriod : "") + "/providers/Microsoft.Consumption/usageDetails/";
         var w = JsonOut.Start(r.Http);
         w.WriteStartObject();
@@ -269,11 +298,6 @@ internal static class UsageDetailsEndpoints
 
     private static void WriteModern(Utf8JsonWriter w, in UsageRow row, World world, string idPrefix)
     {
-        var s = row.Sub;
-        var m = row.Meter;
-        Period(s, row.Day, out var ps, out var pe);
-        var inv = world.InvoiceFor(s, row.Day);
-        decimal rate = UsdRate[row.Currency];
         w.WriteStartObject();
         string name = row.RowId;
         w.WriteString("id", idPrefix + name);
@@ -285,6 +309,18 @@ internal static class UsageDetailsEndpoints
         w.WriteString("team", row.TagTeam);
         w.WriteEndObject();
         w.WriteStartObject("properties");
+        Period(row.Sub, row.Day, out var ps, out var pe);
+        WriteModernUsage(w, row, ps, pe);
+        WriteModernCharges(w, row, world, ps, pe);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The modern record's properties up to instanceName: who was billed for what, when, how much of it.</summary>
+    private static void WriteModernUsage(Utf8JsonWriter w, in UsageRow row, DateOnly ps, DateOnly pe)
+    {
+        var s = row.Sub;
+        var m = row.Meter;
         w.WriteString("billingAccountId", s.Account.Id);
         w.WriteString("billingAccountName", s.Account.DisplayName);
         w.WriteString("billingPeriodStartDate", Dt(ps));
@@ -304,6 +340,15 @@ internal static class UsageDetailsEndpoints
         w.WriteNumber("quantity", row.Quantity);
         w.WriteString("unitOfMeasure", m.Unit);
         w.WriteString("instanceName", row.ResourceId);
+    }
+
+    /// <summary>The modern record's properties from costInUSD on: prices, costs, invoice, reservation and partner fields.</summary>
+    private static void WriteModernCharges(Utf8JsonWriter w, in UsageRow row, World world, DateOnly ps, DateOnly pe)
+    {
+        var s = row.Sub;
+        var m = row.Meter;
+        var inv = world.InvoiceFor(s, row.Day);
+        decimal rate = UsdRate[row.Currency];
         w.WriteNumber("costInUSD", Math.Round(row.Cost * rate, 6));
         w.WriteNumber("unitPrice", row.UnitPrice);
         w.WriteNumber("effectivePrice", row.EffectivePrice);
@@ -357,7 +402,5 @@ internal static class UsageDetailsEndpoints
         w.WriteString("benefitName", row.ReservationName ?? "");
         w.WriteString("provider", "Azure");
         w.WriteString("costAllocationRuleName", "");
-        w.WriteEndObject();
-        w.WriteEndObject();
     }
 }

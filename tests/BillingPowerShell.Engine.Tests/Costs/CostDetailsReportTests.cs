@@ -11,7 +11,8 @@ using BillingPowerShell.Engine.Tests.Http;
 
 namespace BillingPowerShell.Engine.Tests.Costs
 {
-    /// <summary>The cost details report operation (C1, C2) against the official examples.</summary>
+    /// <summary>The cost details report operation (docs/contracts/azure-api/OPERATIONS.md, "GenerateCostDetailsReport_CreateOperation" and
+    /// "GenerateCostDetailsReport_GetOperationResults (poll)") against the official examples.</summary>
     public sealed class CostDetailsReportTests
     {
         private const string Cm = "Microsoft.CostManagement/2025-03-01/";
