@@ -12,7 +12,7 @@ namespace BillingPowerShell.Engine.Usage
         EaCostDetails2021,
         /// <summary>EA cost details, schema 2023-12-01 (documented column order).</summary>
         EaCostDetails2023,
-        /// <summary>EA cost details in another order or with other names (portal downloads, CSV_SCHEMAS §1c).</summary>
+        /// <summary>EA cost details in another order or with other names (portal downloads: docs/contracts/azure-api/CSV_SCHEMAS.md, "Files in the wild differ from the documented lists").</summary>
         EaCostDetailsVariant,
         /// <summary>MCA (and MPA) cost details, schema 2023-12-01.</summary>
         McaCostDetails2023,
