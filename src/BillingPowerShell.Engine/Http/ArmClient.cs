@@ -361,7 +361,7 @@ namespace BillingPowerShell.Engine.Http
             if (bytes.Length < 3) return bytes;
             Span<byte> head = stackalloc byte[3];
             bytes.Slice(0, 3).CopyTo(head);
-            return head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? bytes.Slice(3) : bytes;
+            return bytes.Slice(Files.ByteOrderMark.Utf8Length(head));
         }
 
         private static string? Text(JsonElement e, string name)

@@ -8,6 +8,7 @@ using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using BillingPowerShell.Engine.Files;
 using CsvHelper;
 
 namespace BillingPowerShell.Engine.Usage
@@ -456,7 +457,7 @@ namespace BillingPowerShell.Engine.Usage
         {
             var names = new string[_csv.FieldCount];
             for (int i = 0; i < names.Length; i++) names[i] = _csv.GetString(i) ?? string.Empty;
-            if (names.Length > 0 && names[0].Length > 0 && names[0][0] == '\uFEFF') names[0] = names[0].Substring(1);
+            if (names.Length > 0) names[0] = ByteOrderMark.TrimChar(names[0]); // a text reader may hand the mark on
             foreach (var n in names)
             {
                 foreach (char c in n)

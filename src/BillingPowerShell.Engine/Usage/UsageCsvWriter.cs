@@ -95,7 +95,6 @@ namespace BillingPowerShell.Engine.Usage
     /// </summary>
     public sealed class UsageCsvWriter : IDisposable
     {
-        private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
         private readonly string _path;
         private readonly string _tempPath;
         private readonly UsageCsvWriterOptions _opt;
@@ -307,7 +306,7 @@ namespace BillingPowerShell.Engine.Usage
         // Chunk 1's header (BOM included) starts the file; a later chunk must repeat it, and only its rows are added.
         private async Task AcceptHeaderAsync(byte[] buf, int len, int headerEnd, int chunkNo, CancellationToken ct)
         {
-            int bom = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0;
+            int bom = ByteOrderMark.Utf8Length(new ReadOnlySpan<byte>(buf, 0, len));
             if (headerEnd - bom <= 0) throw new UsageFormatException($"chunk {chunkNo} is empty: no header", _path);
             string header = Encoding.UTF8.GetString(buf, bom, headerEnd - bom).TrimEnd('\r', '\n');
             if (chunkNo == 1)
