@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Threading;
 
 namespace BillingPowerShell.Engine.Usage
 {
