@@ -371,13 +371,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
             var client = BillingMapperTests.Client(t);
             var invoices = Enumerable.Range(1, 12).Select(i => Invoice("G" + i.ToString("D9"), ("Invoice", "D" + i))).ToList();
             var files = invoices.SelectMany(i => InvoiceDownloader.Plan(i, new[] { "Invoice" }, false, _dir)).ToList();
-            using var gate = new SemaphoreSlim(4);
-            await Task.WhenAll(files.Select(async f =>
-            {
-                await gate.WaitAsync();
-                try { await InvoiceDownloader.SaveAsync(client, f, false, new CallContext("Save-BillingInvoice"), default); }
-                finally { gate.Release(); }
-            }));
+            await foreach (var _ in client.Invoices.SaveAsync(files, false, 4, new CallContext("Save-BillingInvoice"), default)) { }
             Assert.Equal(files.Select(f => Path.GetFileName(f.Path)).OrderBy(n => n), Directory.GetFiles(_dir).Select(Path.GetFileName).OrderBy(n => n));
             foreach (var f in files) Assert.Equal(Content(f.Invoice.Name), File.ReadAllBytes(f.Path));
         }
