@@ -72,12 +72,12 @@ namespace BillingPowerShell.Engine.Billing
         }
 
         private async Task<DateTime?> ProfileAsync(string account, string profile, CallContext call, CancellationToken ct) =>
-            (await _client.GetProfileAsync(account, profile, call, ct).ConfigureAwait(false)).NextInvoiceDate;
+            (await _client.Accounts.GetProfileAsync(account, profile, call, ct).ConfigureAwait(false)).NextInvoiceDate;
 
         private async Task<DateTime?> EnterpriseAsync(string account, CallContext call, CancellationToken ct)
         {
             var today = call.Today;
-            var newest = await NewestAsync(_client.ListInvoicesByAccountAsync(account, today.AddMonths(-3), today, call, ct), ct).ConfigureAwait(false);
+            var newest = await NewestAsync(_client.Invoices.ListByAccountAsync(account, today.AddMonths(-3), today, call, ct), ct).ConfigureAwait(false);
             // The oldest calendar month not invoiced yet: last month until its invoice is issued, else this month.
             var monthStart = BillingClock.MonthStart(today);
             var lastMonthEnd = monthStart.AddDays(-1);
@@ -88,7 +88,7 @@ namespace BillingPowerShell.Engine.Billing
         private async Task<DateTime?> PayAsYouGoAsync(string subscriptionId, CallContext call, CancellationToken ct)
         {
             var periods = new List<BillingPeriod>();
-            await foreach (var p in _client.ListBillingPeriodsAsync(subscriptionId, 3, call, ct).WithCancellation(ct).ConfigureAwait(false))
+            await foreach (var p in _client.Invoices.ListBillingPeriodsAsync(subscriptionId, 3, call, ct).WithCancellation(ct).ConfigureAwait(false))
                 periods.Add(p);
             await FillPeriodsAsync(subscriptionId, periods, call, ct).ConfigureAwait(false);
             DateTime? next = null;
@@ -102,7 +102,7 @@ namespace BillingPowerShell.Engine.Billing
             var today = call.Today;
             try
             {
-                return LagOf(await NewestAsync(_client.ListInvoicesByBillingSubscriptionAsync(subscriptionId, today.AddMonths(-3), today, call, ct), ct).ConfigureAwait(false));
+                return LagOf(await NewestAsync(_client.Invoices.ListByBillingSubscriptionAsync(subscriptionId, today.AddMonths(-3), today, call, ct), ct).ConfigureAwait(false));
             }
             catch (ArmException ex) when (ex.Status == 404 || ex.Status == 400)
             {

@@ -4,8 +4,10 @@ using System.Threading;
 namespace BillingPowerShell.Engine.Http
 {
     /// <summary>
-    /// Who is calling and where the engine's diagnostics go. One per cmdlet invocation; the callbacks must be
-    /// thread-safe (the cmdlet queues them to its pipeline thread). Everything passed to them is already redacted.
+    /// Who is calling, the call's clock, and where the engine's reports go: diagnostics, progress, bad rows and the
+    /// failures of single items. One per cmdlet invocation, passed to every engine method. The callbacks are invoked on
+    /// worker threads and must be thread-safe: the cmdlet base class queues each to its pipeline thread. Every text
+    /// passed to them is already redacted.
     /// </summary>
     public sealed class CallContext
     {
@@ -30,6 +32,25 @@ namespace BillingPowerShell.Engine.Http
         public Action<string>? Debug { get; set; }
         public Action<string>? Verbose { get; set; }
         public Action<string>? Warning { get; set; }
+
+        /// <summary>How far a long call has come (usage chunks, invoice files); the cmdlet renders it.</summary>
+        public Action<CallProgress>? Progress { get; set; }
+
+        /// <summary>A bad usage row: reported, skipped, reading goes on.</summary>
+        public Action<Usage.UsageRowError>? RowError { get; set; }
+
+        /// <summary>
+        /// One item of the call failed (an invoice, a scope, a file) and the call goes on with the others. With no
+        /// handler, the failure fails the whole call.
+        /// </summary>
+        public Action<ItemFailure>? ItemFailed { get; set; }
+
+        /// <summary>Reports one item's failure, or rethrows it when nobody listens.</summary>
+        internal void Fail(Exception error, object? target, string what)
+        {
+            if (ItemFailed is null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+            ItemFailed!(new ItemFailure(error, target, what));
+        }
 
         private long _requests, _retries, _throttled;
         public long Requests => Interlocked.Read(ref _requests);

@@ -8,8 +8,8 @@ using System.IO.Compression;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using BillingPowerShell.Engine.Costs;
 using BillingPowerShell.Engine.Files;
+using BillingPowerShell.Engine.Threading;
 using CsvHelper;
 
 namespace BillingPowerShell.Engine.Usage

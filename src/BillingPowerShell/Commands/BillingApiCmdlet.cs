@@ -16,10 +16,13 @@ namespace BillingPowerShell.Commands
         private Action<string>? _prompt;
 
         /// <summary>
-        /// A call context whose diagnostics go to this cmdlet's Verbose/Debug/Warning streams (already redacted); a
-        /// device-code sign-in prompt goes to the warnings too, until Run returns (see BillingSession.SetPrompt).
+        /// The context of one engine call, every report of which reaches the pipeline thread through the sink: diagnostics
+        /// go to this cmdlet's Verbose/Debug/Warning streams (already redacted), a failed item (an invoice, a scope, a
+        /// file) becomes that item's error record (<see cref="ErrorFor"/>), a bad usage row a BadUsageRow error, and
+        /// progress the record <paramref name="progress"/> makes of it. A device-code sign-in prompt goes to the
+        /// warnings too, until Run returns (see BillingSession.SetPrompt).
         /// </summary>
-        internal CallContext NewCall(ICmdletSink sink)
+        internal CallContext NewCall(ICmdletSink sink, Func<CallProgress, ProgressRecord>? progress = null)
         {
             _prompt = sink.WriteWarning;
             BillingSession.SetPrompt(_prompt);
@@ -28,6 +31,10 @@ namespace BillingPowerShell.Commands
                 Debug = sink.WriteDebug,
                 Verbose = sink.WriteVerbose,
                 Warning = sink.WriteWarning,
+                ItemFailed = f => sink.WriteError(ErrorFor(f.Error, f.Target, f.What)),
+                RowError = e => sink.WriteError(UsageErrors.BadRow(e)),
+                // The record is made here, on the worker thread, from the engine's snapshot; only the write is queued.
+                Progress = progress is null ? null : p => sink.WriteProgress(progress(p)),
             };
         }
 

@@ -47,7 +47,7 @@ namespace BillingPowerShell.Commands
             try
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                var list = BillingSession.Current.ListAccountsAsync(CallContext.None, cts.Token).GetAsyncEnumerator(cts.Token);
+                var list = BillingSession.Current.Accounts.ListAsync(CallContext.None, cts.Token).GetAsyncEnumerator(cts.Token);
                 try
                 {
                     while (list.MoveNextAsync().AsTask().GetAwaiter().GetResult()) Remember(list.Current);

@@ -66,14 +66,9 @@ namespace BillingPowerShell.Commands
             UsageExportSummary? summary = null;
             Run(async (sink, token) =>
             {
-                var call = NewCall(sink);
-                var service = new UsageService(Client)
-                {
-                    RowError = e => sink.WriteError(UsageErrors.BadRow(e)),
-                    Progress = p => sink.WriteProgress(UsageErrors.ProgressOf("Exporting daily usage", request, p)),
-                };
+                var call = NewCall(sink, p => UsageErrors.ProgressOf("Exporting daily usage", request, p));
                 var options = new UsageCsvWriterOptions { Overwrite = Force, EscapeFormulas = !NoFormulaEscape };
-                summary = await service.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token, MyInvocation.BoundParameters.ContainsKey(nameof(Schema))).ConfigureAwait(false);
+                summary = await Client.Usage.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token, MyInvocation.BoundParameters.ContainsKey(nameof(Schema))).ConfigureAwait(false);
                 sink.WriteProgress(new ProgressRecord(2, "Exporting daily usage", "Done") { RecordType = ProgressRecordType.Completed });
             }, full);
             if (summary is null) return;

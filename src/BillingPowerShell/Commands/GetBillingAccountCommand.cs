@@ -43,7 +43,7 @@ namespace BillingPowerShell.Commands
                 var written = new System.Collections.Generic.HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 if (names is null || patterns!.Length > 0)
                 {
-                    await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                    await foreach (var account in Client.Accounts.ListAsync(call, token).WithCancellation(token).ConfigureAwait(false))
                     {
                         BillingNameCompleter.Remember(account);
                         if (Filters.Matches(patterns, account.Name, account.DisplayName) && written.Add(account.Name))
@@ -55,7 +55,7 @@ namespace BillingPowerShell.Commands
                     if (WildcardPattern.ContainsWildcardCharacters(name) || written.Contains(name)) continue;
                     try
                     {
-                        var account = await Client.GetAccountAsync(name, call, token).ConfigureAwait(false);
+                        var account = await Client.Accounts.GetAsync(name, call, token).ConfigureAwait(false);
                         BillingNameCompleter.Remember(account);
                         if (written.Add(account.Name)) sink.WriteObject(account);
                     }

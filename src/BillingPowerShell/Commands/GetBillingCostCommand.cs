@@ -52,8 +52,7 @@ namespace BillingPowerShell.Commands
 
             Run(async (sink, token) =>
             {
-                var service = new CostQueryService(Client);
-                await foreach (var row in service.QueryAsync(query, NewCall(sink), token).WithCancellation(token).ConfigureAwait(false))
+                await foreach (var row in Client.Costs.QueryAsync(query, NewCall(sink), token).WithCancellation(token).ConfigureAwait(false))
                 {
                     // Each grouping value becomes a property, so rows sort, group and export like any object.
                     var o = PSObject.AsPSObject(row);

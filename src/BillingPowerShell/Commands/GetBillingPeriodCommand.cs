@@ -38,7 +38,7 @@ namespace BillingPowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            if (SubscriptionId is not null && AgreementType is not null && !AgreementTypes.IsPayAsYouGo(AgreementType))
+            if (SubscriptionId is not null && AgreementType is not null && !AgreementTypes.HasBillingPeriods(AgreementType))
             {
                 // Known from the piped object, so said before any request (the service would answer a bare 400).
                 var record = new ErrorRecord(new ArgumentException(
@@ -60,12 +60,8 @@ namespace BillingPowerShell.Commands
                     return;
                 }
                 // No subscription named: every pay-as-you-go subscription the caller can read.
-                await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
-                {
-                    if (!AgreementTypes.IsPayAsYouGo(account.AgreementType)) continue;
-                    await foreach (var s in Client.ListSubscriptionsAsync(account.Name, null, account.AgreementType, call, token).WithCancellation(token).ConfigureAwait(false))
-                        await WritePeriodsAsync(sink, call, s.SubscriptionId, first, skip, token).ConfigureAwait(false);
-                }
+                await foreach (var s in Client.Accounts.ListPayAsYouGoSubscriptionsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                    await WritePeriodsAsync(sink, call, s.SubscriptionId, first, skip, token).ConfigureAwait(false);
             }, SubscriptionId);
         }
 
@@ -79,7 +75,7 @@ namespace BillingPowerShell.Commands
                     {
                         try
                         {
-                            var period = await Client.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false);
+                            var period = await Client.Invoices.GetBillingPeriodAsync(subscriptionId, n, call, token).ConfigureAwait(false);
                             await Schedule.FillPeriodsAsync(subscriptionId, new[] { period }, call, token).ConfigureAwait(false);
                             sink.WriteObject(period);
                             _total++;
@@ -90,7 +86,7 @@ namespace BillingPowerShell.Commands
                 }
                 // A subscription has at most a few dozen periods: order them here rather than trusting the service's order.
                 var periods = new List<BillingPeriod>();
-                await foreach (var p in Client.ListBillingPeriodsAsync(subscriptionId, null, call, token).WithCancellation(token).ConfigureAwait(false))
+                await foreach (var p in Client.Invoices.ListBillingPeriodsAsync(subscriptionId, null, call, token).WithCancellation(token).ConfigureAwait(false))
                     periods.Add(p);
                 periods.Sort((a, b) => b.StartDate.CompareTo(a.StartDate));
                 _total += (ulong)periods.Count;

@@ -46,7 +46,7 @@ namespace BillingPowerShell.Commands
                     await WriteProfilesAsync(sink, call, BillingAccountName, token).ConfigureAwait(false);
                     return;
                 }
-                await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                await foreach (var account in Client.Accounts.ListAsync(call, token).WithCancellation(token).ConfigureAwait(false))
                     if (AgreementTypes.HasBillingProfiles(account.AgreementType) && _accountsListed.Add(account.Name))
                         await WriteProfilesAsync(sink, call, account.Name, token).ConfigureAwait(false);
             }, BillingAccountName);
@@ -60,12 +60,12 @@ namespace BillingPowerShell.Commands
                 {
                     foreach (var n in Name)
                     {
-                        try { sink.WriteObject(await Client.GetProfileAsync(account, n, call, token).ConfigureAwait(false)); }
+                        try { sink.WriteObject(await Client.Accounts.GetProfileAsync(account, n, call, token).ConfigureAwait(false)); }
                         catch (ArmException ex) { sink.WriteError(ErrorFor(ex, n, $"Billing profile '{n}' of account '{account}'")); }
                     }
                     return;
                 }
-                await foreach (var profile in Client.ListProfilesAsync(account, call, token).WithCancellation(token).ConfigureAwait(false))
+                await foreach (var profile in Client.Accounts.ListProfilesAsync(account, call, token).WithCancellation(token).ConfigureAwait(false))
                 {
                     if (!Filters.Matches(Name, profile.Name, profile.DisplayName)) continue;
                     BillingNameCompleter.Remember(profile);

@@ -42,7 +42,7 @@ namespace BillingPowerShell.Commands
                 var call = NewCall(sink);
                 if (BillingAccountName is null)
                 {
-                    await foreach (var account in Client.ListAccountsAsync(call, token).WithCancellation(token).ConfigureAwait(false))
+                    await foreach (var account in Client.Accounts.ListAsync(call, token).WithCancellation(token).ConfigureAwait(false))
                         await ListAsync(sink, call, account.Name, account.AgreementType, token).ConfigureAwait(false);
                     ReportMissing(sink);
                     return;
@@ -52,7 +52,7 @@ namespace BillingPowerShell.Commands
                 {
                     foreach (var id in SubscriptionId)
                     {
-                        try { await EmitAsync(sink, call, await Client.GetSubscriptionAsync(BillingAccountName, id, agreement, call, token).ConfigureAwait(false), token).ConfigureAwait(false); }
+                        try { await EmitAsync(sink, call, await Client.Accounts.GetSubscriptionAsync(BillingAccountName, id, agreement, call, token).ConfigureAwait(false), token).ConfigureAwait(false); }
                         catch (ArmException ex) { sink.WriteError(ErrorFor(ex, id, $"Subscription '{id}' of billing account '{BillingAccountName}'")); }
                     }
                     return;
@@ -66,7 +66,7 @@ namespace BillingPowerShell.Commands
             var wanted = SubscriptionId is { Length: > 0 } ? new HashSet<string>(SubscriptionId, StringComparer.OrdinalIgnoreCase) : null;
             try
             {
-                await foreach (var s in Client.ListSubscriptionsAsync(account, BillingProfileName, agreement, call, token).WithCancellation(token).ConfigureAwait(false))
+                await foreach (var s in Client.Accounts.ListSubscriptionsAsync(account, BillingProfileName, agreement, call, token).WithCancellation(token).ConfigureAwait(false))
                 {
                     if (wanted is not null && !wanted.Contains(s.SubscriptionId)) continue;
                     await EmitAsync(sink, call, s, token).ConfigureAwait(false);
@@ -111,7 +111,7 @@ namespace BillingPowerShell.Commands
         {
             if (_agreements.TryGetValue(account, out var known)) return known;
             string? agreement = null;
-            try { agreement = (await Client.GetAccountAsync(account, call, token).ConfigureAwait(false)).AgreementType; }
+            try { agreement = (await Client.Accounts.GetAsync(account, call, token).ConfigureAwait(false)).AgreementType; }
             catch (ArmException ex) when (ex.Status == 404) { throw; }
             catch (ArmException ex) { sink.WriteVerbose($"Could not read billing account '{account}' ({ex.Message}); its agreement type is unknown."); }
             _agreements[account] = agreement;

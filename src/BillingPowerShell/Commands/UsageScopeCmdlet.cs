@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using BillingPowerShell.Engine.Billing;
 using BillingPowerShell.Engine.Costs;
 using BillingPowerShell.Engine.Http;
 
@@ -117,7 +118,7 @@ namespace BillingPowerShell.Commands
                 return Reject<UsageRequest>("InvoiceIdNotSupported",
                     $"-InvoiceId selects the usage of a Microsoft Customer Agreement invoice at its billing profile; {scope} is not such a scope. For a pay-as-you-go or Enterprise Agreement invoice, use -StartDate/-EndDate (the invoice's PeriodStartDate/PeriodEndDate) or -BillingPeriodName.",
                     InvoiceId);
-            if (BillingPeriodName is not null && BillingPeriodName.IndexOf('-') > 0 && scope.IsEnterprise)
+            if (BillingPeriodName is not null && AgreementTypes.IsPayAsYouGoPeriodName(BillingPeriodName) && scope.IsEnterprise)
                 return Reject<UsageRequest>("BillingPeriodNameIsPayAsYouGo",
                     $"'{BillingPeriodName}' is a pay-as-you-go billing period name (the period that ends in {BillingPeriodName.Substring(0, 4)}-{BillingPeriodName.Substring(4, 2)}); {scope} is an Enterprise Agreement scope, whose billing periods are calendar months named yyyyMM. Use -BillingPeriodName {BillingPeriodName.Substring(0, 6)} for that month.",
                     BillingPeriodName);

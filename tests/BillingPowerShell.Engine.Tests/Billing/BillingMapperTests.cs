@@ -34,7 +34,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task AccountsListExample()
         {
             var t = Serving(MsBilling + "billingAccountsList.json");
-            var accounts = await All(Client(t).ListAccountsAsync(new CallContext("Get-BillingAccount"), default));
+            var accounts = await All(Client(t).Accounts.ListAsync(new CallContext("Get-BillingAccount"), default));
             Assert.Equal("/providers/Microsoft.Billing/billingAccounts", t.Requests[0].Uri.AbsolutePath);
             Assert.Contains("api-version=2024-04-01", t.Requests[0].Uri.Query);
             Assert.Equal(4, accounts.Count);
@@ -57,7 +57,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         {
             const string name = "10000000-0000-0000-0000-000000000000:00000000-0000-0000-0000-000000000000_2019-05-31";
             var t = Serving(MsBilling + "billingAccountsGet.json");
-            var a = await Client(t).GetAccountAsync(name, new CallContext("c"), default);
+            var a = await Client(t).Accounts.GetAsync(name, new CallContext("c"), default);
             Assert.Equal(name, a.Name);
             Assert.Equal("MicrosoftCustomerAgreement", a.AgreementType);
             Assert.Equal("/providers/Microsoft.Billing/billingAccounts/10000000-0000-0000-0000-000000000000%3A00000000-0000-0000-0000-000000000000_2019-05-31",
@@ -83,7 +83,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task ProfilesListExample()
         {
             var t = Serving(MsBilling + "billingProfilesListByBillingAccount.json");
-            var profiles = await All(Client(t).ListProfilesAsync(McaAccount, new CallContext("c"), default));
+            var profiles = await All(Client(t).Accounts.ListProfilesAsync(McaAccount, new CallContext("c"), default));
             Assert.Equal(new[] { "xxxx-xxxx-xxx-xxx", "yyyy-yyyy-yyy-yyy", "zzzz-zzzz-zzz-zzz" }, profiles.Select(p => p.Name));
             Assert.Equal(profiles.Select(p => p.Name), profiles.Select(p => p.BillingProfileName));
             Assert.All(profiles, p =>
@@ -102,7 +102,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         {
             const string account = "a1a9c77e-4cec-4a6c-a089-867d973a6074:a80d3b1f-c626-4e5e-82ed-1173bd91c838_2019-05-31";
             var t = Serving(MsBilling + "billingSubscriptionsListByBillingProfileMCA.json");
-            var subs = await All(Client(t).ListSubscriptionsAsync(account, "ea36e548-1505-41db-bebc-46fff3d37998", "MicrosoftCustomerAgreement", new CallContext("c"), default));
+            var subs = await All(Client(t).Accounts.ListSubscriptionsAsync(account, "ea36e548-1505-41db-bebc-46fff3d37998", "MicrosoftCustomerAgreement", new CallContext("c"), default));
             Assert.Equal(new[] { "6b96d3f2-9008-4a9d-912f-f87744185aa3", "cd0bbd7a-461a-4d9a-9c59-eae51a0d5d12", "90d31600-d46d-4084-84c6-1235cdaffb56", "9e90f86b-22fc-42f3-bfe2-0ac3e7c01d32" },
                 subs.Select(s => s.SubscriptionId));
             Assert.All(subs, s =>
@@ -123,7 +123,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task SubscriptionsByAccountExample_IdFromTheGuidInName()
         {
             var t = Serving(MsBilling + "billingSubscriptionsListByBillingAccount.json");
-            var subs = await All(Client(t).ListSubscriptionsAsync(McaAccount, null, null, new CallContext("c"), default));
+            var subs = await All(Client(t).Accounts.ListSubscriptionsAsync(McaAccount, null, null, new CallContext("c"), default));
             Assert.Equal(new[] { "90000000-0000-0000-0000-000000000000", "90000000-0000-0000-0000-000000000001", "90000000-0000-0000-0000-000000000002" }, subs.Select(s => s.SubscriptionId));
             Assert.Equal(new[] { "Active", "Active", "Suspended" }, subs.Select(s => s.Status));
             Assert.All(subs, s =>
@@ -138,7 +138,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task SubscriptionsByProfileExample_SubscriptionIdPropertyWinsOverName()
         {
             var t = Serving(MsBilling + "billingSubscriptionsListByBillingProfile.json");
-            var subs = await All(Client(t).ListSubscriptionsAsync("acct", "prof", null, new CallContext("c"), default));
+            var subs = await All(Client(t).Accounts.ListSubscriptionsAsync("acct", "prof", null, new CallContext("c"), default));
             Assert.Equal(new[] { "88100ba7-38e2-4369-aa8e-544313e0c90b", "66e1ffd8-0f9d-4190-a5a3-910db5a20795", "87607149-63a6-4644-8dc1-1d2e368f4994" }, subs.Select(s => s.SubscriptionId));
             Assert.All(subs, s => Assert.Equal("Active", s.Status)); // subscriptionBillingStatus
             Assert.All(subs, s => Assert.Equal("{billingAccountName}", s.BillingAccountName)); // from the id (note: "BillingAccounts" capitalised there)
@@ -149,7 +149,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task InvoicesByAccountExample_AmountsAsDecimalAndDocuments()
         {
             var t = Serving(MsBilling + "invoicesListByBillingAccount.json");
-            var invoices = await All(Client(t).ListInvoicesByAccountAsync(McaAccount, new DateTime(2023, 1, 1), new DateTime(2023, 6, 30), new CallContext("c"), default));
+            var invoices = await All(Client(t).Invoices.ListByAccountAsync(McaAccount, new DateTime(2023, 1, 1), new DateTime(2023, 6, 30), new CallContext("c"), default));
             Assert.Contains("periodStartDate=2023-01-01", t.Requests[0].Uri.Query);
             Assert.Contains("periodEndDate=2023-06-30", t.Requests[0].Uri.Query);
             Assert.Equal(new[] { "G123456789", "G987654321" }, invoices.Select(i => i.Name));
@@ -178,7 +178,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task InvoicesByProfileExample()
         {
             var t = Serving(MsBilling + "invoicesListByBillingProfile.json");
-            var invoices = await All(Client(t).ListInvoicesByProfileAsync(McaAccount, "xxxx-xxxx-xxx-xxx", new DateTime(2023, 1, 1), new DateTime(2023, 6, 30), new CallContext("c"), default));
+            var invoices = await All(Client(t).Invoices.ListByProfileAsync(McaAccount, "xxxx-xxxx-xxx-xxx", new DateTime(2023, 1, 1), new DateTime(2023, 6, 30), new CallContext("c"), default));
             Assert.Equal(new[] { "G123456789", "G987654321" }, invoices.Select(i => i.Name));
             Assert.All(invoices, i => Assert.Equal(McaAccount, i.BillingAccountName));
             Assert.All(invoices, i => Assert.Equal("USD", i.Currency));
@@ -189,7 +189,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task InvoicesByBillingSubscriptionExample()
         {
             var t = Serving(MsBilling + "invoicesListByBillingSubscription.json");
-            var invoices = await All(Client(t).ListInvoicesByBillingSubscriptionAsync("11111111-1111-1111-1111-111111111111", new DateTime(2023, 1, 1), new DateTime(2023, 6, 30), new CallContext("c"), default));
+            var invoices = await All(Client(t).Invoices.ListByBillingSubscriptionAsync("11111111-1111-1111-1111-111111111111", new DateTime(2023, 1, 1), new DateTime(2023, 6, 30), new CallContext("c"), default));
             Assert.Equal("/providers/Microsoft.Billing/billingAccounts/default/billingSubscriptions/11111111-1111-1111-1111-111111111111/invoices", t.Requests[0].Uri.AbsolutePath);
             Assert.Equal(new[] { "E123456789", "G123456789", "E987654321" }, invoices.Select(i => i.Name));
             Assert.All(invoices, i =>
@@ -204,7 +204,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task InvoiceGetExample()
         {
             var t = Serving(MsBilling + "invoicesGet.json");
-            var i = await Client(t).GetInvoiceAsync(null, null, "G123456789", new CallContext("c"), default);
+            var i = await Client(t).Invoices.GetAsync("G123456789", null, null, new CallContext("c"), default);
             Assert.Equal("/providers/Microsoft.Billing/billingAccounts/default/invoices/G123456789", t.Requests[0].Uri.AbsolutePath);
             Assert.Equal("G123456789", i.Name);
             Assert.Equal(McaAccount, i.BillingAccountName);
@@ -216,7 +216,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task LegacyInvoicesExpandExample_DownloadUrlKeptInternally()
         {
             var t = Serving(Legacy + "InvoicesExpand.json");
-            var invoices = await All(Client(t).ListLegacyInvoicesAsync("SUBID", new DateTime(2017, 1, 1), new DateTime(2017, 2, 1), new CallContext("c"), default));
+            var invoices = await All(Client(t).Invoices.ListLegacyAsync("SUBID", new DateTime(2017, 1, 1), new DateTime(2017, 2, 1), new CallContext("c"), default));
             Assert.Contains("%24expand=downloadUrl", t.Requests[0].Uri.AbsoluteUri.Replace("$expand", "%24expand"));
             var i = Assert.Single(invoices);
             Assert.Equal("2017-02-05-123456789", i.Name);

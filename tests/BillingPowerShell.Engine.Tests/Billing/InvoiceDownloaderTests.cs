@@ -270,7 +270,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task OperationWithoutUrlIsInvalidResponse()
         {
             var t = new FakeTransport(Reply.With(200, "{\"expiryTime\":\"2099-01-01T00:00:00Z\"}"));
-            var ex = await Assert.ThrowsAsync<ArmException>(() => BillingMapperTests.Client(t).GetDownloadLinkAsync(G1, new[] { "12345678" }, new CallContext("c"), default));
+            var ex = await Assert.ThrowsAsync<ArmException>(() => BillingMapperTests.Client(t).Invoices.GetDownloadLinkAsync(G1, new[] { "12345678" }, new CallContext("c"), default));
             Assert.Equal("InvalidResponse", ex.Code);
         }
 
@@ -278,7 +278,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         public async Task DownloadLinkFromTheOfficialExample()
         {
             var t = new FakeTransport(Reply.With(200, Examples.Body("Microsoft.Billing/2024-04-01/invoicesDownloadByBillingAccount.json")));
-            var link = await BillingMapperTests.Client(t).GetDownloadLinkAsync(G1, new[] { "12345678" }, new CallContext("c"), default);
+            var link = await BillingMapperTests.Client(t).Invoices.GetDownloadLinkAsync(G1, new[] { "12345678" }, new CallContext("c"), default);
             Assert.Equal("myaccount.blob.core.windows.net", link.Url.Host);
             Assert.Equal(new DateTimeOffset(2023, 2, 16, 17, 32, 28, TimeSpan.Zero), link.ExpiresOn);
             Assert.DoesNotContain("sv=", link.ToString());
@@ -290,7 +290,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
             var inv = new BillingInvoice { Name = "E123456789", SubscriptionId = "11111111-1111-1111-1111-111111111111", Source = InvoiceSource.BillingSubscription,
                 Documents = new[] { new InvoiceDocument { Kind = "Invoice", Name = "12345678" } } };
             var t = new FakeTransport(Reply.With(200, Examples.Body("Microsoft.Billing/2024-04-01/invoicesDownloadByBillingSubscription.json")));
-            var link = await BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, new[] { "12345678" }, new CallContext("c"), default);
+            var link = await BillingMapperTests.Client(t).Invoices.GetDownloadLinkAsync(inv, new[] { "12345678" }, new CallContext("c"), default);
             var post = t.Requests.Single();
             Assert.Equal("POST", post.Method);
             Assert.Equal("/providers/Microsoft.Billing/billingAccounts/default/billingSubscriptions/11111111-1111-1111-1111-111111111111/invoices/E123456789/download", post.Uri.AbsolutePath);
@@ -304,7 +304,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
             var inv = new BillingInvoice { Name = "E123456789", SubscriptionId = "00000000-0000-0000-0000-000000000000", Source = InvoiceSource.BillingSubscription };
             const string example = "Microsoft.Billing/2024-04-01/invoicesDownloadDocumentsByBillingSubscription.json";
             var t = new FakeTransport(Reply.With(200, Examples.Body(example)));
-            await BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, new[] { "12345678", "87654321" }, new CallContext("c"), default);
+            await BillingMapperTests.Client(t).Invoices.GetDownloadLinkAsync(inv, new[] { "12345678", "87654321" }, new CallContext("c"), default);
             var post = t.Requests.Single();
             Assert.Equal("/providers/Microsoft.Billing/billingAccounts/default/billingSubscriptions/00000000-0000-0000-0000-000000000000/downloadDocuments", post.Uri.AbsolutePath);
             using var body = JsonDocument.Parse(post.Body!);
@@ -318,7 +318,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         {
             var inv = new BillingInvoice { Name = "2017-02-05-123456789", SubscriptionId = "subid", Source = InvoiceSource.LegacySubscription };
             var t = new FakeTransport(Reply.With(200, Examples.Body("Microsoft.Billing/2018-03-01-preview/InvoicesGet.json")));
-            var link = await BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default);
+            var link = await BillingMapperTests.Client(t).Invoices.GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default);
             var get = t.Requests.Single();
             Assert.Equal("GET", get.Method);
             Assert.Equal("/subscriptions/subid/providers/Microsoft.Billing/invoices/2017-02-05-123456789", get.Uri.AbsolutePath);
@@ -331,7 +331,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
         {
             var inv = new BillingInvoice { Name = "2017-02-05-123456789", SubscriptionId = "subid", Source = InvoiceSource.LegacySubscription };
             var t = new FakeTransport(Reply.With(200, "{\"name\":\"2017-02-05-123456789\",\"properties\":{\"invoicePeriodEndDate\":\"2017-02-01\"}}"));
-            var ex = await Assert.ThrowsAsync<ArmException>(() => BillingMapperTests.Client(t).GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default));
+            var ex = await Assert.ThrowsAsync<ArmException>(() => BillingMapperTests.Client(t).Invoices.GetDownloadLinkAsync(inv, Array.Empty<string>(), new CallContext("c"), default));
             Assert.Equal(404, ex.Status);
         }
 
@@ -371,13 +371,7 @@ namespace BillingPowerShell.Engine.Tests.Billing
             var client = BillingMapperTests.Client(t);
             var invoices = Enumerable.Range(1, 12).Select(i => Invoice("G" + i.ToString("D9"), ("Invoice", "D" + i))).ToList();
             var files = invoices.SelectMany(i => InvoiceDownloader.Plan(i, new[] { "Invoice" }, false, _dir)).ToList();
-            using var gate = new SemaphoreSlim(4);
-            await Task.WhenAll(files.Select(async f =>
-            {
-                await gate.WaitAsync();
-                try { await InvoiceDownloader.SaveAsync(client, f, false, new CallContext("Save-BillingInvoice"), default); }
-                finally { gate.Release(); }
-            }));
+            await foreach (var _ in client.Invoices.SaveAsync(files, false, 4, new CallContext("Save-BillingInvoice"), default)) { }
             Assert.Equal(files.Select(f => Path.GetFileName(f.Path)).OrderBy(n => n), Directory.GetFiles(_dir).Select(Path.GetFileName).OrderBy(n => n));
             foreach (var f in files) Assert.Equal(Content(f.Invoice.Name), File.ReadAllBytes(f.Path));
         }

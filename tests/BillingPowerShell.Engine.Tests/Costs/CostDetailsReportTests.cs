@@ -23,7 +23,7 @@ namespace BillingPowerShell.Engine.Tests.Costs
             var options = new ArmClientOptions(new Uri("https://management.azure.com"), "https://management.azure.com/.default");
             options.Retry.BaseDelay = TimeSpan.FromMilliseconds(1);
             options.DefaultPollInterval = TimeSpan.FromMilliseconds(1);
-            return new UsageService(new BillingClient(new ArmClient(new FakeCredential(), options, t), new BlobClient(TestArm.FastRetry(), t), new BillingContext()));
+            return new BillingClient(new ArmClient(new FakeCredential(), options, t), new BlobClient(TestArm.FastRetry(), t), new BillingContext()).Usage;
         }
 
         private static bool JsonEquals(JsonElement a, JsonElement b) =>

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace BillingPowerShell.Engine.Costs
+namespace BillingPowerShell.Engine.Threading
 {
     /// <summary>
     /// A small bounded producer/consumer queue for async code (netstandard2.0 has no System.Threading.Channels): a

@@ -12,28 +12,12 @@ using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Engine.Costs
 {
-    /// <summary>What to ask the Query API (C3).</summary>
-    public sealed class CostQuery
-    {
-        public CostQuery(UsageScope scope) { Scope = scope; }
-        public UsageScope Scope { get; }
-        /// <summary>MonthToDate, BillingMonthToDate, TheLastMonth, TheLastBillingMonth, WeekToDate, or Custom (with the dates).</summary>
-        public string Timeframe { get; set; } = "MonthToDate";
-        public DateTime? From { get; set; }
-        public DateTime? To { get; set; }
-        /// <summary>Daily, Monthly or None.</summary>
-        public string Granularity { get; set; } = "Daily";
-        public CostMetric Metric { get; set; } = CostMetric.ActualCost;
-        /// <summary>Dimension names (ResourceGroupName, ServiceName, ...) or "Tag:&lt;key&gt;"; at most two.</summary>
-        public IList<string> GroupBy { get; } = new List<string>();
-    }
-
     /// <summary>Aggregated cost from Microsoft.CostManagement/query, page by page (nextLink is POSTed with the same body).</summary>
-    public sealed class CostQueryService
+    public sealed class CostService
     {
         public const string Api = "2025-03-01";
         private readonly BillingClient _client;
-        public CostQueryService(BillingClient client) { _client = client; }
+        internal CostService(BillingClient client) { _client = client; }
 
         public async IAsyncEnumerable<CostRow> QueryAsync(CostQuery q, CallContext call, [EnumeratorCancellation] CancellationToken ct)
         {
@@ -153,7 +137,27 @@ namespace BillingPowerShell.Engine.Costs
         /// (a scope billed in several currencies, such as an MCA account with profiles in USD and GBP, gets one for each;
         /// amounts in different currencies are never added up).
         /// </summary>
-        public async Task<IReadOnlyList<CostEstimate>> EstimateAsync(UsageScope scope, DateTime today, CallContext call, CancellationToken ct,
+        public async Task<IReadOnlyList<CostEstimate>> EstimateAsync(UsageScope scope, CostMetric metric, CallContext call, CancellationToken ct)
+        {
+            DateTime? start = null, end = null;
+            if (scope.IsSubscription && AgreementTypes.MayHaveBillingPeriods(scope.AgreementType))
+            {
+                // Pay-as-you-go periods run from the sign-up day; the legacy billing periods API says which one is open.
+                try
+                {
+                    if (await _client.Invoices.GetOpenBillingPeriodAsync(scope.SubscriptionId!, call, ct).ConfigureAwait(false) is BillingPeriod p)
+                        (start, end) = (p.StartDate, p.EndDate);
+                }
+                catch (ArmException ex)
+                {
+                    call.Verbose?.Invoke($"No pay-as-you-go billing period for {scope} ({ex.Code}); using the calendar month.");
+                }
+            }
+            return await EstimateAsync(scope, call.Today, call, ct, metric, start, end).ConfigureAwait(false);
+        }
+
+        /// <summary>The estimate for a known open period (by default the calendar month of <paramref name="today"/>).</summary>
+        internal async Task<IReadOnlyList<CostEstimate>> EstimateAsync(UsageScope scope, DateTime today, CallContext call, CancellationToken ct,
             CostMetric metric = CostMetric.ActualCost, DateTime? periodStart = null, DateTime? periodEnd = null)
         {
             // The open period: a pay-as-you-go billing period when the caller found one (they start on the sign-up day),

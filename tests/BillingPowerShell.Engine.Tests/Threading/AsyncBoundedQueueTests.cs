@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Threading;
 
-namespace BillingPowerShell.Engine.Tests.Costs
+namespace BillingPowerShell.Engine.Tests.Threading
 {
     public sealed class AsyncBoundedQueueTests
     {

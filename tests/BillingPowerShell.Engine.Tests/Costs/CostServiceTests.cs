@@ -11,18 +11,18 @@ using BillingPowerShell.Engine.Tests.Http;
 
 namespace BillingPowerShell.Engine.Tests.Costs
 {
-    public sealed class CostQueryServiceTests
+    public sealed class CostServiceTests
     {
         private const string Cm = "Microsoft.CostManagement/2025-03-01/";
 
         /// <summary>A client whose Resource Manager is management.azure.com, the host of the examples' nextLink.</summary>
-        private static CostQueryService Service(FakeTransport t)
+        private static CostService Service(FakeTransport t)
         {
             var options = new ArmClientOptions(new Uri("https://management.azure.com"), "https://management.azure.com/.default");
             options.Retry.BaseDelay = TimeSpan.FromMilliseconds(1);
             options.Retry.MaxDelay = TimeSpan.FromMilliseconds(5);
             var client = new BillingClient(new ArmClient(new FakeCredential(), options, t), new BlobClient(TestArm.FastRetry(), t), new BillingContext());
-            return new CostQueryService(client);
+            return client.Costs;
         }
 
         private static async Task<List<CostRow>> All(IAsyncEnumerable<CostRow> rows)
@@ -32,7 +32,7 @@ namespace BillingPowerShell.Engine.Tests.Costs
             return list;
         }
 
-        private static JsonElement DefinitionJson(CostQuery q) => JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(CostQueryService.Definition(q))).RootElement;
+        private static JsonElement DefinitionJson(CostQuery q) => JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(CostService.Definition(q))).RootElement;
 
         private static IEnumerable<string> PropertyNames(JsonElement e) => e.EnumerateObject().Select(p => p.Name);
 
