@@ -130,9 +130,7 @@ Describe 'Comments cite documents the repository carries' {
         Find-Citation -Path $checked -Base $root | Should -BeNullOrEmpty
     }
 
-    # Follow-up of issue 14: remove -Skip once the cmdlet and engine refactorings have merged and these comments name
-    # their documents too (docs/contracts/azure-api/OPERATIONS.md and CSV_SCHEMAS.md sections, by title).
-    It 'the cmdlets and the engine cite no section by a bare id (skipped until the issue 14 follow-up after their refactoring merges)' -Skip {
+    It 'the cmdlets and the engine cite no section by a bare id' {
         $deferred.Count | Should -BeGreaterThan 20
         Find-Citation -Path $deferred -Base $root | Should -BeNullOrEmpty
     }

@@ -7,7 +7,7 @@ using static BillingPowerShell.Engine.Billing.BillingPaths;
 namespace BillingPowerShell.Engine.Billing
 {
     /// <summary>
-    /// Billing accounts, billing profiles and billing subscriptions (docs/contracts/azure-api/OPERATIONS.md, A1-A6).
+    /// Billing accounts, billing profiles and billing subscriptions (docs/contracts/azure-api/OPERATIONS.md, "BillingAccounts_List" to "BillingSubscriptions_Get").
     /// Shared by every command of a connection; thread-safe.
     /// </summary>
     public sealed class AccountService

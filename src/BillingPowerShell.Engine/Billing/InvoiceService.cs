@@ -13,7 +13,7 @@ namespace BillingPowerShell.Engine.Billing
 {
     /// <summary>
     /// Invoices for every agreement type, pay-as-you-go billing periods, and invoice documents saved to disk
-    /// (docs/contracts/azure-api/OPERATIONS.md, A7 "Invoices, listing and getting", A8 "Invoice download" and A10
+    /// (docs/contracts/azure-api/OPERATIONS.md, "Invoices, listing and getting", "Invoice download" and
     /// "Legacy Microsoft.Billing 2018-03-01-preview"). Shared by every command of a connection; thread-safe.
     /// </summary>
     public sealed class InvoiceService

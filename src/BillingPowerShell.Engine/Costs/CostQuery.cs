@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace BillingPowerShell.Engine.Costs
 {
-    /// <summary>What to ask the Query API (docs/contracts/azure-api/OPERATIONS.md, C3 "Query_Usage").</summary>
+    /// <summary>What to ask the Query API (docs/contracts/azure-api/OPERATIONS.md, "Query_Usage").</summary>
     public sealed class CostQuery
     {
         public CostQuery(UsageScope scope) { Scope = scope; }

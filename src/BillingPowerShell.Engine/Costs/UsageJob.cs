@@ -137,7 +137,7 @@ namespace BillingPowerShell.Engine.Costs
         private static bool IsNotSupported(ArmException ex) =>
             ex.Status == 422 || (ex.Status == 400 && ex.Message.IndexOf("not supported", StringComparison.OrdinalIgnoreCase) >= 0);
 
-        // ---- the Cost Details report (docs/contracts/azure-api/OPERATIONS.md, C1 and C2: create, then poll) ----
+        // ---- the Cost Details report (docs/contracts/azure-api/OPERATIONS.md, "GenerateCostDetailsReport_CreateOperation", then poll) ----
 
         /// <summary>The finished report: its blobs (secret SAS links) and how long they are valid.</summary>
         public sealed class CostReport
