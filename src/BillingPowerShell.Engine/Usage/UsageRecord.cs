@@ -15,7 +15,8 @@ namespace BillingPowerShell
     {
         private UsageColumnLayout _layout;
         private byte[] _line;               // the row's decoded fields (UTF-8), one byte apart: from CSV or JSON
-        private int[] _offsets;             // start of field i; field i ends at _offsets[i+1]-1
+        private ushort[]? _short;           // start of field i; field i ends at offset i+1, less one (rows under 64 KiB)
+        private int[]? _wide;               // the same for longer rows and JSON items
         private ulong _loaded;               // bit per UsageField: cached
         private DateTime _date;
         private decimal? _cost;             // parsed by the reader's check; other numbers and text are read from the row each time
@@ -26,18 +27,29 @@ namespace BillingPowerShell
         {
             _layout = layout;
             _line = line;
-            _offsets = offsets;
+            _wide = offsets;
         }
+
+        internal UsageRecord(UsageColumnLayout layout, byte[] line, ushort[] offsets)
+        {
+            _layout = layout;
+            _line = line;
+            _short = offsets;
+        }
+
+        private int OffsetCount => _short?.Length ?? _wide!.Length;
+        private int Offset(int i) => _short != null ? _short[i] : _wide![i];
 
         /// <summary>
         /// Makes this record the next row (everything cached is forgotten). Only for readers whose records are looked
         /// at once and dropped (<see cref="UsageCsvReaderOptions.ReuseRows"/>); a record handed to a caller never changes.
         /// </summary>
-        internal void Reuse(UsageColumnLayout layout, byte[] line, int[] offsets)
+        internal void Reuse(UsageColumnLayout layout, byte[] line, ushort[]? shortOffsets, int[]? wideOffsets)
         {
             _layout = layout;
             _line = line;
-            _offsets = offsets;
+            _short = shortOffsets;
+            _wide = wideOffsets;
             _loaded = 0;
             _date = default;
             _cost = null;
@@ -169,7 +181,7 @@ namespace BillingPowerShell
 
         /// <summary>The decoded bytes of a column (empty when the row or the layout has no such column).</summary>
         private ReadOnlySpan<byte> Span(int c) =>
-            c < 0 || c + 1 >= _offsets.Length ? default : new ReadOnlySpan<byte>(_line, _offsets[c], _offsets[c + 1] - 1 - _offsets[c]);
+            c < 0 || c + 1 >= OffsetCount ? default : new ReadOnlySpan<byte>(_line, Offset(c), Offset(c + 1) - 1 - Offset(c));
 
         private static bool IsBlank(ReadOnlySpan<byte> span)
         {
@@ -232,7 +244,7 @@ namespace BillingPowerShell
             if (f == UsageField.SubscriptionId) return false;
             int c = _layout.Col(f);
             if (c < 0) return false;
-            int s = _offsets[c], e = _offsets[c + 1] - 1;
+            int s = Offset(c), e = Offset(c + 1) - 1;
             if (s < e && _layout.UnescapeFormulas && _line[s] == (byte)'\'') return false;
             line = _line;
             start = s;
@@ -249,8 +261,8 @@ namespace BillingPowerShell
         /// <summary>The text of a column (null if the row has no such column).</summary>
         internal string? RawColumn(int c)
         {
-            if (c + 1 >= _offsets.Length) return null;
-            int s = _offsets[c], e = _offsets[c + 1] - 1;
+            if (c + 1 >= OffsetCount) return null;
+            int s = Offset(c), e = Offset(c + 1) - 1;
             return s >= e ? string.Empty : Encoding.UTF8.GetString(_line, s, e - s);
         }
     }
