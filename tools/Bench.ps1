@@ -6,7 +6,7 @@
     command's own. Figures are ratios against the baselines the issues name. Prints a markdown table and writes it to
     out/bench.md. Not a test: nothing here asserts a time.
       -Only Invoices|Export|Import|Reader|Paging|Peer   runs a subset.
-    Baseline: -Baseline names a commit (default: the last one whose usage engine had its own CSV tokenizer, before
+    Baseline: -BaselineCommit names a commit (default: the last one whose usage engine had its own CSV tokenizer, before
     CsvHelper). Its module is built from a detached worktree under out/bench and measured beside this one in the same
     run (Export Normalized, Import, and the engine's reader alone); without the commit in the clone's history (a
     shallow clone) those rows are left out with a warning.
@@ -16,7 +16,7 @@ param(
     [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer')]
     [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer'),
     # The commit measured beside this one (issue 14: today's reader, before CsvHelper).
-    [string] $Baseline = '2b1dea5',
+    [string] $BaselineCommit = '2b1dea5',
     # Rows of the large export/import (the issue: 1,000,000); smaller for a quick look.
     [int] $Rows = 1000000
 )
@@ -84,14 +84,14 @@ function Add-Result([string] $Job, [string] $Variant, [double] $Seconds, [string
 
 function Initialize-Baseline {
     <# Builds the baseline commit's module in a detached worktree; returns its source root, or $null when unavailable. #>
-    if (-not $Baseline) { return $null }
+    if (-not $BaselineCommit) { return $null }
     $src = Join-Path $work 'baseline-src'
-    & git -C $root cat-file -e "$Baseline^{commit}" 2>$null
-    if ($LASTEXITCODE -ne 0) { Write-Warning "Baseline commit $Baseline is not in this clone's history: no side-by-side rows."; return $null }
-    & git -C $root worktree add --detach --force $src $Baseline 2>&1 | Out-Null
-    if ($LASTEXITCODE -ne 0) { Write-Warning "Could not check out $Baseline."; return $null }
+    & git -C $root cat-file -e "$BaselineCommit^{commit}" 2>$null
+    if ($LASTEXITCODE -ne 0) { Write-Warning "Baseline commit $BaselineCommit is not in this clone's history: no side-by-side rows."; return $null }
+    & git -C $root worktree add --detach --force $src $BaselineCommit 2>&1 | Out-Null
+    if ($LASTEXITCODE -ne 0) { Write-Warning "Could not check out $BaselineCommit."; return $null }
     Invoke-Pwsh '-NoProfile' '-File' (Join-Path $src 'build.ps1') 'Build' | Out-Null
-    if ($LASTEXITCODE -ne 0) { Write-Warning "The baseline $Baseline did not build."; return $null }
+    if ($LASTEXITCODE -ne 0) { Write-Warning "The baseline $BaselineCommit did not build."; return $null }
     $src
 }
 
@@ -176,7 +176,7 @@ foreach (`$b in `$m.blobs) { `$f = '$work/raw-' + (`$i++) + '.csv'; & curl -s --
 `$f = Export-DailyUsage -BillingAccountName '$eaName' -StartDate '$($monthStart.ToString('yyyy-MM-dd'))' -EndDate '$($end.ToString('yyyy-MM-dd'))' -Path '$path.baseline' -Schema $schema -Force
 @{ Rows = `$f.RowCount; Bytes = `$f.Length }
 "@
-                    Add-Result 'Export' "$schema, $($bm.Rows) rows, baseline $Baseline" $bm.Seconds ("{0:N0} rows/s" -f ($bm.Rows / $bm.Seconds)) ("this one {0:P0} faster" -f ($bm.Seconds / $m.Seconds - 1)) $bm.PeakMB
+                    Add-Result 'Export' "$schema, $($bm.Rows) rows, baseline $BaselineCommit" $bm.Seconds ("{0:N0} rows/s" -f ($bm.Rows / $bm.Seconds)) ("this one {0:P0} faster" -f ($bm.Seconds / $m.Seconds - 1)) $bm.PeakMB
                 }
             }
             if ($Rows -gt 100000) {
@@ -199,7 +199,7 @@ if ('Import' -in $Only) {
             $small = Join-Path $work 'import-100k.csv'
             Get-Content -LiteralPath $file.FullName -TotalCount 100001 | Set-Content -LiteralPath $small -Encoding utf8BOM
             $modules = @([pscustomobject]@{ Name = 'this one'; Path = $module })
-            if ($baselineModule) { $modules += [pscustomobject]@{ Name = "baseline $Baseline"; Path = $baselineModule } }
+            if ($baselineModule) { $modules += [pscustomobject]@{ Name = "baseline $BaselineCommit"; Path = $baselineModule } }
             foreach ($importFile in @($small, $file.FullName)) {
                 $csv = Measure-InPwsh $emu "`$s = Import-Csv -LiteralPath '$importFile' | Measure-Object CostInBillingCurrency -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
                 Add-Result 'Import' "Import-Csv | Measure-Object -Sum ($($csv.Rows) rows)" $csv.Seconds ("{0:N0} rows/s" -f ($csv.Rows / $csv.Seconds)) '1.00x' $csv.PeakMB
@@ -222,7 +222,7 @@ if ('Import' -in $Only) {
 # ---- Reader (issue 14): the engine's reader alone, this build and the baseline's, in one run ------------------------
 if ('Reader' -in $Only) {
     $sources = @([pscustomobject]@{ Name = 'this one'; Root = $root })
-    if ($baselineSrc) { $sources += [pscustomobject]@{ Name = "baseline $Baseline"; Root = $baselineSrc } }
+    if ($baselineSrc) { $sources += [pscustomobject]@{ Name = "baseline $BaselineCommit"; Root = $baselineSrc } }
     $figures = @{}
     $env:USAGE_BENCH = '1'; $env:USAGE_BENCH_ROWS = "$Rows"
     try {
@@ -237,7 +237,7 @@ if ('Reader' -in $Only) {
     }
     finally { Remove-Item Env:USAGE_BENCH, Env:USAGE_BENCH_ROWS -ErrorAction Ignore }
     $now = $figures['this one']
-    $then = $figures["baseline $Baseline"]
+    $then = $figures["baseline $BaselineCommit"]
     foreach ($source in $sources) {
         $f = $figures[$source.Name]
         if (-not $f) { continue }
