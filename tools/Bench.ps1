@@ -173,7 +173,7 @@ foreach (`$b in `$m.blobs) { `$f = '$work/raw-' + (`$i++) + '.csv'; & curl -s --
                 Set-Variable -Name "peak_${schema}_$n" -Value $m.PeakMB
                 if ($baselineModule -and $schema -eq 'Normalized' -and $n -eq $Rows) {
                     $bm = Measure-InPwsh $emu -Module $baselineModule @"
-`$f = Export-DailyUsage -BillingAccountName '$eaName' -StartDate '$($monthStart.ToString('yyyy-MM-dd'))' -EndDate '$($end.ToString('yyyy-MM-dd'))' -Path '$path.baseline' -Schema $schema -Force
+`$f = Export-DailyUsage -BillingAccountName '$eaName' -StartDate '$($monthStart.ToString('yyyy-MM-dd'))' -EndDate '$($end.ToString('yyyy-MM-dd'))' -Path '$($path -replace '\.csv$', '-baseline.csv')' -Schema $schema -Force
 @{ Rows = `$f.RowCount; Bytes = `$f.Length }
 "@
                     Add-Result 'Export' "$schema, $($bm.Rows) rows, baseline $BaselineCommit" $bm.Seconds ("{0:N0} rows/s" -f ($bm.Rows / $bm.Seconds)) ("this one {0:P0} faster" -f ($bm.Seconds / $m.Seconds - 1)) $bm.PeakMB

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text;
 using BillingPowerShell;
 using CsvHelper;
@@ -25,6 +26,7 @@ namespace BillingPowerShell.Engine.Usage
         public UsageRecord? Last { get; private set; }
 
         /// <summary>The record of the current row, or null when its bytes are not UTF-8.</summary>
+        [MethodImpl(UsageValueParser.Hot)]
         public UsageRecord? Build(CsvReader csv, UsageColumnLayout layout)
         {
             var raw = csv.RawRecord;
@@ -53,6 +55,7 @@ namespace BillingPowerShell.Engine.Usage
         /// each quoted field's decoded bytes (CsvHelper's) in its place, moving the rest of the row left by what the
         /// quotes took. Offsets come from CsvHelper's raw field lengths: one separator byte follows each field.
         /// </summary>
+        [MethodImpl(UsageValueParser.Hot)]
         private static int Copy(CsvReader csv, ReadOnlySpan<byte> raw, byte[] line, ushort[]? shortOffsets, int[]? wideOffsets)
         {
             raw.CopyTo(line);
