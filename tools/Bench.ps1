@@ -231,7 +231,8 @@ if ('Reader' -in $Only) {
             $lines = & dotnet test $project -c Release --filter 'Category=Bench' --logger 'console;verbosity=detailed' 2>&1
             # "read + create records + sum Cost (pass 2)   2.29 s   436,385 rows/s ... 1218 B/row": the steady pass.
             $line = $lines | Where-Object { "$_" -match '^\s*read \+ create records \+ sum Cost \(pass 2\)' } | Select-Object -First 1
-            if ("$line" -notmatch '([\d.]+) s\s+([\d,]+) rows/s.*?(\d+) B/row') { Write-Warning "No reader figure from $($source.Name)."; continue }
+            Write-Host "$($source.Name): $line"
+            if ("$line" -notmatch '([\d.]+) s\s+([\d,]+) rows/s.*\s(\d+) B/row') { Write-Warning "No reader figure from $($source.Name)."; continue }
             $figures[$source.Name] = [pscustomobject]@{ Seconds = [double]$Matches[1]; RowsPerSecond = [double]($Matches[2] -replace ',', ''); BytesPerRow = [double]$Matches[3] }
         }
     }
