@@ -32,6 +32,19 @@ Describe 'Get-BillingAccount' {
             $all.Name | Sort-Object | Should -Be ($world.accounts.name | Sort-Object)
         }
 
+        It 'shows, in 120 columns, the whole name one types first, then the agreement, status and display name' {
+            $lines = @(($all | Format-Table | Out-String -Width 120) -split "\r?\n" | Where-Object { $_.Trim() })
+            $lines[0] | Should -Match '^Name\s+Type\s+Status\s+DisplayName'
+            foreach ($a in $all) {
+                $row = $lines | Where-Object { $_.StartsWith($a.Name + ' ') } | Select-Object -First 1
+                $row | Should -Not -BeNullOrEmpty -Because "the row of '$($a.Name)' starts with its whole name"
+                $short = @{ EnterpriseAgreement = 'EA'; MicrosoftCustomerAgreement = 'MCA'; MicrosoftOnlineServicesProgram = 'MOSP' }[$a.AgreementType]
+                $row | Should -Match ('\s' + $short + '\s+' + [regex]::Escape($a.AccountStatus))
+                $row | Should -Match ([regex]::Escape($a.DisplayName.Substring(0, [math]::Min(12, $a.DisplayName.Length))))
+            }
+            $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+        }
+
         It 'writes BillingAccount objects, the type its [OutputType] declares' {
             (Get-Command Get-BillingAccount).OutputType.Name | Should -Contain 'BillingPowerShell.BillingAccount'
             $all | Should -HaveCount @($world.accounts).Count
