@@ -9,7 +9,12 @@ using Xunit.Abstractions;
 
 namespace BillingPowerShell.Engine.Tests.Usage
 {
-    [Trait("Category", "Bench")]
+    /// <summary>
+    /// Times the reader's parts (CsvHelper alone, with our options and streams, with the row builder, with the checks):
+    /// where the reader's time goes. By hand, not a test: USAGE_BENCH=1 dotnet test ... --filter
+    /// "FullyQualifiedName~UsageReaderProfile" --logger "console;verbosity=detailed".
+    /// </summary>
+    [Trait("Category", "Profile")]
     public class UsageReaderProfile
     {
         private readonly ITestOutputHelper _out;
