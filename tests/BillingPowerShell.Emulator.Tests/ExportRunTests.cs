@@ -201,6 +201,22 @@ public sealed class ExportRunTests
     }
 
     [AzuriteFact]
+    public async Task Configured_columns_are_the_only_columns_written_in_the_dataset_s_order()
+    {
+        string scope = _k.Scope("subscription");
+        var body = _k.Body(timeframe: "TheLastMonth", root: "columns");
+        var def = (Dictionary<string, object?>)((Dictionary<string, object?>)body["properties"]!)["definition"]!;
+        def["dataSet"] = new { granularity = "Daily", configuration = new { columns = new[] { "Quantity", "date", "MeterId", "CostInBillingCurrency", "NoSuchColumn" } } };
+        await _k.Create(scope, "columns", body);
+        var run = await _k.RunAndWait(scope, "columns");
+        var (_, header, rows) = await ReadRun(run, "exports", "columns", "columns", gzip: false);
+        Assert.Equal(new[] { "Date", "MeterId", "Quantity", "CostInBillingCurrency" }, header);
+        Assert.All(rows, r => Assert.Equal(4, r.Length));
+        var facts = _k.Facts(scope, MonthStart.AddMonths(-1));
+        Assert.Equal(facts.GetProperty("actualCost").GetProperty("EUR").GetDecimal(), Sum(header, rows, "CostInBillingCurrency"));
+    }
+
+    [AzuriteFact]
     public async Task Runs_of_datasets_the_emulator_does_not_generate_fail_with_an_error()
     {
         string scope = _k.Scope("billingAccount");

@@ -27,6 +27,8 @@ internal sealed record ExportSettings
     public DateOnly? To { get; init; }
     public string? Granularity { get; init; }
     public string? DataVersion { get; init; }
+    /// <summary>`dataSet.configuration.columns`: the columns to write (empty = all).</summary>
+    public string[] Columns { get; init; } = Array.Empty<string>();
     public required string Format { get; init; }
     public required string Compression { get; init; }   // gzip | snappy | none
     public bool PartitionData { get; init; }
@@ -74,6 +76,7 @@ internal sealed record ExportSettings
         {
             Type = type, Timeframe = timeframe, From = from, To = to, Granularity = granularity,
             DataVersion = (dataSet?["configuration"] as JsonObject)?["dataVersion"] is JsonValue dv && dv.TryGetValue<string>(out var v) ? v : null,
+            Columns = ((dataSet?["configuration"] as JsonObject)?["columns"] as JsonArray)?.Select(Str).OfType<string>().ToArray() ?? Array.Empty<string>(),
             Format = format!, Compression = compression!, PartitionData = properties["partitionData"] is JsonValue pd && pd.TryGetValue<bool>(out var b) && b,
             OverwriteBehavior = overwrite, Container = Str(dest!["container"])!, RootFolderPath = Str(dest["rootFolderPath"]),
             ResourceId = Str(dest["resourceId"]), ScheduleActive = active, Recurrence = recurrence,

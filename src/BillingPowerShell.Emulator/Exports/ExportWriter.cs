@@ -149,8 +149,17 @@ internal sealed class ExportWriter
     {
         Id = job.Run.RunId, World = _world, Usage = _usage, Subs = job.Scope.Subs, From = job.Run.StartDate, To = job.Run.EndDate,
         Amortized = Amortized(job), RowsPerBlob = _rowsPerFile,
-        Schema = job.Run.Settings.Type == "FocusCost" ? FocusSchema.Columns : job.Scope.IsMca ? CsvSchemas.Mca : CsvSchemas.Ea,
+        Schema = Selected(job.Run.Settings.Type == "FocusCost" ? FocusSchema.Columns : job.Scope.IsMca ? CsvSchemas.Mca : CsvSchemas.Ea, job.Run.Settings.Columns),
     };
+
+    /// <summary>"`…configuration.columns` | subset of columns; omitted = all columns": the dataset's columns that are
+    /// named (case-insensitively), in the dataset's order; unknown names are ignored, and none known means all.</summary>
+    private static CsvSchemas.Column[] Selected(CsvSchemas.Column[] all, string[] wanted)
+    {
+        if (wanted.Length == 0) return all;
+        var kept = all.Where(c => wanted.Contains(c.Name, StringComparer.OrdinalIgnoreCase)).ToArray();
+        return kept.Length == 0 ? all : kept;
+    }
 
     /// <summary>AmortizedCost rows, and FocusCost's (FOCUS.md, "Row selection": every amortized row).</summary>
     private static bool Amortized(ExportJob job) => job.Run.Settings.Type is "AmortizedCost" or "FocusCost";
