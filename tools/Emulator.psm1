@@ -229,5 +229,122 @@ function Invoke-EmulatorAdmin {
     if ($answer) { $answer | ConvertFrom-Json }
 }
 
+function Get-FreeLoopbackPort {
+    <# A TCP port free on 127.0.0.1 at the time of the call (the caller binds it right away and retries if it lost it). #>
+    [CmdletBinding()] [OutputType([int])]
+    param()
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    try { $listener.Start(); $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Install-Azurite {
+    <#
+    Installs tools/azurite (npm azurite, pinned exactly by its package-lock.json) with `npm ci` when its node_modules is
+    missing, and returns the path of the azurite-blob entry script.
+    #>
+    [CmdletBinding()] [OutputType([string])]
+    param([string] $AzuriteDirectory = (Join-Path $script:RepoRoot 'tools/azurite'))
+    $main = Join-Path $AzuriteDirectory 'node_modules/azurite/dist/src/blob/main.js'
+    if (Test-Path -LiteralPath $main) { return $main }
+    if (-not (Get-Command npm -ErrorAction Ignore)) { throw "Azurite is not installed and npm is not on PATH (Node.js 20 or newer is needed)." }
+    Push-Location -LiteralPath $AzuriteDirectory
+    try {
+        $output = (& npm ci --no-audit --no-fund --loglevel=error 2>&1) -join "`n"
+        if ($LASTEXITCODE -ne 0) { throw "npm ci in $AzuriteDirectory failed (exit code $LASTEXITCODE): $output" }
+    }
+    finally { Pop-Location }
+    if (-not (Test-Path -LiteralPath $main)) { throw "npm ci did not install $main." }
+    $main
+}
+
+function Start-Azurite {
+    <#
+    Starts Azurite's blob service (the customer's storage account that the emulator's exports write to) on 127.0.0.1
+    and a free port, over HTTPS with the emulator's certificate and key (emulator.pem and emulator-key.pem in the
+    emulator's --cert-dir), `--oauth basic --skipApiVersionCheck --loose --silent`, data in -Location. Waits for its
+    "successfully listen…" line and returns { BlobUrl (https://127.0.0.1:<port>/devstoreaccount1), Port, Location,
+    ProcessId, Process, WorkDirectory, LogPath }.
+    With -Emulator (from Start-BillingEmulator) its certificate folder is used, and the emulator is then told where
+    its world's storage account lives (POST /_emulator/storage), so export runs write into this Azurite.
+    #>
+    [CmdletBinding()]
+    param(
+        $Emulator,
+        # Holds emulator.pem and emulator-key.pem. Default: the folder of the -Emulator's certificate.
+        [string] $CertDirectory,
+        # Azurite's data folder. Default: a folder in the work directory (removed by Stop-Azurite).
+        [string] $Location,
+        [int] $TimeoutSeconds = 60
+    )
+    if (-not $CertDirectory) {
+        if (-not $Emulator) { throw "Start-Azurite needs -Emulator or -CertDirectory (the folder of emulator.pem and emulator-key.pem)." }
+        $CertDirectory = Split-Path -Parent $Emulator.CertPath
+    }
+    $cert = Join-Path $CertDirectory 'emulator.pem'
+    $key = Join-Path $CertDirectory 'emulator-key.pem'
+    foreach ($f in $cert, $key) { if (-not (Test-Path -LiteralPath $f)) { throw "$f is missing: start the emulator (it writes both) first." } }
+    $main = Install-Azurite
+    $node = (Get-Command node -ErrorAction Stop).Source
+    $work = Join-Path ([IO.Path]::GetTempPath()) ("azurite-" + [Guid]::NewGuid().ToString('n').Substring(0, 12))
+    $null = New-Item -ItemType Directory -Path $work -Force
+    if (-not $Location) { $Location = Join-Path $work 'data' }
+    $null = New-Item -ItemType Directory -Path $Location -Force
+    $azurite = $null
+    for ($attempt = 1; -not $azurite; $attempt++) {
+        $port = Get-FreeLoopbackPort
+        $logPath = Join-Path $work "azurite.$attempt.out.txt"
+        $errPath = Join-Path $work "azurite.$attempt.err.txt"
+        $arguments = @($main, '--blobHost', '127.0.0.1', '--blobPort', "$port", '--location', $Location, '--cert', $cert, '--key', $key,
+            '--oauth', 'basic', '--skipApiVersionCheck', '--loose', '--silent')
+        $process = Start-Process -FilePath $node -ArgumentList (ConvertTo-ProcessArgument $arguments) -PassThru `
+            -RedirectStandardOutput $logPath -RedirectStandardError $errPath
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while ($true) {
+            if ((Test-Path -LiteralPath $logPath) -and (Select-String -LiteralPath $logPath -Pattern 'successfully listen' -Quiet)) {
+                $azurite = [pscustomobject]@{
+                    PSTypeName = 'BillingPowerShell.Tools.Azurite'
+                    BlobUrl = "https://127.0.0.1:$port/devstoreaccount1"; Port = $port; Location = $Location
+                    ProcessId = $process.Id; Process = $process; WorkDirectory = $work; LogPath = $logPath
+                }
+                break
+            }
+            $exited = $process.HasExited
+            if ($exited -or [DateTime]::UtcNow -gt $deadline) {
+                if (-not $exited) { try { $process.Kill($true) } catch { }; $null = $process.WaitForExit(10000) }
+                $log = ((@($logPath, $errPath) | ForEach-Object { Get-Content -Raw -LiteralPath $_ -ErrorAction Ignore }) -join "`n").Trim()
+                # A port taken between the pick and Azurite's bind: pick another (a few times).
+                if ($exited -and $attempt -lt 5 -and $log -match 'EADDRINUSE') { break }
+                Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+                $what = if ($exited) { "exited (code $($process.ExitCode)) before it listened" } else { "did not listen within $TimeoutSeconds s" }
+                throw "Azurite $what. Its output: $(if ($log) { $log } else { '(none)' })"
+            }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    if ($Emulator) {
+        try { $null = Invoke-EmulatorAdmin -Emulator $Emulator -Path 'storage' -Method Post -Body @{ url = $azurite.BlobUrl } }
+        catch { Stop-Azurite $azurite; throw }
+    }
+    $azurite
+}
+
+function Stop-Azurite {
+    <# Stops the Azurite started by Start-Azurite (by its process id only) and removes its work folder. #>
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline)] $Azurite)
+    process {
+        if (-not $Azurite) { return }
+        $process = $Azurite.Process
+        if ($process -and -not $process.HasExited) {
+            try { $process.Kill($true) } catch { Stop-Process -Id $Azurite.ProcessId -Force -ErrorAction Ignore }
+            $null = $process.WaitForExit(10000)
+        }
+        if ($Azurite.WorkDirectory -and (Test-Path -LiteralPath $Azurite.WorkDirectory)) {
+            Remove-Item -LiteralPath $Azurite.WorkDirectory -Recurse -Force -ErrorAction Ignore
+        }
+    }
+}
+
 Export-ModuleMember -Function Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, Invoke-Pwsh,
-    ConvertTo-ProcessArgument, New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin
+    ConvertTo-ProcessArgument, New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin,
+    Get-FreeLoopbackPort, Install-Azurite, Start-Azurite, Stop-Azurite

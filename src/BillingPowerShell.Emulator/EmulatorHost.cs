@@ -37,6 +37,8 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.Services = services;
         host.Certificate = CertificateFactory.CreateAndWrite(options.CertDir, out var pem);
         host.CertPath = pem;
+        services.Certificate = host.Certificate;
+        if (options.StorageUrl != null) services.Storage = Exports.StorageConnection.Create(options.StorageUrl, options.StorageKey, host.Certificate);
 
         // The blob host needs its port before Kestrel starts (its URLs are issued with it). A free port picked here
         // can be taken by another process before Kestrel binds it: then pick again.
@@ -64,6 +66,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.ArmUrl = $"https://127.0.0.1:{armPort}";
         host.BlobUrl = $"https://localhost:{blobPort}";
         services.BlobBaseUrl = host.BlobUrl;
+        services.ExportRunner.StartScheduler();
         return host;
     }
 
@@ -132,6 +135,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        Services?.ExportRunner.StopScheduler();
         if (_app != null) { await _app.StopAsync(); await _app.DisposeAsync(); _app = null; }
     }
 

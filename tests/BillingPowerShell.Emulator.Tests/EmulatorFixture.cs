@@ -37,11 +37,39 @@ public sealed class EmulatorFixture : IAsyncLifetime
     public static readonly DateOnly FixedToday = MidMonth(DateTime.UtcNow);
     private static DateOnly MidMonth(DateTime t) => new(t.Year, t.Month, 15);
 
+    /// <summary>Azurite, the world's storage account that export runs write to (null where it could not start).</summary>
+    internal AzuriteProcess? Azurite { get; private set; }
+    /// <summary>Why Azurite is not there (node missing, or its start failed), for the tests that need it.</summary>
+    public string? AzuriteError { get; private set; }
+
     public async Task InitializeAsync()
     {
         Host = await EmulatorHost.StartAsync(Options(), FixedToday);
         Client = CreateClient(Host.Certificate);
+        await StartAzurite();
         World = await GetAdmin("/_emulator/world");
+    }
+
+    /// <summary>Starts Azurite with the emulator's certificate and tells the emulator where it is (POST /_emulator/storage),
+    /// as tools/Emulator.psm1 Start-Azurite -Emulator does.</summary>
+    private async Task StartAzurite()
+    {
+        AzuriteError = AzuriteProcess.Unavailable;
+        if (AzuriteError != null) return;
+        try
+        {
+            Azurite = await AzuriteProcess.StartAsync(CertDir, Path.Combine(CertDir, "azurite"));
+            using var req = new HttpRequestMessage(HttpMethod.Post, Arm + "/_emulator/storage") { Content = new StringContent(JsonSerializer.Serialize(new { url = Azurite.BlobUrl }), Encoding.UTF8, "application/json") };
+            req.Headers.Add("x-emulator-admin", "true");
+            using var res = await Client.SendAsync(req);
+            if (!res.IsSuccessStatusCode) throw new InvalidOperationException("POST /_emulator/storage: " + (int)res.StatusCode + " " + await res.Content.ReadAsStringAsync());
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or HttpRequestException)
+        {
+            AzuriteError = "Azurite could not start: " + ex.Message;
+            Azurite?.Dispose();
+            Azurite = null;
+        }
     }
 
     public static HttpClient CreateClient(X509Certificate2 trusted)
@@ -142,6 +170,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client.Dispose();
+        Azurite?.Dispose();
         await Host.DisposeAsync();
         try { Directory.Delete(CertDir, true); } catch (IOException) { }
     }

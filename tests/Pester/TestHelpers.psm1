@@ -32,6 +32,8 @@ function Start-TestEmulator {
     SecureReaderToken, ProcessId, ... }. Extra emulator flags (latency, faults, quota) go in -ExtraArgument.
     -CertDirectory starts a second emulator with a certificate of its own, for a child pwsh that trusts it
     (SSL_CERT_FILE = its CertPath); this process keeps trusting the first.
+    -WithAzurite also starts Azurite as the world's storage account (Start-Azurite -Emulator: same certificate, so
+    this process trusts it too); export runs write there. The result's Azurite property has its BlobUrl.
     #>
     [CmdletBinding()]
     param(
@@ -39,11 +41,13 @@ function Start-TestEmulator {
         [string] $Size = 'small',
         [double] $TimeScale = 0.01,
         [string[]] $ExtraArgument = @(),
-        [string] $CertDirectory
+        [string] $CertDirectory,
+        [switch] $WithAzurite
     )
     if ($CertDirectory) {
         $emulator = Start-BillingEmulator -Seed $Seed -Size $Size -TimeScale $TimeScale -ExtraArgument $ExtraArgument -CertDirectory $CertDirectory
         $emulator | Add-Member -NotePropertyName SecureToken -NotePropertyValue (ConvertTo-SecureString $emulator.Token -AsPlainText -Force)
+        if ($WithAzurite) { Add-TestAzurite $emulator }
         return $emulator
     }
     if (-not $env:SSL_CERT_FILE -or (Split-Path -Leaf $env:SSL_CERT_FILE) -ne 'emulator.pem') {
@@ -57,14 +61,26 @@ function Start-TestEmulator {
     }
     $emulator | Add-Member -NotePropertyName SecureToken -NotePropertyValue (ConvertTo-SecureString $emulator.Token -AsPlainText -Force)
     $emulator | Add-Member -NotePropertyName SecureReaderToken -NotePropertyValue (ConvertTo-SecureString $emulator.ReaderToken -AsPlainText -Force)
+    if ($WithAzurite) { Add-TestAzurite $emulator }
     $emulator
 }
 
+function Add-TestAzurite($Emulator) {
+    # Azurite for the emulator's storage account; the emulator is stopped if Azurite cannot start.
+    try { $azurite = Start-Azurite -Emulator $Emulator }
+    catch { Stop-BillingEmulator $Emulator; throw }
+    $Emulator | Add-Member -NotePropertyName Azurite -NotePropertyValue $azurite
+}
+
 function Stop-TestEmulator {
-    <# Stops the emulator of this test file (by its process id) and removes its work folder. #>
+    <# Stops the emulator of this test file (by its process id), and its Azurite if it has one, and removes their work folders. #>
     [CmdletBinding()]
     param([Parameter(ValueFromPipeline)] $Emulator)
-    process { if ($Emulator) { Stop-BillingEmulator $Emulator } }
+    process {
+        if (-not $Emulator) { return }
+        if ($Emulator.PSObject.Properties['Azurite']) { Stop-Azurite $Emulator.Azurite }
+        Stop-BillingEmulator $Emulator
+    }
 }
 
 function Set-EmulatorFaults {
@@ -271,4 +287,4 @@ function Skip-IfDayChanged {
 
 Export-ModuleMember -Function Get-WorldNextInvoiceDate, Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
     Reset-Emulator, Get-EmulatorStats, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
-    Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken
+    Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken, Start-Azurite, Stop-Azurite

@@ -113,7 +113,7 @@ internal sealed class LegacyInvoice
 /// The generated billing world. Built once at start-up from (seed, size, today); immutable afterwards, so every
 /// request reads it without locks.
 /// </summary>
-internal sealed class World
+internal sealed partial class World
 {
     public long Seed { get; }
     public DateOnly Today { get; }
@@ -242,6 +242,7 @@ internal sealed class World
 
         foreach (var a in new[] { payg, ea, mca }) { Accounts.Add(a); AccountsByName[a.Name] = a; }
         BuildInvoices();
+        BuildExportScopes(ea);
         if (HostileDocumentNames)
         {
             // Test mode (--hostile-document-names): document names a server could send that must never become a

@@ -39,6 +39,7 @@ internal static class AdminEndpoints
                     await ArmErrors.Write(ctx, 400, "InvalidFaultSettings", ex.Message);
                 }
                 break;
+            case ("/_emulator/storage", "POST"): await SetStorage(ctx, e); break;
             case ("/_emulator/reset", "POST"):
                 e.Faults.Replace(new FaultSettings());
                 e.Stats.Reset();
@@ -98,6 +99,9 @@ internal static class AdminEndpoints
                 j.WriteString("billingProfileName", s.Profile?.Name);
                 j.WriteString("invoiceSectionName", s.Section?.Name);
                 j.WriteString("currency", s.Currency);
+                j.WriteStartArray("resourceGroups");
+                foreach (var rg in s.ResourceGroups) j.WriteStringValue(rg);
+                j.WriteEndArray();
                 j.WriteStartArray("legacyBillingPeriods");
                 foreach (var lp in s.LegacyPeriods) j.WriteStringValue(lp.Name);
                 j.WriteEndArray();
@@ -139,8 +143,68 @@ internal static class AdminEndpoints
             j.WriteEndObject();
         }
         j.WriteEndArray();
+        WriteExportScopes(j, e);
         await WriteUsageFacts(j, e, ctx.Request.Query["costs"].ToString() != "false");
         j.WriteEndObject();
+    }
+
+    /// <summary>POST /_emulator/storage {"url": "https://127.0.0.1:&lt;port&gt;/devstoreaccount1", "accountKey": null}: where the
+    /// world's storage account lives from now on (as --storage-url at start; Azurite is started after the emulator,
+    /// with its certificate). Answers the world's storageAccount object.</summary>
+    private static async Task SetStorage(HttpContext ctx, EmulatorServices e)
+    {
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(ctx.Request.Body);
+            var root = doc.RootElement;
+            string url = root.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : throw new ArgumentException("'url' is required.");
+            string? key = root.TryGetProperty("accountKey", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+            e.Storage = Exports.StorageConnection.Create(url, key, e.Certificate);
+            await WriteObject(ctx, new { id = e.World.StorageAccount.Id, name = e.World.StorageAccount.Name, blobUrl = e.Storage.BlobUrl.ToString().TrimEnd('/') });
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or UriFormatException)
+        {
+            await ArmErrors.Write(ctx, 400, "InvalidStorageSettings", ex.Message);
+        }
+    }
+
+    /// <summary>The scopes only exports use and the storage account they write to (Data/WorldExportScopes).</summary>
+    private static void WriteExportScopes(Utf8JsonWriter j, EmulatorServices e)
+    {
+        var w = e.World;
+        j.WriteStartObject("storageAccount");
+        j.WriteString("id", w.StorageAccount.Id);
+        j.WriteString("name", w.StorageAccount.Name);
+        j.WriteString("blobUrl", e.Storage?.BlobUrl.ToString().TrimEnd('/'));
+        j.WriteEndObject();
+        foreach (var (prop, groups) in new[] { ("departments", w.Departments), ("enrollmentAccounts", w.EnrollmentAccounts) })
+        {
+            j.WriteStartArray(prop);
+            foreach (var g in groups)
+            {
+                j.WriteStartObject();
+                j.WriteString("id", g.Id);
+                j.WriteString("name", g.Name);
+                j.WriteString("displayName", g.DisplayName);
+                j.WriteStartArray("subscriptionIds");
+                foreach (var s in g.Subscriptions) j.WriteStringValue(s.Id);
+                j.WriteEndArray();
+                j.WriteEndObject();
+            }
+            j.WriteEndArray();
+        }
+        j.WriteStartArray("managementGroups");
+        foreach (var mg in w.ManagementGroups)
+        {
+            j.WriteStartObject();
+            j.WriteString("id", mg.Id);
+            j.WriteString("name", mg.Name);
+            j.WriteStartArray("subscriptionIds");
+            foreach (var s in mg.Subscriptions) j.WriteStringValue(s.Id);
+            j.WriteEndArray();
+            j.WriteEndObject();
+        }
+        j.WriteEndArray();
     }
 
     /// <summary>Expected usage facts per scope and month: row count and total cost per currency (both metrics), so a

@@ -10,7 +10,7 @@ namespace BillingPowerShell.Emulator.Infrastructure;
 
 /// <summary>Which service answers a route: decides the accepted api-versions and the error body
 /// (docs/contracts/azure-api/OPERATIONS.md, "Error response shapes").</summary>
-internal enum ApiFamily { Billing2024, Billing2018, Consumption, CostManagement }
+internal enum ApiFamily { Billing2024, Billing2018, Consumption, CostManagement, CostManagementExports }
 
 /// <summary>The older api-versions the official JS SDKs call (docs/contracts/*.md).</summary>
 internal static class ApiVersions

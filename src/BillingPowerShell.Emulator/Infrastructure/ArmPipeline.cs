@@ -25,6 +25,9 @@ internal sealed class ArmPipeline
         [ApiFamily.Billing2018] = new[] { "2018-03-01-preview" },
         [ApiFamily.Consumption] = new[] { "2024-08-01", ApiVersions.Consumption2021 },
         [ApiFamily.CostManagement] = new[] { "2025-03-01", ApiVersions.CostManagement2022 },
+        // Exports (docs/contracts/azure-api/EXPORTS.md): the contract's version, and 2024-08-01 of the one example
+        // taken from that version ("Example files": "The operation is identical in both versions").
+        [ApiFamily.CostManagementExports] = new[] { "2025-03-01", "2024-08-01" },
     };
 
     /// <summary>Api-versions that appear in links the emulator issues itself (the Query API's nextLink carries
@@ -45,6 +48,7 @@ internal sealed class ArmPipeline
         _routes.AddRange(UsageDetailsEndpoints.Routes());
         _routes.AddRange(CostDetailsEndpoints.Routes());
         _routes.AddRange(QueryEndpoints.Routes());
+        _routes.AddRange(Exports.ExportEndpoints.Routes());
     }
 
     public async Task HandleAsync(HttpContext ctx)
@@ -213,13 +217,13 @@ internal sealed class ArmPipeline
     {
         var ctx = req.Http;
         var s = _e.Faults.Settings;
-        bool quotaPath = req.Route.Family is ApiFamily.CostManagement or ApiFamily.Consumption;
+        bool quotaPath = req.Route.Family is ApiFamily.CostManagement or ApiFamily.CostManagementExports or ApiFamily.Consumption;
         TimeSpan wait = TimeSpan.Zero;
         string remaining = "";
         if (quotaPath && !_e.Faults.TryConsumeQuota(out wait, out remaining))
         {
             _e.Stats.Fault("429-quota");
-            string header = req.Route.Family == ApiFamily.CostManagement
+            string header = req.Route.Family is ApiFamily.CostManagement or ApiFamily.CostManagementExports
                 ? "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after"
                 : "x-ms-ratelimit-microsoft.consumption-retry-after";
             ctx.Response.Headers[header] = FaultInjector.Seconds(wait);

@@ -10,9 +10,23 @@ namespace BillingPowerShell.Emulator.Infrastructure;
 /// A self-signed certificate made at start-up. It is its own CA (basicConstraints CA:true) so that a client can
 /// trust exactly this certificate through SSL_CERT_FILE / NODE_EXTRA_CA_CERTS / curl --cacert, without ever
 /// disabling validation. Valid for localhost and 127.0.0.1 (the blob host and the ARM host).
+/// Its private key is written beside it as emulator-key.pem (PKCS#8, owner-only on Unix) so that Azurite, the
+/// customer's storage account in tests, can serve HTTPS with the same certificate (tools/Emulator.psm1, Start-Azurite).
 /// </summary>
 internal static class CertificateFactory
 {
+    public const string KeyFileName = "emulator-key.pem";
+
+    /// <summary>Writes the key readable by its owner only (created with that mode where the OS has one).</summary>
+    private static void WriteKey(string path, RSA rsa)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var f = new FileStream(path, options);
+        using var w = new StreamWriter(f);
+        w.Write(rsa.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
     public static X509Certificate2 CreateAndWrite(string certDir, out string pemPath)
     {
         using var rsa = RSA.Create(2048);
@@ -34,6 +48,7 @@ internal static class CertificateFactory
         Directory.CreateDirectory(certDir);
         pemPath = Path.GetFullPath(Path.Combine(certDir, "emulator.pem"));
         File.WriteAllText(pemPath, cert.ExportCertificatePem() + "\n");
+        WriteKey(Path.Combine(Path.GetDirectoryName(pemPath)!, KeyFileName), rsa);
         return cert;
     }
 }

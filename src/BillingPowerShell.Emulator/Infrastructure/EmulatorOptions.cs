@@ -26,6 +26,11 @@ internal sealed class EmulatorOptions
     /// <summary>Adds documents with path-escaping / reserved names to the newest invoice of each account (client tests).</summary>
     public bool HostileDocumentNames { get; set; }
     public FaultSettings Faults { get; set; } = new();
+    /// <summary>The blob endpoint of the world's storage account (e.g. Azurite's https://127.0.0.1:&lt;port&gt;/devstoreaccount1);
+    /// export runs write there. Null: runs fail until POST /_emulator/storage names one.</summary>
+    public string? StorageUrl { get; set; }
+    /// <summary>Its Shared Key; null = the storage emulator's public devstoreaccount1 key.</summary>
+    public string? StorageKey { get; set; }
 
     public static EmulatorOptions Parse(string[] args)
     {
@@ -50,6 +55,8 @@ internal sealed class EmulatorOptions
                 case "--query-page-size": o.QueryPageSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--hostile-document-names": o.HostileDocumentNames = true; break;
                 case "--no-stdin-watch": o.WatchStdin = false; break;
+                case "--storage-url": o.StorageUrl = Next(); break;
+                case "--storage-key": o.StorageKey = Next(); break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-jitter-ms": o.Faults.LatencyJitterMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--fault-429-rate": o.Faults.Fault429Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -71,6 +78,8 @@ internal sealed class EmulatorOptions
         if (o.Size is not ("small" or "medium" or "large") && !(int.TryParse(o.Size, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0))
             throw new ArgumentException($"--size must be small, medium, large or a positive number, not '{o.Size}'.");
         if (o.UsageRowsPerDay is < 0) throw new ArgumentException("--usage-rows-per-day must be >= 0.");
+        if (o.StorageUrl != null && !Uri.TryCreate(o.StorageUrl, UriKind.Absolute, out _))
+            throw new ArgumentException($"--storage-url must be an absolute URL such as https://127.0.0.1:10000/devstoreaccount1, not '{o.StorageUrl}'.");
         o.Faults.Validate();
         return o;
     }
@@ -117,16 +126,24 @@ internal sealed class FaultSettings
     [JsonPropertyName("revokeTokenAfter")] public int RevokeTokenAfter { get; set; }
     /// <summary>Only inject 429/5xx/reset on paths containing this text (case-insensitive); null = all.</summary>
     [JsonPropertyName("pathContains")] public string? PathContains { get; set; }
+    /// <summary>Export runs (docs/contracts/azure-api/EXPORTS.md, "Run (Execute) and run history"): normal | fail (the
+    /// run ends Failed) | queued (it stays Queued) | manifestFirst (manifest.json is written before the last data
+    /// file) | shortFile (the last data file is shorter than the manifest says). Captured when a run is submitted.</summary>
+    [JsonPropertyName("exportRunMode")] public string ExportRunMode { get; set; } = "normal";
+    /// <summary>Share of export run submissions (POST …/exports/{name}/run) answered 429 with the fault429Header kind.</summary>
+    [JsonPropertyName("exportRun429Rate")] public double ExportRun429Rate { get; set; }
 
     public void Validate()
     {
-        foreach (var r in new[] { Fault429Rate, Fault5xxRate, FaultResetRate, FaultTruncateRate })
+        foreach (var r in new[] { Fault429Rate, Fault5xxRate, FaultResetRate, FaultTruncateRate, ExportRun429Rate })
             if (r < 0 || r > 1) throw new ArgumentException("Fault rates must be between 0 and 1.");
         if (Fault429Header != "rotate" && Array.FindIndex(RetryHeaderKinds, k => k.Equals(Fault429Header, StringComparison.OrdinalIgnoreCase)) < 0)
             throw new ArgumentException($"Unknown --fault-429-header '{Fault429Header}'. Known: {string.Join(", ", RetryHeaderKinds)}, rotate.");
         if (Quota != null) QuotaWindow.ParseList(Quota);
         if (LroMode is not ("normal" or "fail" or "never")) throw new ArgumentException("lroMode must be normal, fail or never.");
         if (SasMode is not ("normal" or "expired" or "short")) throw new ArgumentException("sasMode must be normal, expired or short.");
+        if (ExportRunMode is not ("normal" or "fail" or "queued" or "manifestFirst" or "shortFile"))
+            throw new ArgumentException("exportRunMode must be normal, fail, queued, manifestFirst or shortFile.");
         if (SasExpiredLinks < 0) throw new ArgumentException("sasExpiredLinks must be 0 or more.");
     }
 }

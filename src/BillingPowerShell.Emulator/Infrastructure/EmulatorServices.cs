@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Concurrent;
+using System.Threading;
 using BillingPowerShell.Emulator.Blob;
 using BillingPowerShell.Emulator.Data;
+using BillingPowerShell.Emulator.Exports;
 using BillingPowerShell.Emulator.Usage;
 
 namespace BillingPowerShell.Emulator.Infrastructure;
@@ -18,6 +20,8 @@ internal sealed class EmulatorServices
         Usage = new UsageGenerator(world);
         Sas = new SasSigner();
         Operations = new OperationStore();
+        Exports = new ExportStore();
+        ExportRunner = new ExportRunner(this);
     }
 
     public EmulatorOptions Options { get; }
@@ -27,6 +31,14 @@ internal sealed class EmulatorServices
     public UsageGenerator Usage { get; }
     public SasSigner Sas { get; }
     public OperationStore Operations { get; }
+    /// <summary>Cost Management exports and their runs (Exports/).</summary>
+    public ExportStore Exports { get; }
+    public ExportRunner ExportRunner { get; }
+    /// <summary>The emulator's own certificate (storage that presents it is trusted).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate { get; set; } = null!;
+    private StorageConnection? _storage;
+    /// <summary>Where the world's storage account lives (--storage-url or POST /_emulator/storage); null = nowhere yet.</summary>
+    public StorageConnection? Storage { get => Volatile.Read(ref _storage); set => Volatile.Write(ref _storage, value); }
     public string BlobBaseUrl { get; set; } = "";
     public int BlobPort { get; set; }
     public ConcurrentDictionary<string, (string InvoiceName, string DocumentName)[]> ZipBatches { get; } = new();
