@@ -33,6 +33,12 @@
         'Import-DailyUsage'
         'Get-BillingCost'
         'Get-BillingCostEstimate'
+        'Get-BillingExport'
+        'New-BillingExport'
+        'Set-BillingExport'
+        'Remove-BillingExport'
+        'Start-BillingExport'
+        'Get-BillingExportRun'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -73,7 +73,8 @@ Describe 'Manifest' {
                 'Connect-BillingAccount', 'Disconnect-BillingAccount', 'Get-BillingContext', 'Get-BillingAccount',
                 'Get-BillingProfile', 'Get-BillingSubscription', 'Get-BillingPeriod', 'Get-BillingInvoice',
                 'Save-BillingInvoice', 'Get-DailyUsage', 'Export-DailyUsage', 'Import-DailyUsage', 'Get-BillingCost',
-                'Get-BillingCostEstimate') | Sort-Object)
+                'Get-BillingCostEstimate', 'Get-BillingExport', 'New-BillingExport', 'Set-BillingExport', 'Remove-BillingExport',
+                'Start-BillingExport', 'Get-BillingExportRun') | Sort-Object)
     }
 
     It 'exports no functions, aliases or variables (explicit empty lists)' {
@@ -355,7 +356,7 @@ Describe 'Help for <Name>' -ForEach $cmdletCases {
 Describe 'Format file' {
     It 'has a view for every documented output type' {
         foreach ($type in 'BillingContext', 'BillingAccount', 'BillingProfile', 'BillingSubscription', 'BillingPeriod',
-            'BillingInvoice', 'UsageRecord', 'UsageExportResult', 'CostRow', 'CostEstimate') {
+            'BillingInvoice', 'UsageRecord', 'UsageExportResult', 'CostRow', 'CostEstimate', 'BillingExport', 'BillingExportRun') {
             Get-FormatData -TypeName "BillingPowerShell.$type" | Should -Not -BeNullOrEmpty -Because "BillingPowerShell.$type needs a view"
         }
     }

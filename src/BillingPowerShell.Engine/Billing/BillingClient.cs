@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Azure.Core.Pipeline;
 using BillingPowerShell.Engine.Auth;
 using BillingPowerShell.Engine.Costs;
+using BillingPowerShell.Engine.Exports;
 using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Engine.Billing
@@ -14,8 +15,8 @@ namespace BillingPowerShell.Engine.Billing
     /// services. A cmdlet calls one service method with a <see cref="CallContext"/> and writes what comes back:
     /// <see cref="Accounts"/> (billing accounts, profiles, subscriptions), <see cref="Invoices"/> (invoices, billing
     /// periods, invoice documents saved to disk), <see cref="Usage"/> (daily usage, read or exported) and
-    /// <see cref="Costs"/> (aggregated cost and the open period's estimate). One instance per connection, shared by
-    /// every cmdlet; thread-safe.
+    /// <see cref="Costs"/> (aggregated cost and the open period's estimate) and <see cref="Exports"/> (Cost Management
+    /// exports: their definitions, runs and run history). One instance per connection, shared by every cmdlet; thread-safe.
     /// </summary>
     public sealed class BillingClient
     {
@@ -28,6 +29,7 @@ namespace BillingPowerShell.Engine.Billing
             Invoices = new InvoiceService(this, Accounts);
             Usage = new UsageService(this);
             Costs = new CostService(this);
+            Exports = new ExportService(this);
         }
 
         public ArmClient Arm { get; }
@@ -38,6 +40,7 @@ namespace BillingPowerShell.Engine.Billing
         public InvoiceService Invoices { get; }
         public UsageService Usage { get; }
         public CostService Costs { get; }
+        public ExportService Exports { get; }
 
         /// <summary>Creates the client for a sign-in choice; refuses a Resource Manager URL that is not HTTPS before any token is requested.</summary>
         /// <remarks>The cmdlets call this overload only: no Azure.* type may appear in what they reference (see the loader).</remarks>

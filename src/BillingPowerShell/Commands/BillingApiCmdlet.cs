@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using System.Management.Automation;
 using BillingPowerShell.Engine.Billing;
+using BillingPowerShell.Engine.Exports;
 using BillingPowerShell.Engine.Http;
 
 namespace BillingPowerShell.Commands
@@ -44,6 +45,13 @@ namespace BillingPowerShell.Commands
             var prefix = what is null ? "" : what + ": ";
             switch (ex)
             {
+                case ExportDefinitionException d:
+                    return Record(d, d.ErrorId, ErrorCategory.InvalidArgument, target, prefix + d.Message);
+                case ExportConflictException c:
+                    return Record(c, "ExportChangedElsewhere", ErrorCategory.InvalidOperation, target,
+                        prefix + Sentence(c.Message) + " Get it again with Get-BillingExport and pipe that to Set-BillingExport.");
+                case ExportExistsException x:
+                    return Record(x, "ExportAlreadyExists", ErrorCategory.ResourceExists, target, prefix + x.Message);
                 case UnsafeRequestException u:
                     return Record(u, "UnsafeRequestRefused", ErrorCategory.SecurityError, target, prefix + u.Message);
                 case LongRunningOperationException l when l.TimedOut:
