@@ -37,6 +37,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.Services = services;
         host.Certificate = CertificateFactory.CreateAndWrite(options.CertDir, out var pem);
         host.CertPath = pem;
+        services.Identity = new Identity.IdentityAuthority(options.Seed, options.CertDir, options.DeviceCodeAutoApprove);
 
         // The blob host needs its port before Kestrel starts (its URLs are issued with it). A free port picked here
         // can be taken by another process before Kestrel binds it: then pick again.
@@ -64,6 +65,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.ArmUrl = $"https://127.0.0.1:{armPort}";
         host.BlobUrl = $"https://localhost:{blobPort}";
         services.BlobBaseUrl = host.BlobUrl;
+        services.Identity.BaseUrl = host.ArmUrl;
         return host;
     }
 
@@ -103,7 +105,20 @@ internal sealed class EmulatorHost : IAsyncDisposable
         return app;
     }
 
-    public string ReadyJson() => JsonSerializer.Serialize(new { armUrl = ArmUrl, blobUrl = BlobUrl, certPath = CertPath, pid = Environment.ProcessId });
+    public string ReadyJson()
+    {
+        var id = Services.Identity;
+        // What a client needs to sign in (README.md, "Try it against the emulator yourself"): Entra ID at authorityHost,
+        // the managed identity endpoint, the service principal's secret and certificates (this run's test credentials).
+        return JsonSerializer.Serialize(new
+        {
+            armUrl = ArmUrl, blobUrl = BlobUrl, certPath = CertPath, pid = Environment.ProcessId,
+            authorityHost = ArmUrl + "/", tenantId = id.TenantId, clientId = id.ClientId, clientSecret = id.ClientSecret,
+            clientCertificatePath = id.ClientCertificatePath, expiredClientCertificatePath = id.ExpiredClientCertificatePath,
+            identityEndpoint = ArmUrl + "/msi/token", identityHeader = id.IdentityHeader,
+            managedIdentityClientId = id.UserAssigned.ClientId, imdsEndpoint = ArmUrl,
+        });
+    }
 
     private static int FreeLoopbackPort()
     {

@@ -26,6 +26,8 @@ internal sealed class EmulatorOptions
     /// <summary>Adds documents with path-escaping / reserved names to the newest invoice of each account (client tests).</summary>
     public bool HostileDocumentNames { get; set; }
     public FaultSettings Faults { get; set; } = new();
+    /// <summary>A device code is approved by itself after this many authorization_pending answers; 0 = only by POST /_emulator/devicecode/approve.</summary>
+    public int DeviceCodeAutoApprove { get; set; } = 1;
 
     public static EmulatorOptions Parse(string[] args)
     {
@@ -50,6 +52,7 @@ internal sealed class EmulatorOptions
                 case "--query-page-size": o.QueryPageSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--hostile-document-names": o.HostileDocumentNames = true; break;
                 case "--no-stdin-watch": o.WatchStdin = false; break;
+                case "--device-code-auto-approve": o.DeviceCodeAutoApprove = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-jitter-ms": o.Faults.LatencyJitterMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--fault-429-rate": o.Faults.Fault429Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -70,6 +73,7 @@ internal sealed class EmulatorOptions
         if (o.TimeScale <= 0) throw new ArgumentException("--time-scale must be > 0.");
         if (o.Size is not ("small" or "medium" or "large") && !(int.TryParse(o.Size, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0))
             throw new ArgumentException($"--size must be small, medium, large or a positive number, not '{o.Size}'.");
+        if (o.DeviceCodeAutoApprove < 0) throw new ArgumentException("--device-code-auto-approve must be >= 0.");
         if (o.UsageRowsPerDay is < 0) throw new ArgumentException("--usage-rows-per-day must be >= 0.");
         o.Faults.Validate();
         return o;

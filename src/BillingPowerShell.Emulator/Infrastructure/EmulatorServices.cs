@@ -27,6 +27,8 @@ internal sealed class EmulatorServices
     public UsageGenerator Usage { get; }
     public SasSigner Sas { get; }
     public OperationStore Operations { get; }
+    /// <summary>Entra ID and the managed identity endpoints (Identity/), set at start-up.</summary>
+    public Identity.IdentityAuthority Identity { get; set; } = null!;
     public string BlobBaseUrl { get; set; } = "";
     public int BlobPort { get; set; }
     public ConcurrentDictionary<string, (string InvoiceName, string DocumentName)[]> ZipBatches { get; } = new();
