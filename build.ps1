@@ -382,8 +382,14 @@ function Invoke-Emulator {
         $ready = [ordered]@{
             armUrl = $emulator.ArmUrl; blobUrl = $emulator.BlobUrl; certPath = $emulator.CertPath
             modulePath = $ManifestPath; token = $emulator.Token
+            # Signing in as the emulator's identities (README.md, "Try it against the emulator yourself").
+            authorityHost = $emulator.AuthorityHost; tenantId = $emulator.TenantId; clientId = $emulator.ClientId
+            clientSecret = $emulator.ClientSecret; clientCertificatePath = $emulator.ClientCertificatePath
+            identityEndpoint = $emulator.IdentityEndpoint; identityHeader = $emulator.IdentityHeader
+            managedIdentityClientId = $emulator.ManagedIdentityClientId
         }
-        # The token is the emulator's own (a random one for this run), printed because a person needs it to connect.
+        # The token, the client secret and the identity header are the emulator's own (random for this run), printed
+        # because a person needs them to connect.
         [Console]::Out.WriteLine(($ready | ConvertTo-Json -Compress))
         [Console]::Out.Flush()
         Write-Step 'Emulator running: Ctrl+C (or closing standard input) stops it'

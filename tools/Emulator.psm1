@@ -88,7 +88,9 @@ function New-EmulatorToken {
 function Start-BillingEmulator {
     <#
     Starts out/emulator/BillingPowerShell.Emulator.dll, waits for its ready file, and returns
-    { ArmUrl, BlobUrl, CertPath, Token, ReaderToken, ProcessId, Process, WorkDirectory, LogPath }.
+    { ArmUrl, BlobUrl, CertPath, Token, ReaderToken, ProcessId, Process, WorkDirectory, LogPath } and the sign-in
+    values of its ready JSON: AuthorityHost, TenantId, ClientId, ClientSecret, ClientCertificatePath,
+    ExpiredClientCertificatePath, IdentityEndpoint, IdentityHeader, ManagedIdentityClientId, ImdsEndpoint.
     #>
     [CmdletBinding()]
     param(
@@ -178,6 +180,17 @@ function Start-BillingEmulator {
         Process       = $process
         WorkDirectory = $work
         LogPath       = $logPath
+        # Signing in at the emulator's Entra ID and managed identity endpoints (DEVELOPING.md, "Emulator command line").
+        AuthorityHost                = [string]$ready.authorityHost
+        TenantId                     = [string]$ready.tenantId
+        ClientId                     = [string]$ready.clientId
+        ClientSecret                 = [string]$ready.clientSecret
+        ClientCertificatePath        = [string]$ready.clientCertificatePath
+        ExpiredClientCertificatePath = [string]$ready.expiredClientCertificatePath
+        IdentityEndpoint             = [string]$ready.identityEndpoint
+        IdentityHeader               = [string]$ready.identityHeader
+        ManagedIdentityClientId      = [string]$ready.managedIdentityClientId
+        ImdsEndpoint                 = [string]$ready.imdsEndpoint
     }
 }
 

@@ -39,6 +39,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.CertPath = pem;
         services.Certificate = host.Certificate;
         if (options.StorageUrl != null) services.Storage = Exports.StorageConnection.Create(options.StorageUrl, options.StorageKey, host.Certificate);
+        services.Identity = new Identity.IdentityAuthority(options.Seed, options.CertDir, options.DeviceCodeAutoApprove);
 
         // The blob host needs its port before Kestrel starts (its URLs are issued with it). A free port picked here
         // can be taken by another process before Kestrel binds it: then pick again.
@@ -67,6 +68,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         host.BlobUrl = $"https://localhost:{blobPort}";
         services.BlobBaseUrl = host.BlobUrl;
         services.ExportRunner.StartScheduler();
+        services.Identity.BaseUrl = host.ArmUrl;
         return host;
     }
 
@@ -106,7 +108,20 @@ internal sealed class EmulatorHost : IAsyncDisposable
         return app;
     }
 
-    public string ReadyJson() => JsonSerializer.Serialize(new { armUrl = ArmUrl, blobUrl = BlobUrl, certPath = CertPath, pid = Environment.ProcessId });
+    public string ReadyJson()
+    {
+        var id = Services.Identity;
+        // What a client needs to sign in (README.md, "Try it against the emulator yourself"): Entra ID at authorityHost,
+        // the managed identity endpoint, the service principal's secret and certificates (this run's test credentials).
+        return JsonSerializer.Serialize(new
+        {
+            armUrl = ArmUrl, blobUrl = BlobUrl, certPath = CertPath, pid = Environment.ProcessId,
+            authorityHost = ArmUrl + "/", tenantId = id.TenantId, clientId = id.ClientId, clientSecret = id.ClientSecret,
+            clientCertificatePath = id.ClientCertificatePath, expiredClientCertificatePath = id.ExpiredClientCertificatePath,
+            identityEndpoint = ArmUrl + "/msi/token", identityHeader = id.IdentityHeader,
+            managedIdentityClientId = id.UserAssigned.ClientId, imdsEndpoint = ArmUrl,
+        });
+    }
 
     private static int FreeLoopbackPort()
     {

@@ -54,7 +54,7 @@ public sealed class ExportTests
 
         var (ds, _, dres) = await _f.Send(HttpMethod.Delete, ExportTestKit.Url(scope, name));
         Assert.Equal(200, ds);
-        Assert.Equal(0, (await dres.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Empty(await dres.Content.ReadAsByteArrayAsync());
         var (gs, gone, _) = await _f.Send(HttpMethod.Get, ExportTestKit.Url(scope, name));
         Assert.Equal(404, gs);
         Assert.Equal("NotFound", gone.GetProperty("error").GetProperty("code").GetString());

@@ -3,8 +3,12 @@
 # token for examples that show Connect-BillingAccount -AccessToken. An example passes when it parses, every command in it exists
 # and binds its parameters, and it raises no error other than the module's BillingObjectNotFound/SubscriptionNotFound
 # (examples may name real-world accounts, such as an enrollment number, that the emulator's generated data does not have).
-# Examples that need a real identity (managed identity, browser, device code, service principal, Az cmdlets) are
-# reported as skipped, with the reason.
+# Sign-ins run against the emulator's Entra ID and managed identity endpoints, found the way Azure.Identity finds
+# them in Azure: AZURE_AUTHORITY_HOST, IDENTITY_ENDPOINT/IDENTITY_HEADER (as in an Automation runbook), and
+# AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_CERTIFICATE_PATH (as in a pipeline) are set for this process, and
+# Connect-BillingAccount's -ResourceManagerUrl defaults to the emulator ($PSDefaultParameterValues), so -Identity,
+# -DeviceCode, -ServicePrincipal and the default chain run as written. Examples that need what the emulator cannot
+# stand in for (a browser, another cloud, a person at a prompt, the Az cmdlets) are reported as skipped, with the reason.
 
 BeforeDiscovery {
     $docs = Join-Path $PSScriptRoot '../../module/docs'
@@ -34,16 +38,22 @@ BeforeAll {
     $script:connect = { $null = Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken }
     & $connect
     $env:BILLING_ACCESS_TOKEN = $emu.Token
+    $script:savedEnvironment = @{}
+    $identityEnvironment = @{
+        AZURE_AUTHORITY_HOST = $emu.AuthorityHost; IDENTITY_ENDPOINT = $emu.IdentityEndpoint; IDENTITY_HEADER = $emu.IdentityHeader
+        AZURE_TENANT_ID = $emu.TenantId; AZURE_CLIENT_ID = $emu.ClientId; AZURE_CLIENT_CERTIFICATE_PATH = $emu.ClientCertificatePath
+    }
+    foreach ($name in $identityEnvironment.Keys) {
+        $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $identityEnvironment[$name])
+    }
+    $PSDefaultParameterValues['Connect-BillingAccount:ResourceManagerUrl'] = $emu.ArmUrl
     $script:work = Join-Path ([IO.Path]::GetTempPath()) ('bps-examples-' + [Guid]::NewGuid().ToString('n').Substring(0, 8))
     $null = New-Item -ItemType Directory -Path $work
     # Patterns of examples that cannot run here, and why.
     $script:needsRealIdentity = [ordered]@{
-        '-Identity\b'                    = 'needs a managed identity'
         '-Interactive\b'                 = 'needs a browser sign-in'
-        '-DeviceCode\b'                  = 'needs a device-code sign-in'
-        '-ServicePrincipal\b'            = 'needs a service principal'
-        '\bConnect-BillingAccount\s*$'   = 'needs Azure credentials'
-        '\bConnect-BillingAccount\s+-Environment' = 'needs Azure credentials'
+        '\bConnect-BillingAccount\s+-Environment' = 'needs Azure credentials in that cloud'
         '\b(Set|Get|New)-Az[A-Z]\w*'     = 'needs the Az modules'
         'Read-Host'                      = 'needs a person at the prompt'
     }
@@ -73,6 +83,8 @@ BeforeAll {
 
 AfterAll {
     Remove-Item Env:BILLING_ACCESS_TOKEN -ErrorAction Ignore
+    foreach ($name in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name]) }
+    $PSDefaultParameterValues.Remove('Connect-BillingAccount:ResourceManagerUrl')
     Remove-Item -LiteralPath $script:work -Recurse -Force -ErrorAction Ignore
     Stop-TestEmulator $script:emu
 }
@@ -106,6 +118,8 @@ Describe 'Help example <Command>: <Title>' -ForEach $exampleCases {
         $fileSystem = Get-PSProvider FileSystem
         $home0 = $fileSystem.Home
         $fileSystem.Home = $folder   # ~ in an example is its own folder
+        $temp0 = $env:TEMP
+        $env:TEMP = $folder          # and so is $env:TEMP, which runbook examples write to (an Automation sandbox has it)
         Push-Location $folder
         # Run once; keep every error record (non-terminating ones arrive through 2>&1, a terminating one in catch).
         $errors = [Collections.Generic.List[object]]::new()
@@ -119,6 +133,7 @@ Describe 'Help example <Command>: <Title>' -ForEach $exampleCases {
         finally {
             Pop-Location
             $fileSystem.Home = $home0
+            $env:TEMP = $temp0
         }
         $problems = foreach ($err in $errors) {
             if (($err.FullyQualifiedErrorId -split ',')[0] -notin $allowedErrors) {

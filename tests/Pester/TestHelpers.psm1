@@ -150,6 +150,13 @@ function Get-EmulatorWorld {
     Invoke-EmulatorAdmin -Emulator $Emulator -Path 'world'
 }
 
+function Get-EmulatorIdentity {
+    <# The emulator's identities and the access tokens it issued lately (GET /_emulator/identity). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'identity'
+}
+
 function Invoke-ChildPwsh {
     <#
     Runs a script block in a fresh `pwsh -NoProfile -NonInteractive` (same pwsh as this one) and returns
@@ -286,5 +293,5 @@ function Skip-IfDayChanged {
 }
 
 Export-ModuleMember -Function Get-WorldNextInvoiceDate, Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
-    Reset-Emulator, Get-EmulatorStats, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
+    Reset-Emulator, Get-EmulatorStats, Get-EmulatorIdentity, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken, Start-Azurite, Stop-Azurite

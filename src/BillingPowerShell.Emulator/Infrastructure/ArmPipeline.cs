@@ -54,6 +54,7 @@ internal sealed class ArmPipeline
     public async Task HandleAsync(HttpContext ctx)
     {
         var path = ctx.Request.Path.Value ?? "/";
+        if (await Identity.IdentityEndpoints.TryHandleAsync(ctx, _e)) return;
         if (path.StartsWith("/_emulator", StringComparison.OrdinalIgnoreCase))
         {
             await AdminEndpoints.HandleAsync(ctx, _e);
@@ -181,7 +182,7 @@ internal sealed class ArmPipeline
                 $"The client 'reader@emulator.local' with object id '{Data.Det.Guid(_e.Options.Seed, "reader")}' does not have authorization to perform action '{ActionFor(ctx.Request.Method, path)}' over scope '{ScopeFor(path)}' or the scope is invalid. If access was recently granted, please refresh your credentials.");
             return false;
         }
-        if (!string.Equals(token, _e.Options.Token, StringComparison.Ordinal))
+        if (!string.Equals(token, _e.Options.Token, StringComparison.Ordinal) && !_e.Identity.AcceptsForArm(token, out _))
         {
             ctx.Response.Headers.WWWAuthenticate = authUri + ", error_description=\"The access token is invalid.\"";
             await ArmErrors.Write(ctx, 401, "AuthenticationFailed", "Authentication failed. The access token is invalid.");

@@ -31,6 +31,8 @@ internal sealed class EmulatorOptions
     public string? StorageUrl { get; set; }
     /// <summary>Its Shared Key; null = the storage emulator's public devstoreaccount1 key.</summary>
     public string? StorageKey { get; set; }
+    /// <summary>A device code is approved by itself after this many authorization_pending answers; 0 = only by POST /_emulator/devicecode/approve.</summary>
+    public int DeviceCodeAutoApprove { get; set; } = 1;
 
     public static EmulatorOptions Parse(string[] args)
     {
@@ -57,6 +59,7 @@ internal sealed class EmulatorOptions
                 case "--no-stdin-watch": o.WatchStdin = false; break;
                 case "--storage-url": o.StorageUrl = Next(); break;
                 case "--storage-key": o.StorageKey = Next(); break;
+                case "--device-code-auto-approve": o.DeviceCodeAutoApprove = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--latency-jitter-ms": o.Faults.LatencyJitterMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--fault-429-rate": o.Faults.Fault429Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -77,6 +80,7 @@ internal sealed class EmulatorOptions
         if (o.TimeScale <= 0) throw new ArgumentException("--time-scale must be > 0.");
         if (o.Size is not ("small" or "medium" or "large") && !(int.TryParse(o.Size, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0))
             throw new ArgumentException($"--size must be small, medium, large or a positive number, not '{o.Size}'.");
+        if (o.DeviceCodeAutoApprove < 0) throw new ArgumentException("--device-code-auto-approve must be >= 0.");
         if (o.UsageRowsPerDay is < 0) throw new ArgumentException("--usage-rows-per-day must be >= 0.");
         if (o.StorageUrl != null && !Uri.TryCreate(o.StorageUrl, UriKind.Absolute, out _))
             throw new ArgumentException($"--storage-url must be an absolute URL such as https://127.0.0.1:10000/devstoreaccount1, not '{o.StorageUrl}'.");

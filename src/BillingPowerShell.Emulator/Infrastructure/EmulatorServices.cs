@@ -39,6 +39,8 @@ internal sealed class EmulatorServices
     private StorageConnection? _storage;
     /// <summary>Where the world's storage account lives (--storage-url or POST /_emulator/storage); null = nowhere yet.</summary>
     public StorageConnection? Storage { get => Volatile.Read(ref _storage); set => Volatile.Write(ref _storage, value); }
+    /// <summary>Entra ID and the managed identity endpoints (Identity/), set at start-up.</summary>
+    public Identity.IdentityAuthority Identity { get; set; } = null!;
     public string BlobBaseUrl { get; set; } = "";
     public int BlobPort { get; set; }
     public ConcurrentDictionary<string, (string InvoiceName, string DocumentName)[]> ZipBatches { get; } = new();

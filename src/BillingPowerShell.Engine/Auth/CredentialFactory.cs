@@ -14,6 +14,13 @@ namespace BillingPowerShell.Engine.Auth
     {
         public static TokenCredential Create(ConnectOptions o, CloudEnvironment cloud)
         {
+            // Only the kinds that sign in at Entra ID read the authority host (and AZURE_AUTHORITY_HOST).
+            // Instance discovery asks login.microsoftonline.com whether the authority is a Microsoft one. A private
+            // authority (Azure Stack Hub's, a local emulator's) is never on that list: skip the question for it, as
+            // Azure.Identity documents for such hosts.
+            var usesAuthority = o.Kind is not (CredentialKind.AccessToken or CredentialKind.ManagedIdentity);
+            var authority = usesAuthority ? AuthorityHostFor(cloud) : cloud.AuthorityHost;
+            var disableDiscovery = !IsKnownAuthorityHost(authority);
             switch (o.Kind)
             {
                 case CredentialKind.AccessToken:
@@ -22,28 +29,55 @@ namespace BillingPowerShell.Engine.Auth
                     return string.IsNullOrEmpty(o.ClientId) ? new ManagedIdentityCredential() : new ManagedIdentityCredential(o.ClientId);
                 case CredentialKind.ServicePrincipalSecret:
                     return new ClientSecretCredential(o.TenantId, o.ClientId, Unprotect(o.ClientSecret),
-                        new ClientSecretCredentialOptions { AuthorityHost = cloud.AuthorityHost });
+                        new ClientSecretCredentialOptions { AuthorityHost = authority, DisableInstanceDiscovery = disableDiscovery });
                 case CredentialKind.ServicePrincipalCertificate:
                     return new ClientCertificateCredential(o.TenantId, o.ClientId, LoadCertificate(o),
-                        new ClientCertificateCredentialOptions { AuthorityHost = cloud.AuthorityHost, SendCertificateChain = true });
+                        new ClientCertificateCredentialOptions { AuthorityHost = authority, SendCertificateChain = true, DisableInstanceDiscovery = disableDiscovery });
                 case CredentialKind.Interactive:
-                    return new InteractiveBrowserCredential(new InteractiveBrowserCredentialOptions { TenantId = o.TenantId, AuthorityHost = cloud.AuthorityHost });
+                    return new InteractiveBrowserCredential(new InteractiveBrowserCredentialOptions { TenantId = o.TenantId, AuthorityHost = authority, DisableInstanceDiscovery = disableDiscovery });
                 case CredentialKind.DeviceCode:
                     return new DeviceCodeCredential(new DeviceCodeCredentialOptions
                     {
                         TenantId = o.TenantId,
-                        AuthorityHost = cloud.AuthorityHost,
+                        AuthorityHost = authority,
+                        DisableInstanceDiscovery = disableDiscovery,
                         DeviceCodeCallback = (info, _) => { o.DeviceCodePrompt?.Invoke(info.Message); return Task.CompletedTask; },
                     });
                 default:
-                    return new DefaultAzureCredential(new DefaultAzureCredentialOptions
+                    // TenantId and ManagedIdentityClientId start out as AZURE_TENANT_ID and AZURE_CLIENT_ID: overwritten
+                    // only when given, or the chain's EnvironmentCredential would find no tenant.
+                    var chain = new DefaultAzureCredentialOptions
                     {
-                        TenantId = o.TenantId,
-                        AuthorityHost = cloud.AuthorityHost,
-                        ManagedIdentityClientId = o.ClientId,
+                        AuthorityHost = authority,
+                        DisableInstanceDiscovery = disableDiscovery,
                         ExcludeInteractiveBrowserCredential = true,
-                    });
+                    };
+                    if (!string.IsNullOrEmpty(o.TenantId)) chain.TenantId = o.TenantId;
+                    if (!string.IsNullOrEmpty(o.ClientId)) chain.ManagedIdentityClientId = o.ClientId;
+                    return new DefaultAzureCredential(chain);
             }
+        }
+
+        /// <summary>
+        /// Where Entra ID is: the chosen cloud's sign-in host, except that in the public cloud (the default) the
+        /// AZURE_AUTHORITY_HOST environment variable is honoured, as Azure.Identity and the Azure CLI do (a private
+        /// cloud, a local emulator). A value that is not an absolute HTTPS URL is refused: credentials are only sent over HTTPS.
+        /// </summary>
+        internal static Uri AuthorityHostFor(CloudEnvironment cloud)
+        {
+            if (cloud.AuthorityHost != CloudEnvironment.AzureCloud.AuthorityHost) return cloud.AuthorityHost;
+            var text = System.Environment.GetEnvironmentVariable("AZURE_AUTHORITY_HOST");
+            if (string.IsNullOrWhiteSpace(text)) return cloud.AuthorityHost;
+            if (!Uri.TryCreate(text!.Trim(), UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+                throw new ArgumentException($"The AZURE_AUTHORITY_HOST environment variable ('{text}') is not an absolute HTTPS URL. Credentials are only ever sent over HTTPS.");
+            return uri;
+        }
+
+        private static bool IsKnownAuthorityHost(Uri authority)
+        {
+            foreach (var c in CloudEnvironment.All)
+                if (Uri.Compare(c.AuthorityHost, authority, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0) return true;
+            return false;
         }
 
         private static X509Certificate2 LoadCertificate(ConnectOptions o)

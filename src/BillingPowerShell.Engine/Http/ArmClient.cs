@@ -150,7 +150,7 @@ namespace BillingPowerShell.Engine.Http
                 {
                     // DefaultAzureCredential lists every credential it tried, a line each: the first line says what
                     // happened; the list goes to the Debug stream for whoever is diagnosing.
-                    var text = Redactor.Redact(ex.Message);
+                    var text = Redactor.Redact(SignInFailure(ex));
                     var firstLine = text.Split('\n')[0].TrimEnd('\r');
                     if (firstLine.Length == text.Length)
                         throw new ArmException(401, "CredentialUnavailable", $"Could not get an access token: {text}");
@@ -379,6 +379,25 @@ namespace BillingPowerShell.Engine.Http
             i += start.Length;
             var j = text.IndexOf(end, i, StringComparison.Ordinal);
             return j < 0 ? null : text.Substring(i, j - i).Trim();
+        }
+
+        /// <summary>
+        /// What a failed sign-in says. A credential that fails at Entra ID (a wrong secret, an expired certificate)
+        /// reports "ClientSecretCredential authentication failed: " with the reason only in MSAL's inner exception,
+        /// whose message ends with the server's own ("... Original exception: AADSTS7000215: Invalid client secret
+        /// provided. ... Trace ID: ..."): that reason is added, up to the trace ids.
+        /// </summary>
+        internal static string SignInFailure(AuthenticationFailedException ex)
+        {
+            var text = ex.Message.TrimEnd();
+            var inner = ex.InnerException?.Message;
+            if (!text.EndsWith(":", StringComparison.Ordinal) || string.IsNullOrWhiteSpace(inner)) return ex.Message;
+            var reason = inner!.Trim();
+            var aadsts = reason.IndexOf("AADSTS", StringComparison.Ordinal);
+            if (aadsts >= 0) reason = reason.Substring(aadsts);
+            var trace = reason.IndexOf(" Trace ID:", StringComparison.Ordinal);
+            if (trace > 0) reason = reason.Substring(0, trace);
+            return text + " " + reason.Trim();
         }
     }
 }
