@@ -83,7 +83,7 @@ Describe 'The README runbook, as Azure Automation runs it' {
         $here = Join-Path $work 'here'
         Connect-BillingAccount -ResourceManagerUrl $emu.ArmUrl -AccessToken $emu.SecureToken | Out-Null
         $end = $month.AddMonths(1).AddDays(-1)
-        Get-BillingInvoice -BillingAccountName $world.Ea.name -PeriodStartDate $month -PeriodEndDate $end.AddDays(20) |
+        Get-BillingInvoice -BillingAccountName $world.Ea.name -PeriodStartDate $end.AddDays(1) |
             Save-BillingInvoice -Destination $here -DocumentType All | Out-Null
         Disconnect-BillingAccount
         $expected = @(Get-ChildItem -LiteralPath $here -File -ErrorAction Ignore | ForEach-Object { "FILE $($_.Name) $($_.Length)" })
