@@ -112,6 +112,8 @@ namespace BillingPowerShell.Engine.Usage.Focus
             S("ResourceType", r => FocusRules.ResourceType(r.Record.ResourceId));
             S("ServiceCategory", r => FocusRules.ServiceCategory(r.Record.ServiceFamily));
             S("ServiceName", r => Null(r.Record.MeterCategory) ?? Src(r, FocusSourceField.ConsumedService) ?? "Unknown");
+            // No Services lookup (FOCUS.md, "Lookups"): the category's own "Other (…)" subcategory, an allowed value.
+            if (v12) S("ServiceSubcategory", r => "Other (" + FocusRules.ServiceCategory(r.Record.ServiceFamily) + ")");
             S("SkuId", r => Src(r, FocusSourceField.ProductId));
             if (v12) S("SkuMeter", r => r.Record.MeterName);
             if (v12) C("SkuPriceDetails", UsageColumnKind.Json, r => null); // AdditionalInfo goes to x_SkuDetails, as Microsoft's own export does
