@@ -99,6 +99,7 @@ Describe 'Export-DailyUsage -Schema Focus' {
             if ($r.ProviderName -ne 'Microsoft') { $problems.Add("row $i`: ProviderName $($r.ProviderName)") }
             if ($r.x_PricingModel -eq 'Reservation') {
                 if ([decimal]::Parse($r.BilledCost, $inv) -ne 0) { $problems.Add("row $i`: reserved usage has BilledCost $($r.BilledCost); the purchase billed it") }
+                if ($r.CommitmentDiscountId -notlike '/providers/Microsoft.Capacity/reservationOrders/*') { $problems.Add("row $i`: CommitmentDiscountId $($r.CommitmentDiscountId) is not the benefit's resource id") }
                 if ($r.CommitmentDiscountStatus -ne 'Used' -or $r.CommitmentDiscountType -ne 'Reservation' -or $r.PricingCategory -ne 'Committed') {
                     $problems.Add("row $i`: reserved usage has $($r.CommitmentDiscountStatus)/$($r.CommitmentDiscountType)/$($r.PricingCategory)")
                 }
