@@ -242,6 +242,7 @@ namespace BillingPowerShell.Engine.Costs
         public async Task<UsageExportSummary> ExportAsync(UsageRequest request, string path, UsageCsvSchema schema, UsageCsvWriterOptions options, CallContext call, CancellationToken ct,
             bool schemaTyped = false)
         {
+            if (schema == UsageCsvSchema.Focus) return await ExportFocusAsync(request, path, options, call, ct).ConfigureAwait(false);
             // Native is the default; writing Normalized instead is only worth a warning when Native was asked for.
             var schemaNote = schemaTyped ? call.Warning : call.Verbose;
             var source = Resolve(request);
@@ -264,6 +265,24 @@ namespace BillingPowerShell.Engine.Costs
             using var writer = UsageCsvWriter.Create(path, schema, options);
             await foreach (var r in GetRecordsAsync(request, call, ct).WithCancellation(ct).ConfigureAwait(false))
                 writer.Write(r);
+            return writer.Complete();
+        }
+
+        /// <summary>
+        /// FOCUS from both metrics, as Microsoft documents it (docs/contracts/azure-api/FOCUS.md, "Row selection"): every
+        /// row of the amortized data except commitment purchases, then the commitment purchases and refunds of the actual
+        /// data, so that each is counted once. Two passes one after the other, each streamed: constant memory.
+        /// </summary>
+        private async Task<UsageExportSummary> ExportFocusAsync(UsageRequest request, string path, UsageCsvWriterOptions options, CallContext call, CancellationToken ct)
+        {
+            using var writer = UsageCsvWriter.Create(path, UsageCsvSchema.Focus, options);
+            call.Verbose?.Invoke($"FOCUS: reading the amortized cost of {request.Scope} (every row but commitment purchases).");
+            await foreach (var r in GetRecordsAsync(request.WithMetric(CostMetric.AmortizedCost), call, ct).WithCancellation(ct).ConfigureAwait(false))
+                if (!Usage.Focus.FocusTable.FromActualCost(r)) writer.Write(r);
+            call.Verbose?.Invoke($"FOCUS: reading the actual cost of {request.Scope} (its commitment purchases and refunds).");
+            var actual = new UsageJob(_client);
+            await foreach (var r in actual.GetRecordsAsync(request.WithMetric(CostMetric.ActualCost), call, ct).WithCancellation(ct).ConfigureAwait(false))
+                if (Usage.Focus.FocusTable.FromActualCost(r)) writer.Write(r);
             return writer.Complete();
         }
 

@@ -28,6 +28,11 @@ namespace BillingPowerShell.Commands
         [Alias("PSPath", "LP")]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+        /// <summary>A FOCUS file's Cost: BilledCost (ActualCost, the default) or EffectiveCost (AmortizedCost).</summary>
+        [Parameter]
+        [ValidateSet("ActualCost", "AmortizedCost")]
+        public string Metric { get; set; } = "ActualCost";
+
         protected override void ProcessRecord()
         {
             foreach (var file in Resolve())
@@ -79,7 +84,7 @@ namespace BillingPowerShell.Commands
         {
             // Reading a local file needs no async work: records go straight to the pipeline, no queue in between. Bad
             // rows are reported on this thread, in row order: ReadAllPrefetched hands them to OnError as it yields.
-            var options = new UsageCsvReaderOptions { SourceName = path, OnError = e => WriteError(UsageErrors.BadRow(e)) };
+            var options = new UsageCsvReaderOptions { SourceName = path, OnError = e => WriteError(UsageErrors.BadRow(e)), CostMetric = Metric == "AmortizedCost" ? Engine.Costs.CostMetric.AmortizedCost : Engine.Costs.CostMetric.ActualCost };
             try
             {
                 using var reader = UsageCsvReader.Open(path, options);
