@@ -33,7 +33,7 @@ Describe 'build.ps1 Emulator' {
         $script:process = [Diagnostics.Process]::Start($info)
         $line = $null
         $read = $process.StandardOutput.ReadLineAsync()
-        while ($read.Wait(120000) -and $null -ne $read.Result) {
+        while ($read.Wait(300000) -and $null -ne $read.Result) {  # (a generous bound: npm ci may install Azurite first)
             if ($read.Result.StartsWith('{')) { $line = $read.Result; break }
             $read = $process.StandardOutput.ReadLineAsync()
         }

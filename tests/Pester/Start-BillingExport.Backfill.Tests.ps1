@@ -109,9 +109,11 @@ Describe 'Start-BillingExport -Backfill' {
 Describe 'Start-BillingExport -Wait' {
     It 'reports progress per month and writes the finished run, whose manifest is in the storage account' {
         $null = New-TestExport 'waited'
-        $ps = [powershell]::Create([Management.Automation.RunspaceMode]::CurrentRunspace)
+        # Progress is read from a PowerShell of its own (a runspace of this process: the same connection).
+        $ps = [powershell]::Create()
         try {
-            $null = $ps.AddCommand('Start-BillingExport').AddParameters(@{ Name = 'waited'; Backfill = $true; StartDate = $first.AddMonths(10); EndDate = $last; Wait = $true }).AddParameters($scope)
+            $parameters = @{ Name = 'waited'; Backfill = $true; StartDate = $first.AddMonths(10); EndDate = $last; Wait = $true } + $scope
+            $null = $ps.AddScript({ param($Module, $Parameters) Import-Module $Module; Start-BillingExport @Parameters }).AddArgument((Get-TestModulePath)).AddArgument($parameters)
             $runs = @($ps.Invoke())
             $progress = @($ps.Streams.Progress)
             $ps.Streams.Error | Should -BeNullOrEmpty

@@ -212,7 +212,8 @@ namespace BillingPowerShell.Engine.Exports
         {
             item.Ended = true;
             var text = (item.Period is null ? "The run" : $"Month {item.Label}") + $" of export '{_name}' at {_scope}: {reason}";
-            _call.Fail(new ExportRunException(id, item.Label, text, run, cause), item.Label, What(item));
+            // The target a script collects: the month (yyyy-MM), or the export's name for a run of its own timeframe.
+            _call.Fail(new ExportRunException(id, item.Label, text, run, cause), item.Period is null ? _name : item.Label, What(item));
         }
 
         private void Report(int done, string item) => _call.Progress?.Invoke(new CallProgress(done, _items.Count, item));
