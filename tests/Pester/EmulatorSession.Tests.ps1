@@ -29,15 +29,18 @@ Describe 'build.ps1 Emulator' {
         foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $command)) { $info.ArgumentList.Add($a) }
         $info.RedirectStandardInput = $true
         $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
         $info.UseShellExecute = $false
         $script:process = [Diagnostics.Process]::Start($info)
+        $stderr = $process.StandardError.ReadToEndAsync()
         $line = $null
         $read = $process.StandardOutput.ReadLineAsync()
         while ($read.Wait(300000) -and $null -ne $read.Result) {  # (a generous bound: npm ci may install Azurite first)
             if ($read.Result.StartsWith('{')) { $line = $read.Result; break }
             $read = $process.StandardOutput.ReadLineAsync()
         }
-        $line | Should -Not -BeNullOrEmpty -Because 'the session prints its JSON line when both are up'
+        if (-not $line -and $process.WaitForExit(10000)) { $null = $stderr.Wait(10000) }
+        $line | Should -Not -BeNullOrEmpty -Because "the session prints its JSON line when both are up (its standard error: $(if ($stderr.IsCompleted) { $stderr.Result }))"
         $ready = $line | ConvertFrom-Json
         foreach ($key in 'armUrl', 'blobUrl', 'storageUrl', 'storageAccountId', 'certPath', 'token', 'modulePath', 'tenantId', 'clientId') {
             $ready.$key | Should -Not -BeNullOrEmpty -Because "the line carries $key"
