@@ -14,6 +14,11 @@
     emulator's /_emulator/world (document SHA-256, usage row counts and cost per currency); delivered facts are read
     back from disk (file hashes; usage files re-read with Import-DailyUsage in this process).
 
+    Export scenarios (emulator + Azurite): Start-BillingExport -Backfill -Wait of the thirteen months before this one
+    under a 429 storm on run submission (every month delivered, a rerun submits nothing), with one month's run failing
+    (named in an ExportRunFailed error; the rerun, faults cleared, resubmits only it), and with a run that stays queued
+    (-TimeoutSeconds 5: an ExportRunTimedOut error naming the month, the wait bounded).
+
     One row per scenario: requests, faults injected (emulator stats), retries (the engine's "retry n/m" and
     "resuming" debug/verbose lines), expected vs delivered, duplicates, partial files left, secrets found, verdict.
     The table goes to the console and to out/faults.md. Exit code 1 when any verdict is not PASS.
@@ -633,7 +638,7 @@ function Test-Months($Fail, [string] $What, $Got, $Expected) {
     if ((@($Got) -join ',') -ne (@($Expected) -join ',')) { $Fail.Add("${What}: $(@($Got) -join ',') instead of $(@($Expected) -join ',')") }
 }
 
-$scenarios.Add(@{ Name = 'export backfill of 13 months, 429 storm on run submission (70%), rerun'; Export = $true; From = $exportFrom; Rounds = 2; WaitSeconds = 300
+$scenarios.Add(@{ Name = 'Cost Management export: backfill of 13 months, 429 storm on run submission (70%), rerun'; Export = $true; From = $exportFrom; Rounds = 2; WaitSeconds = 300
     Faults = @{ exportRun429Rate = 0.7 }
     Check = { param($r, $fail)
         Test-Months $fail 'round 1 wrote' $r[0].Written $exportMonths
@@ -641,7 +646,7 @@ $scenarios.Add(@{ Name = 'export backfill of 13 months, 429 storm on run submiss
         Test-Months $fail 'completed in the run history' $r[0].Completed $exportMonths
         if ($r[1].Submitted -ne 0) { $fail.Add("the rerun submitted $($r[1].Submitted) runs, none expected") }
         Test-Months $fail 'the rerun wrote' $r[1].Written $exportMonths } })
-$scenarios.Add(@{ Name = 'export backfill, one month''s run fails, rerun resubmits only it'; Export = $true; From = $exportFrom; Rounds = 2; WaitSeconds = 300
+$scenarios.Add(@{ Name = 'Cost Management export: backfill, one month''s run fails, rerun resubmits only it'; Export = $true; From = $exportFrom; Rounds = 2; WaitSeconds = 300
     Faults = @{ exportRunMode = 'fail'; exportRunMonths = @($exportMonths[4]) }
     Check = { param($r, $fail)
         Test-Months $fail 'round 1 wrote' $r[0].Written @($exportMonths | Where-Object { $_ -ne $exportMonths[4] })
@@ -650,7 +655,7 @@ $scenarios.Add(@{ Name = 'export backfill, one month''s run fails, rerun resubmi
         if ($r[1].Submitted -ne 1) { $fail.Add("the rerun submitted $($r[1].Submitted) runs, one expected") }
         Test-Months $fail 'the rerun wrote' $r[1].Written $exportMonths
         Test-Months $fail 'completed in the run history' ($r[1].Completed | Select-Object -Unique) $exportMonths } })
-$scenarios.Add(@{ Name = 'export -Wait on a run that stays queued (-TimeoutSeconds 5)'; Export = $true; From = $monthStart.AddMonths(-1); Rounds = 1; WaitSeconds = 5
+$scenarios.Add(@{ Name = 'Cost Management export: -Wait on a run that stays queued (-TimeoutSeconds 5)'; Export = $true; From = $monthStart.AddMonths(-1); Rounds = 1; WaitSeconds = 5
     Faults = @{ exportRunMode = 'queued'; exportRunMonths = @($exportMonths[12]) }
     Check = { param($r, $fail)
         Test-Months $fail 'wrote' $r[0].Written @($exportMonths[11])
