@@ -301,7 +301,8 @@ Start-BillingExport -BillingAccountName '$account' -Name bench -Backfill -StartD
             $count++; $t = $t.AddSeconds(0.1)
         }
         $floor = ($t - [datetime]::new([long]$m.StartTicks, 'Utc')).TotalSeconds
-        Add-Result 'Backfill' '13 months (14 requests), 100 ms, quota 12/10s' $m.Backfill "$($m.Runs) runs" ("{0:N2}x the minimum ({1:N1} s)" -f ($m.Backfill / $floor), $floor) $m.PeakMB
+        $throttled = [long]((Invoke-EmulatorAdmin $emu 'stats').faults.PSObject.Properties | Where-Object Name -Like '429*' | Measure-Object Value -Sum).Sum
+        Add-Result 'Backfill' '13 months (14 requests), 100 ms, quota 12/10s' $m.Backfill "$($m.Runs) runs, $throttled 429s" ("{0:N2}x the minimum ({1:N1} s)" -f ($m.Backfill / $floor), $floor) $m.PeakMB
     }
     finally { Stop-BillingEmulator $emu }
 }
