@@ -15,7 +15,8 @@
       Sweep    Build, then the date-sensitive tests (tools/ClockSweep.psd1: the emulator's xunit tests of its world and
                the Pester files of invoices, periods, usage and costs) under faketime at each instant of that file, in
                its time zone (TZ). Needs the Debian package faketime. -SweepInstant picks instants by name.
-      Emulator Build, start the billing emulator, print one JSON line {armUrl, blobUrl, certPath, modulePath, token}
+      Emulator Build, start the billing emulator and Azurite, print one JSON line {armUrl, blobUrl, storageUrl,
+               storageAccountId, certPath, modulePath, token, ...}
                and run until Ctrl+C or until standard input closes.
       Demo     Build, start the emulator, run tools/Demo.ps1 in a fresh pwsh against it, stop the emulator.
       Bench    Build, then tools/Bench.ps1 (when present).
@@ -372,31 +373,12 @@ function Invoke-Demo {
 }
 
 function Invoke-Emulator {
-    # The billing emulator for a person or a script: one JSON line says how to reach and trust it, then it runs until
-    # Ctrl+C or until standard input closes (a script that started it went away). README, "Try it against the emulator".
+    # The billing emulator and Azurite for a person or a script (Invoke-EmulatorSession in tools/Emulator.psm1): one
+    # JSON line says how to reach and trust them, then they run until Ctrl+C or until standard input closes. README,
+    # "Try it against the emulator".
     Invoke-Build
-    $dir = Join-Path $OutDir 'emulator-run'
-    $null = New-Item -ItemType Directory -Force -Path (Join-Path $dir 'cert')
-    $emulator = Start-BillingEmulator -TimeScale 0.05 -Seed 42 -CertDirectory (Join-Path $dir 'cert')
-    try {
-        $ready = [ordered]@{
-            armUrl = $emulator.ArmUrl; blobUrl = $emulator.BlobUrl; certPath = $emulator.CertPath
-            modulePath = $ManifestPath; token = $emulator.Token
-            # Signing in as the emulator's identities (README.md, "Try it against the emulator yourself").
-            authorityHost = $emulator.AuthorityHost; tenantId = $emulator.TenantId; clientId = $emulator.ClientId
-            clientSecret = $emulator.ClientSecret; clientCertificatePath = $emulator.ClientCertificatePath
-            identityEndpoint = $emulator.IdentityEndpoint; identityHeader = $emulator.IdentityHeader
-            managedIdentityClientId = $emulator.ManagedIdentityClientId
-        }
-        # The token, the client secret and the identity header are the emulator's own (random for this run), printed
-        # because a person needs them to connect.
-        [Console]::Out.WriteLine(($ready | ConvertTo-Json -Compress))
-        [Console]::Out.Flush()
-        Write-Step 'Emulator running: Ctrl+C (or closing standard input) stops it'
-        if ([Console]::IsInputRedirected) { while ($null -ne [Console]::In.ReadLine()) { } }
-        else { while (-not $emulator.Process.HasExited) { Start-Sleep -Milliseconds 500 } }
-    }
-    finally { Stop-BillingEmulator $emulator }
+    Write-Step 'Start the billing emulator and Azurite: Ctrl+C (or closing standard input) stops them'
+    Invoke-EmulatorSession -Directory (Join-Path $OutDir 'emulator-run') -ModulePath $ManifestPath
 }
 
 function Invoke-ToolScript([string] $Name) {

@@ -85,6 +85,23 @@ function New-EmulatorToken {
     'emu-' + [Convert]::ToBase64String($bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_')
 }
 
+function New-EmulatorStorageToken {
+    <#
+    A bearer token both the billing emulator (given as its --token) and Azurite under `--oauth basic` accept: a JWT whose
+    signature Azurite does not check, with the storage audience, an Entra issuer, iat, and a lifetime of -Hours
+    (docs/contracts/EXPORTS_EMULATION.md, "Reading the files (tests and clients)"). Random per call (a jti claim).
+    #>
+    [CmdletBinding()] [OutputType([string])]
+    param([int] $Hours = 24)
+    $b64 = { param($s) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($s)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    $claims = [ordered]@{
+        aud = 'https://storage.azure.com'; iss = 'https://sts.windows.net/00000000-0000-0000-0000-000000000000/'
+        nbf = $now - 60; iat = $now - 60; exp = $now + $Hours * 3600; jti = (New-EmulatorToken)
+    } | ConvertTo-Json -Compress
+    '{0}.{1}.{2}' -f (& $b64 '{"alg":"RS256","typ":"JWT"}'), (& $b64 $claims), (& $b64 'signature')
+}
+
 function Start-BillingEmulator {
     <#
     Starts out/emulator/BillingPowerShell.Emulator.dll, waits for its ready file, and returns
@@ -341,6 +358,49 @@ function Start-Azurite {
     $azurite
 }
 
+function Invoke-EmulatorSession {
+    <#
+    `build.ps1 Emulator`: starts the billing emulator and Azurite as its world's storage account, writes one JSON line
+    to standard output {armUrl, blobUrl, storageUrl, storageAccountId, certPath, modulePath, token, and the emulator's
+    sign-in values}, then runs until Ctrl+C, until standard input closes (when it is redirected: a script that started
+    it went away) or until either process exits, and stops both. The token is one both accept
+    (New-EmulatorStorageToken); the token, the client secret and the identity header are this run's own, printed
+    because a person needs them to connect.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Directory,
+        [string] $ModulePath = (Get-BuiltModulePath),
+        [double] $TimeScale = 0.05
+    )
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $Directory 'cert')
+    $emulator = $null; $azurite = $null
+    try {
+        $emulator = Start-BillingEmulator -TimeScale $TimeScale -Seed 42 -CertDirectory (Join-Path $Directory 'cert') -Token (New-EmulatorStorageToken)
+        $azurite = Start-Azurite -Emulator $emulator
+        $world = Invoke-EmulatorAdmin -Emulator $emulator -Path 'world'
+        $ready = [ordered]@{
+            armUrl = $emulator.ArmUrl; blobUrl = $emulator.BlobUrl; storageUrl = $azurite.BlobUrl
+            storageAccountId = $world.storageAccount.id; certPath = $emulator.CertPath
+            modulePath = $ModulePath; token = $emulator.Token
+            # Signing in as the emulator's identities (README.md, "Try it against the emulator yourself").
+            authorityHost = $emulator.AuthorityHost; tenantId = $emulator.TenantId; clientId = $emulator.ClientId
+            clientSecret = $emulator.ClientSecret; clientCertificatePath = $emulator.ClientCertificatePath
+            identityEndpoint = $emulator.IdentityEndpoint; identityHeader = $emulator.IdentityHeader
+            managedIdentityClientId = $emulator.ManagedIdentityClientId
+            emulatorPid = $emulator.ProcessId; azuritePid = $azurite.ProcessId
+        }
+        [Console]::Out.WriteLine(($ready | ConvertTo-Json -Compress))
+        [Console]::Out.Flush()
+        if ([Console]::IsInputRedirected) { while ($null -ne [Console]::In.ReadLine()) { } }
+        else { while (-not $emulator.Process.HasExited -and -not $azurite.Process.HasExited) { Start-Sleep -Milliseconds 500 } }
+    }
+    finally {
+        if ($azurite) { Stop-Azurite $azurite }
+        if ($emulator) { Stop-BillingEmulator $emulator }
+    }
+}
+
 function Stop-Azurite {
     <# Stops the Azurite started by Start-Azurite (by its process id only) and removes its work folder. #>
     [CmdletBinding()]
@@ -360,4 +420,5 @@ function Stop-Azurite {
 
 Export-ModuleMember -Function Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, Invoke-Pwsh,
     ConvertTo-ProcessArgument, New-EmulatorToken, Start-BillingEmulator, Stop-BillingEmulator, Invoke-EmulatorAdmin,
-    Get-FreeLoopbackPort, Install-Azurite, Start-Azurite, Stop-Azurite
+    Get-FreeLoopbackPort, Install-Azurite, Start-Azurite, Stop-Azurite, New-EmulatorStorageToken,
+    Invoke-EmulatorSession

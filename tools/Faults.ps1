@@ -14,6 +14,11 @@
     emulator's /_emulator/world (document SHA-256, usage row counts and cost per currency); delivered facts are read
     back from disk (file hashes; usage files re-read with Import-DailyUsage in this process).
 
+    Export scenarios (emulator + Azurite): Start-BillingExport -Backfill -Wait of the thirteen months before this one
+    under a 429 storm on run submission (every month delivered, a rerun submits nothing), with one month's run failing
+    (named in an ExportRunFailed error; the rerun, faults cleared, resubmits only it), and with a run that stays queued
+    (-TimeoutSeconds 5: an ExportRunTimedOut error naming the month, the wait bounded).
+
     One row per scenario: requests, faults injected (emulator stats), retries (the engine's "retry n/m" and
     "resuming" debug/verbose lines), expected vs delivered, duplicates, partial files left, secrets found, verdict.
     The table goes to the console and to out/faults.md. Exit code 1 when any verdict is not PASS.
@@ -270,6 +275,7 @@ function Format-Cost($c) { (@($c.Keys | Sort-Object | ForEach-Object { '{0} {1:0
 
 # ---- one scenario -----------------------------------------------------------------------------------------------------
 function Invoke-Scenario($S) {
+    if ($S.Export) { return Invoke-ExportScenario $S }
     $name = $S.Name
     $slug = ($name -replace '[^A-Za-z0-9]+', '-').Trim('-').ToLowerInvariant()
     $dir = Join-Path $OutDirectory $slug
@@ -528,6 +534,135 @@ $scenarios.Add(@{ Name = 'kill -9 during usage export, rerun'; Steps = @('usage'
     Kill = { param($d) @(Get-ChildItem -LiteralPath (Join-Path $d 'usage') -Force -ErrorAction Ignore | Where-Object { $_.Name.StartsWith('.') -and $_.Length -gt 200KB }).Count -ge 1 } })
 
 $Only = @($Only | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+# ---- export scenarios (Start-BillingExport -Backfill -Wait against the emulator and Azurite) -------------------------
+# The child backfills the thirteen months before this one into an export of the EA billing account, once or twice (the
+# second time after clearing the faults itself), and writes per round: the months of the completed runs it wrote, its
+# errors (id, target) and how many runs the round submitted (read back from the run history).
+$exportJobScript = @'
+$ErrorActionPreference = 'Continue'
+$ProgressPreference = 'SilentlyContinue'
+if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
+$dir = $env:BPS_FAULTS_DIR
+$null = Start-Transcript -LiteralPath (Join-Path $dir 'transcript.txt') -Force
+Import-Module $env:BPS_FAULTS_MODULE
+$inv = [Globalization.CultureInfo]::InvariantCulture
+$null = Connect-BillingAccount -ResourceManagerUrl $env:BPS_FAULTS_ARM -AccessToken (ConvertTo-SecureString $env:BPS_FAULTS_TOKEN -AsPlainText -Force)
+$scope = @{ BillingAccountName = $env:BPS_EXPORT_ACCOUNT; Name = 'faults' }
+$null = New-BillingExport -BillingAccountName $env:BPS_EXPORT_ACCOUNT -Name faults -Dataset ActualCost -Timeframe TheLastMonth -Format Csv -Compression Gzip `
+    -StorageAccountId $env:BPS_EXPORT_STORAGE -Container faults
+$rounds = [Collections.Generic.List[object]]::new()
+for ($i = 1; $i -le [int]$env:BPS_EXPORT_ROUNDS; $i++) {
+    if ($i -gt 1) {
+        # The faults are cleared before the rerun (the admin endpoint of the emulator, which this process trusts).
+        $null = Invoke-RestMethod -Method Post -Uri "$env:BPS_FAULTS_ARM/_emulator/faults" -Headers @{ 'x-emulator-admin' = 'true' } -ContentType 'application/json' -Body '{}'
+    }
+    $before = @(Get-BillingExportRun @scope).Count
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $records = @(Start-BillingExport @scope -Backfill -StartDate $env:BPS_EXPORT_FROM -EndDate $env:BPS_EXPORT_TO -Wait -TimeoutSeconds ([int]$env:BPS_EXPORT_TIMEOUT) -Verbose -Debug *>&1)
+    $seconds = $clock.Elapsed.TotalSeconds
+    $records | ForEach-Object { "[round $i] $(if ($_ -is [Management.Automation.ErrorRecord]) { "[Error] $($_.FullyQualifiedErrorId) | $($_.TargetObject) | $_" } else { "[$($_.GetType().Name)] $_" })" } |
+        Add-Content -LiteralPath (Join-Path $dir 'streams.txt')
+    $history = @(Get-BillingExportRun @scope)
+    $rounds.Add([ordered]@{
+        Written = @($records | Where-Object { $_ -is [BillingPowerShell.BillingExportRun] } | ForEach-Object { $_.StartDate.ToString('yyyy-MM', $inv) } | Sort-Object)
+        Errors = @($records | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | ForEach-Object { [ordered]@{ Id = ($_.FullyQualifiedErrorId -split ',')[0]; Target = "$($_.TargetObject)"; Message = "$_" } })
+        Submitted = $history.Count - $before
+        Completed = @($history | Where-Object Status -EQ 'Completed' | ForEach-Object { $_.StartDate.ToString('yyyy-MM', $inv) } | Sort-Object)
+        Seconds = $seconds
+    })
+}
+[ordered]@{ Rounds = $rounds } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath (Join-Path $dir 'result.json')
+$null = Stop-Transcript
+'JOB DONE'
+'@
+$exportJobPath = Join-Path $OutDirectory 'export-job.ps1'
+Set-Content -LiteralPath $exportJobPath -Value $exportJobScript -Encoding utf8
+$exportFrom = $monthStart.AddMonths(-12)
+$exportMonths = @(0..12 | ForEach-Object { $exportFrom.AddMonths($_).ToString('yyyy-MM', $inv) })
+
+function Invoke-ExportScenario($S) {
+    # Emulator + Azurite, the faults, the export job in a child pwsh; the verdict from its result.json (Test-ExportRounds).
+    $slug = ($S.Name -replace '[^A-Za-z0-9]+', '-').Trim('-').ToLowerInvariant()
+    $dir = Join-Path $OutDirectory $slug
+    $null = New-Item -ItemType Directory -Force -Path $dir
+    $sw = [Diagnostics.Stopwatch]::StartNew()
+    Write-Host "--- $($S.Name)"
+    $emu = Start-BillingEmulator -TimeScale 0.01 -CertDirectory $certDir
+    $azurite = $null
+    try {
+        $azurite = Start-Azurite -Emulator $emu
+        $world = Invoke-EmulatorAdmin $emu 'world'
+        $null = Invoke-EmulatorAdmin $emu 'faults' -Method Post -Body $S.Faults
+        $envs = @{
+            SSL_CERT_FILE = $emu.CertPath; BPS_FAULTS_TOKEN = $emu.Token; BPS_FAULTS_ARM = $emu.ArmUrl; BPS_FAULTS_MODULE = $module; BPS_FAULTS_DIR = $dir
+            BPS_EXPORT_ACCOUNT = ($world.accounts | Where-Object agreementType -EQ 'EnterpriseAgreement').name; BPS_EXPORT_STORAGE = $world.storageAccount.id
+            BPS_EXPORT_FROM = $S.From.ToString('yyyy-MM-dd', $inv); BPS_EXPORT_TO = $monthEnd.ToString('yyyy-MM-dd', $inv)
+            BPS_EXPORT_ROUNDS = "$($S.Rounds)"; BPS_EXPORT_TIMEOUT = "$($S.WaitSeconds)"
+        }
+        $saved = @{}
+        foreach ($k in $envs.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $envs[$k]) }
+        try {
+            $cmd = Get-PwshCommand
+            $p = Start-Process -FilePath $cmd[0] -ArgumentList (ConvertTo-ProcessArgument (@($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $exportJobPath))) -PassThru `
+                -RedirectStandardOutput (Join-Path $dir 'stdout.txt') -RedirectStandardError (Join-Path $dir 'stderr.txt')
+        }
+        finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+        $hung = -not (Wait-ChildJob $p 300)
+        $stats = Invoke-EmulatorAdmin $emu 'stats'
+    }
+    finally {
+        if ($azurite) { Stop-Azurite $azurite }
+        Stop-BillingEmulator $emu
+    }
+    $fail = [Collections.Generic.List[string]]::new()
+    if ($hung) { $fail.Add('HUNG: the child did not finish within 300 s') }
+    $resultPath = Join-Path $dir 'result.json'
+    $rounds = if (Test-Path -LiteralPath $resultPath) { @((Get-Content -Raw -LiteralPath $resultPath | ConvertFrom-Json).Rounds) } else { $fail.Add('no result.json'); @() }
+    if ($rounds) { & $S.Check $rounds $fail }
+    $secrets = (Find-Secrets $dir @($emu.Token)).Count
+    if ($secrets) { $fail.Add("$secrets secret(s) in the captured streams") }
+    $faultKinds = @(if ($stats.faults) { $stats.faults.PSObject.Properties | ForEach-Object { "$($_.Name) $($_.Value)" } })
+    $errIds = @($rounds | ForEach-Object { $_.Errors } | Where-Object { $_ } | ForEach-Object { "$($_.Id) $($_.Target)" })
+    $row = [pscustomobject][ordered]@{
+        Scenario = $S.Name; Requests = [int]$stats.totalRequests
+        Faults = "$([int]$stats.totalFaults)$(if ($faultKinds) { ' (' + ($faultKinds -join ', ') + ')' })"; Retries = '-'; Invoices = '-'
+        Usage = (@($rounds | ForEach-Object -Begin { $n = 0 } -Process { $n++; "round $n`: $(@($_.Written).Count) months written, $($_.Submitted) submitted, $(@($_.Completed | Select-Object -Unique).Count)/13 completed, $([math]::Round($_.Seconds, 1)) s" }) -join '; ')
+        Errors = $(if ($errIds) { $errIds -join ', ' } else { 'none' }); Dups = 0; Partial = 0; Secrets = $secrets
+        Seconds = [math]::Round($sw.Elapsed.TotalSeconds, 1); Verdict = $(if ($fail.Count) { 'FAIL: ' + ($fail -join '; ') } else { 'PASS' }); Notes = ''
+    }
+    Write-Host ("    {0} | req {1} | faults {2} | {3} | errors {4} | {5}" -f $row.Scenario, $row.Requests, $row.Faults, $row.Usage, $row.Errors, $row.Verdict)
+    $row
+}
+
+function Test-Months($Fail, [string] $What, $Got, $Expected) {
+    if ((@($Got) -join ',') -ne (@($Expected) -join ',')) { $Fail.Add("${What}: $(@($Got) -join ',') instead of $(@($Expected) -join ',')") }
+}
+
+$scenarios.Add(@{ Name = 'Cost Management export: backfill of 13 months, 429 storm on run submission (70%), rerun'; Export = $true; From = $exportFrom; Rounds = 2; WaitSeconds = 300
+    Faults = @{ exportRun429Rate = 0.7 }
+    Check = { param($r, $fail)
+        Test-Months $fail 'round 1 wrote' $r[0].Written $exportMonths
+        if (@($r[0].Errors).Count) { $fail.Add("round 1 errors: $(@($r[0].Errors | ForEach-Object Id) -join ', ')") }
+        Test-Months $fail 'completed in the run history' $r[0].Completed $exportMonths
+        if ($r[1].Submitted -ne 0) { $fail.Add("the rerun submitted $($r[1].Submitted) runs, none expected") }
+        Test-Months $fail 'the rerun wrote' $r[1].Written $exportMonths } })
+$scenarios.Add(@{ Name = 'Cost Management export: backfill, one month''s run fails, rerun resubmits only it'; Export = $true; From = $exportFrom; Rounds = 2; WaitSeconds = 300
+    Faults = @{ exportRunMode = 'fail'; exportRunMonths = @($exportMonths[4]) }
+    Check = { param($r, $fail)
+        Test-Months $fail 'round 1 wrote' $r[0].Written @($exportMonths | Where-Object { $_ -ne $exportMonths[4] })
+        $e = @($r[0].Errors)
+        if ($e.Count -ne 1 -or $e[0].Id -ne 'ExportRunFailed' -or $e[0].Target -ne $exportMonths[4]) { $fail.Add("round 1: expected one ExportRunFailed for $($exportMonths[4]), got $(@($e | ForEach-Object { "$($_.Id) $($_.Target)" }) -join ', ')") }
+        if ($r[1].Submitted -ne 1) { $fail.Add("the rerun submitted $($r[1].Submitted) runs, one expected") }
+        Test-Months $fail 'the rerun wrote' $r[1].Written $exportMonths
+        Test-Months $fail 'completed in the run history' ($r[1].Completed | Select-Object -Unique) $exportMonths } })
+$scenarios.Add(@{ Name = 'Cost Management export: -Wait on a run that stays queued (-TimeoutSeconds 5)'; Export = $true; From = $monthStart.AddMonths(-1); Rounds = 1; WaitSeconds = 5
+    Faults = @{ exportRunMode = 'queued'; exportRunMonths = @($exportMonths[12]) }
+    Check = { param($r, $fail)
+        Test-Months $fail 'wrote' $r[0].Written @($exportMonths[11])
+        $e = @($r[0].Errors)
+        if ($e.Count -ne 1 -or $e[0].Id -ne 'ExportRunTimedOut' -or $e[0].Target -ne $exportMonths[12] -or $e[0].Message -notmatch 'still Queued') { $fail.Add("expected one ExportRunTimedOut for $($exportMonths[12]), got $(@($e | ForEach-Object { "$($_.Id) $($_.Target)" }) -join ', ')") }
+        if ($r[0].Seconds -gt 60) { $fail.Add("the wait took $([math]::Round($r[0].Seconds)) s, bounded by 5 s plus one poll") } } })
+
 $selected = @($scenarios | Where-Object { $sc = $_; (-not $Quick -or $sc.Quick) -and (-not $Only -or @($Only | Where-Object { $sc.Name -like "*$_*" }).Count) })
 $rows = [Collections.Generic.List[object]]::new()
 $started = [Diagnostics.Stopwatch]::StartNew()

@@ -24,18 +24,23 @@ Describe 'Start-BillingExport' {
         $c = Get-Command Start-BillingExport
         $c.Parameters.Keys | Should -Contain 'WhatIf'
         $c.Parameters['InputObject'].ParameterSets['ByInputObject'].ValueFromPipeline | Should -BeTrue
-        $c.Parameters.Keys | Should -Not -Contain 'Wait' -Because 'only what is implemented is offered'
+        $c.Parameters.Keys | Should -Contain 'Wait'
+        $c.Parameters.Keys | Should -Contain 'Backfill'
+        $c.Parameters.Keys | Should -Contain 'TimeoutSeconds'
+        $c.OutputType.Type | Should -Contain ([BillingPowerShell.BillingExportRun]) -Because '-Wait writes runs, as Get-BillingExportRun does'
     }
 
     It '-WhatIf says which export would run for which days, and asks the service nothing (child pwsh, no connection)' {
         $text = (Invoke-WhatIfChild -ModulePath (Get-TestModulePath) -Script @'
 '--1'; [BillingPowerShell.BillingExport]@{ Name = 'daily'; Scope = '/subscriptions/00000000-0000-0000-0000-000000000001' } | Start-BillingExport -StartDate 2026-10-01 -EndDate 2026-10-31 -WhatIf
 '--2'; Start-BillingExport monthly -BillingAccountName 8608480 -WhatIf
+'--3'; Start-BillingExport monthly -BillingAccountName 8608480 -Backfill -StartDate 2025-01-15 -EndDate 2025-12-31 -Wait -WhatIf
 '--end'
 '@) -join "`n"
         $text | Should -Match '--end'
         $text | Should -Not -Match 'Exception|Error|AuthenticationFailed'
         $text | Should -Match "(?s)--1.*What if: .*Run export for 2026-10-01 to 2026-10-31.*export 'daily' at subscription 00000000-0000-0000-0000-000000000001.*--2"
-        $text | Should -Match "(?s)--2.*Run export for its timeframe.*export 'monthly' at billing account 8608480.*--end"
+        $text | Should -Match "(?s)--2.*Run export for its timeframe.*export 'monthly' at billing account 8608480.*--3"
+        $text | Should -Match "(?s)--3.*Run export once per month, 2025-01 to 2025-12 \(12 months\), except months already exported.*--end"
     }
 }

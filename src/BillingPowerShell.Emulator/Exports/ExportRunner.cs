@@ -85,7 +85,9 @@ internal sealed class ExportRunner
             };
             x.Runs.Add(run);
         }
-        string mode = _e.Faults.Settings.ExportRunMode;
+        var faults = _e.Faults.Settings;
+        string mode = faults.ExportRunMonths.Length == 0 || Array.IndexOf(faults.ExportRunMonths, run.StartDate.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0
+            ? faults.ExportRunMode : "normal";
         if (mode != "normal") _e.Stats.Fault("export-" + mode);
         var job = new ExportJob(x, scope, run, x.ApiVersion, mode, _e.Options.Scale(ManifestFirstLag));
         _ = Task.Run(() => RunAsync(job));

@@ -134,6 +134,9 @@ internal sealed class FaultSettings
     /// run ends Failed) | queued (it stays Queued) | manifestFirst (manifest.json is written before the last data
     /// file) | shortFile (the last data file is shorter than the manifest says). Captured when a run is submitted.</summary>
     [JsonPropertyName("exportRunMode")] public string ExportRunMode { get; set; } = "normal";
+    /// <summary>Months (yyyy-MM) exportRunMode applies to: a run whose period starts in another month runs normally.
+    /// Empty = every run (docs/contracts/EXPORTS_EMULATION.md, "Faults").</summary>
+    [JsonPropertyName("exportRunMonths")] public string[] ExportRunMonths { get; set; } = Array.Empty<string>();
     /// <summary>Share of export run submissions (POST …/exports/{name}/run) answered 429 with the fault429Header kind.</summary>
     [JsonPropertyName("exportRun429Rate")] public double ExportRun429Rate { get; set; }
 
@@ -148,6 +151,9 @@ internal sealed class FaultSettings
         if (SasMode is not ("normal" or "expired" or "short")) throw new ArgumentException("sasMode must be normal, expired or short.");
         if (ExportRunMode is not ("normal" or "fail" or "queued" or "manifestFirst" or "shortFile"))
             throw new ArgumentException("exportRunMode must be normal, fail, queued, manifestFirst or shortFile.");
+        foreach (var m in ExportRunMonths)
+            if (!DateOnly.TryParseExact(m + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                throw new ArgumentException($"exportRunMonths: '{m}' is not a month (yyyy-MM).");
         if (SasExpiredLinks < 0) throw new ArgumentException("sasExpiredLinks must be 0 or more.");
     }
 }

@@ -157,8 +157,17 @@ namespace BillingPowerShell.Engine.Exports
             var p = e.Props();
             var id = e.Str("id") ?? "";
             var error = p.Obj("error");
+            // runSettings: the export's properties in force for this run ("`GET …/runHistory`"), where its files went.
+            var settings = p.Obj("runSettings") ?? default;
+            var destination = settings.Obj("deliveryInfo")?.Obj("destination") ?? default;
             return new BillingExportRun
             {
+                Dataset = Known(settings.Obj("definition").Str("type"), ExportRules.Datasets),
+                Format = Known(settings.Str("format"), ExportRules.Formats),
+                Compression = Known(settings.Str("compressionMode"), ExportRules.Compressions),
+                StorageAccountId = destination.Str("resourceId"),
+                Container = destination.Str("container"),
+                RootFolderPath = destination.Str("rootFolderPath"),
                 Id = id,
                 RunId = RunIdOf(id) ?? e.Str("name") ?? "",
                 ExportName = exportName.Length > 0 ? exportName : Json.LastSegmentAfter(id, "exports") ?? "",

@@ -126,6 +126,33 @@ namespace BillingPowerShell.Engine.Exports
             call.Verbose?.Invoke($"Queued a run of export '{name}' at {scope}" + (from is null ? "." : $" for {from:yyyy-MM-dd} to {to:yyyy-MM-dd}."));
         }
 
+        /// <summary>
+        /// Runs the export now, for its own timeframe or for <paramref name="from"/> to <paramref name="to"/> (as
+        /// <see cref="RunAsync"/>), a throttled or transiently failed request submitted again (bounded); with
+        /// <see cref="ExportRunOptions.Wait"/> follows the run in the run history and yields it when it has completed
+        /// (a run that failed or did not end in time is reported through CallContext.ItemFailed).
+        /// </summary>
+        public IAsyncEnumerable<BillingExportRun> StartAsync(ExportScope scope, string name, DateTime? from, DateTime? to, ExportRunOptions options, CallContext call, CancellationToken ct)
+        {
+            var period = ExportRules.CheckPeriod(from, to) is { } p ? new ExportRunPeriod(p.From, p.To) : null;
+            return new ExportRunBatch(this, scope, name, new[] { period }, options, call).RunAsync(false, ct);
+        }
+
+        /// <summary>
+        /// A backfill: one run per whole month from the month of <paramref name="start"/> to that of <paramref name="end"/>
+        /// (<see cref="ExportRunPeriod.Months"/>, as of the call's today). The run history is read first: a month with a
+        /// Completed run, or one still queued or in progress, is not submitted again. A month whose submission still
+        /// fails after the retries is reported through CallContext.ItemFailed, naming it, and the other months go on.
+        /// With <see cref="ExportRunOptions.Wait"/>, yields each month's completed run (those completed before too).
+        /// </summary>
+        public IAsyncEnumerable<BillingExportRun> BackfillAsync(ExportScope scope, string name, DateTime start, DateTime end, ExportRunOptions options, CallContext call, CancellationToken ct)
+        {
+            var months = ExportRunPeriod.Months(start, end, call.Today);
+            if (months.Count == 0)
+                throw new ExportDefinitionException("BackfillHasNoMonth", $"{start:yyyy-MM-dd} to {end:yyyy-MM-dd} holds no day before today ({call.Today:yyyy-MM-dd}, UTC): there is nothing to export yet.");
+            return new ExportRunBatch(this, scope, name, months, options, call).RunAsync(true, ct);
+        }
+
         /// <summary>The export's runs as the service lists them (it keeps the recent ones; not paged).</summary>
         public IAsyncEnumerable<BillingExportRun> ListRunsAsync(ExportScope scope, string name, CallContext call, CancellationToken ct) =>
             Arm.ListAsync($"{scope.Export(name)}/runHistory{Query(false)}", e => ExportJson.Run(e, name, scope), call, ct);

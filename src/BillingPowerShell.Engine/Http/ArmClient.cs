@@ -352,7 +352,10 @@ namespace BillingPowerShell.Engine.Http
                 }
             }
             message ??= string.IsNullOrEmpty(response.ReasonPhrase) ? $"HTTP {response.Status}" : response.ReasonPhrase;
-            return new ArmException(response.Status, code, Redactor.Redact(message), target, requestId, correlationId);
+            return new ArmException(response.Status, code, Redactor.Redact(message), target, requestId, correlationId)
+            {
+                RetryAfter = RetryAfter.FromHeaders(response.Headers, BillingClock.Now()),
+            };
         }
 
         /// <summary>JSON may legally start with a UTF-8 byte order mark, which JsonDocument.Parse(bytes) rejects.</summary>

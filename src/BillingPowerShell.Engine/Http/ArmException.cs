@@ -22,6 +22,9 @@ namespace BillingPowerShell.Engine.Http
         public string? RequestId { get; }
         public string? CorrelationId { get; }
 
+        /// <summary>How long the service asked to wait (Retry-After and the x-ms-ratelimit family) on the answer that ended the retries.</summary>
+        public TimeSpan? RetryAfter { get; internal set; }
+
         public bool IsThrottled => Status == 429;
         public bool IsNotFound => Status == 404;
         public bool IsAuthentication => Status == 401;

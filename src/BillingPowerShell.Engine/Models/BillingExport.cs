@@ -90,6 +90,17 @@ namespace BillingPowerShell
         public string? FileName { get; set; }
         public string? ErrorCode { get; set; }
         public string? ErrorMessage { get; set; }
+        /// <summary>The dataset the run exported (its runSettings: the export as it was when the run was submitted).</summary>
+        public string? Dataset { get; set; }
+        /// <summary>Csv or Parquet (runSettings).</summary>
+        public string? Format { get; set; }
+        /// <summary>None, Gzip or Snappy (runSettings).</summary>
+        public string? Compression { get; set; }
+        /// <summary>The storage account resource id the run wrote into (runSettings' destination).</summary>
+        public string? StorageAccountId { get; set; }
+        /// <summary>The container the run wrote into; <see cref="ManifestFile"/> is relative to it.</summary>
+        public string? Container { get; set; }
+        public string? RootFolderPath { get; set; }
         /// <summary>True once the run has ended, well or not (Completed, Failed, Timeout, NewDataNotAvailable, DataNotAvailable).</summary>
         public bool IsFinished => Status is not null && !string.Equals(Status, "Queued", StringComparison.OrdinalIgnoreCase)
             && !string.Equals(Status, "InProgress", StringComparison.OrdinalIgnoreCase);

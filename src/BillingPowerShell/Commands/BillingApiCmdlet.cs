@@ -50,6 +50,8 @@ namespace BillingPowerShell.Commands
                 case ExportConflictException c:
                     return Record(c, "ExportChangedElsewhere", ErrorCategory.InvalidOperation, target,
                         prefix + Sentence(c.Message) + " Get it again with Get-BillingExport and pipe that to Set-BillingExport.");
+                case ExportRunException r:
+                    return Record(r.Cause ?? (Exception)r, r.ErrorId, RunCategory(r), target, prefix + r.Message);
                 case ExportExistsException x:
                     return Record(x, "ExportAlreadyExists", ErrorCategory.ResourceExists, target, prefix + x.Message);
                 case UnsafeRequestException u:
@@ -91,6 +93,15 @@ namespace BillingPowerShell.Commands
                     return Record(ex, "UnexpectedError", ErrorCategory.NotSpecified, target, prefix + Redactor.Redact(ex.Message));
             }
         }
+
+        /// <summary>A month's run that was not submitted (throttled or refused), failed, or did not end in time.</summary>
+        private static ErrorCategory RunCategory(ExportRunException r) => r.ErrorId switch
+        {
+            ExportRunException.TimedOut => ErrorCategory.OperationTimeout,
+            ExportRunException.Failed => ErrorCategory.InvalidResult,
+            ExportRunException.Rejected => ErrorCategory.InvalidArgument,
+            _ => r.Cause?.IsThrottled == true ? ErrorCategory.LimitsExceeded : ErrorCategory.ConnectionError,
+        };
 
         /// <summary>The text as one sentence ending in a single full stop, whether or not the service ended it with one.</summary>
         internal static string Sentence(string text) => text.TrimEnd().TrimEnd('.') + ".";

@@ -36,11 +36,12 @@ namespace BillingPowerShell.Commands
         /// Runs <paramref name="work"/>; when the service refuses this one export (not found, rejected, changed by someone
         /// else), that is a non-terminating error for it and the pipeline goes on. A sign-in that fails still stops.
         /// </summary>
-        internal static void RunOne(this BillingApiCmdlet cmdlet, string what, object target, Func<ICmdletSink, CallContext, CancellationToken, Task> work)
+        internal static void RunOne(this BillingApiCmdlet cmdlet, string what, object target, Func<ICmdletSink, CallContext, CancellationToken, Task> work,
+            Func<CallProgress, ProgressRecord>? progress = null)
         {
             cmdlet.Run(async (sink, token) =>
             {
-                var call = cmdlet.NewCall(sink);
+                var call = cmdlet.NewCall(sink, progress);
                 try
                 {
                     await work(sink, call, token).ConfigureAwait(false);
