@@ -132,7 +132,7 @@ internal sealed class FaultSettings
     [JsonPropertyName("pathContains")] public string? PathContains { get; set; }
     /// <summary>Export runs (docs/contracts/azure-api/EXPORTS.md, "Run (Execute) and run history"): normal | fail (the
     /// run ends Failed) | queued (it stays Queued) | manifestFirst (manifest.json is written before the last data
-    /// file) | shortFile (the last data file is shorter than the manifest says). Captured when a run is submitted.</summary>
+    /// file) | manifestFirstCompleted (so is it, and the run completes before that file lands) | shortFile (the last data file is shorter than the manifest says). Captured when a run is submitted.</summary>
     [JsonPropertyName("exportRunMode")] public string ExportRunMode { get; set; } = "normal";
     /// <summary>Share of export run submissions (POST …/exports/{name}/run) answered 429 with the fault429Header kind.</summary>
     [JsonPropertyName("exportRun429Rate")] public double ExportRun429Rate { get; set; }
@@ -146,8 +146,8 @@ internal sealed class FaultSettings
         if (Quota != null) QuotaWindow.ParseList(Quota);
         if (LroMode is not ("normal" or "fail" or "never")) throw new ArgumentException("lroMode must be normal, fail or never.");
         if (SasMode is not ("normal" or "expired" or "short")) throw new ArgumentException("sasMode must be normal, expired or short.");
-        if (ExportRunMode is not ("normal" or "fail" or "queued" or "manifestFirst" or "shortFile"))
-            throw new ArgumentException("exportRunMode must be normal, fail, queued, manifestFirst or shortFile.");
+        if (ExportRunMode is not ("normal" or "fail" or "queued" or "manifestFirst" or "manifestFirstCompleted" or "shortFile"))
+            throw new ArgumentException("exportRunMode must be normal, fail, queued, manifestFirst, manifestFirstCompleted or shortFile.");
         if (SasExpiredLinks < 0) throw new ArgumentException("sasExpiredLinks must be 0 or more.");
     }
 }
