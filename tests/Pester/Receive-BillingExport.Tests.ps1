@@ -7,6 +7,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'UsageTestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'ExportTestHelpers.psm1') -Force
     if (-not (Get-Module BillingPowerShell)) { Import-Module (Get-TestModulePath) }
     # Time scale 0.1: the manifestFirstCompleted fault's last file lands 30 s after its run completes, time enough to
     # receive the run in between on a loaded machine.
@@ -71,9 +72,9 @@ Describe 'Receive-BillingExport' {
         $files.Dataset | Select-Object -Unique | Should -Be 'ActualCost'
         $files.RunId | Select-Object -Unique | Should -Be $gzipRun.RunId
         Get-ChildItem -LiteralPath $dest -Recurse -Filter '*.partial' -Force | Should -BeNullOrEmpty
-        $rows = @($files | Import-DailyUsage)
-        $rows.Count | Should -Be $expected.Rows
-        ($rows | Measure-Object Cost -Sum).Sum | Should -Be (($expected.Cost.Values | Measure-Object -Sum).Sum)
+        $measured = Measure-Usage @($files | Import-DailyUsage)
+        $measured.Rows | Should -Be $expected.Rows
+        Format-CostTable $measured.Cost | Should -Be (Format-CostTable $expected.Cost)
     }
 
     It 'receives a plain CSV run from the export (its newest run per month) with the same totals' {
@@ -82,9 +83,9 @@ Describe 'Receive-BillingExport' {
         $files.Count | Should -BeGreaterThan 1
         $files.Name | ForEach-Object { $_ | Should -Match '^part_0_\d{4}\.csv$' }
         $files.RunId | Select-Object -Unique | Should -Be $csvRun.RunId
-        $rows = @($files | Import-DailyUsage)
-        $rows.Count | Should -Be $expected.Rows
-        ($rows | Measure-Object Cost -Sum).Sum | Should -Be (($expected.Cost.Values | Measure-Object -Sum).Sum)
+        $measured = Measure-Usage @($files | Import-DailyUsage)
+        $measured.Rows | Should -Be $expected.Rows
+        Format-CostTable $measured.Cost | Should -Be (Format-CostTable $expected.Cost)
     }
 
     It 'a rerun downloads nothing new; a file deleted or cut locally is fetched again' {
@@ -120,6 +121,47 @@ Describe 'Receive-BillingExport' {
         $text | Should -Not -Match 'AAAAbadsignature'
         $text | Should -Not -Match 'eyJ[A-Za-z0-9_-]{10,}\.'
         $text | Should -Not -Match ([regex]::Escape($emu.ClientSecret))
+    }
+
+    It 'a receive killed (kill -9) part-way leaves no cut file under a final name, and a rerun completes it' {
+        $dest = Join-Path $root 'killed'
+        $script = Join-Path $root 'kill-child.ps1'
+        Set-Content -LiteralPath $script -Value @'
+Import-Module $env:BILLINGPS_MODULE_PATH
+$secret = ConvertTo-SecureString $env:BPS_TEST_SECRET -AsPlainText -Force
+Connect-BillingAccount -ServicePrincipal -TenantId $env:BPS_TEST_TENANT -ClientId $env:BPS_TEST_CLIENT -ClientSecret $secret -ResourceManagerUrl $env:BPS_TEST_ARM | Out-Null
+# The pipeline stops at the first file and holds there until the process is killed; downloads go on meanwhile.
+Get-BillingExportRun -BillingAccountName $env:BPS_TEST_EA -Name 'pester-receive-gz' | Where-Object RunId -EQ $env:BPS_TEST_RUN |
+    Receive-BillingExport -Destination $env:BPS_TEST_DEST -BlobServiceUri $env:BPS_TEST_BLOB -ThrottleLimit 1 |
+    ForEach-Object { [Console]::Out.WriteLine('FIRST FILE'); [Console]::In.ReadLine() }
+'@
+        $environment = @{ BPS_TEST_SECRET = $emu.ClientSecret; BPS_TEST_TENANT = $emu.TenantId; BPS_TEST_CLIENT = $emu.ClientId; BPS_TEST_ARM = $emu.ArmUrl
+            BPS_TEST_EA = $ea; BPS_TEST_RUN = $gzipRun.RunId; BPS_TEST_DEST = $dest; BPS_TEST_BLOB = $blobUrl.AbsoluteUri }
+        $saved = @{}
+        foreach ($k in $environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, [string]$environment[$k]) }
+        $out = Join-Path $root 'kill-child.out.txt'
+        try {
+            $cmd = Get-PwshCommand
+            $arguments = @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $script)
+            $child = Start-Process -FilePath $cmd[0] -ArgumentList (($arguments | ForEach-Object { '"{0}"' -f $_ }) -join ' ') -PassThru -RedirectStandardOutput $out -RedirectStandardError (Join-Path $root 'kill-child.err.txt')
+        }
+        finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+        Wait-Until -What 'the child to receive its first file' -TimeoutSeconds 120 -Condition {
+            (Test-Path -LiteralPath $out) -and (Select-String -LiteralPath $out -Pattern 'FIRST FILE' -Quiet) -or $child.HasExited
+        }
+        $child.HasExited | Should -BeFalse -Because (Get-Content -Raw -LiteralPath $out, (Join-Path $root 'kill-child.err.txt') -ErrorAction Ignore)
+        $child.Kill()   # SIGKILL: no finally block, no clean-up of the process runs
+        $child.WaitForExit()
+        $afterKill = @{}
+        Get-ChildItem -LiteralPath $dest -Recurse -File -Filter 'part_*' | ForEach-Object { $afterKill[$_.FullName] = $_.Length }
+        $afterKill.Count | Should -BeGreaterThan 0
+        $files = @($gzipRun | Receive-BillingExport -Destination $dest -BlobServiceUri $blobUrl)
+        foreach ($f in $files) { if ($afterKill.ContainsKey($f.FullName)) { $afterKill[$f.FullName] | Should -Be $f.Length -Because "$($f.Name) was under its final name after the kill" } }
+        @($files | Where-Object { $afterKill.ContainsKey($_.FullName) -and $_.Downloaded }) | Should -BeNullOrEmpty
+        # A download the kill cut short left only its hidden .partial, removed when that file was fetched again.
+        Get-ChildItem -LiteralPath $dest -Recurse -File -Force -Filter '*.partial' | Should -BeNullOrEmpty
+        $measured = Measure-Usage @($files | Import-DailyUsage)
+        $measured.Rows | Should -Be $expected.Rows
     }
 
     It 'refuses a run whose last file is shorter than its manifest says, naming the file, and receives nothing of it' {
@@ -165,10 +207,18 @@ Describe 'Receive-BillingExport' {
         $err.Exception.Message | Should -Match 'Queued'
     }
 
-    It '-WhatIf names the runs and writes nothing' {
+    It '-WhatIf names each run and export and reads or writes nothing (no connection needed)' {
         $dest = Join-Path $root 'whatif'
-        $out = $gzipRun | Receive-BillingExport -Destination $dest -BlobServiceUri $blobUrl -WhatIf 6>&1 | Out-String
-        $out | Should -Match ([regex]::Escape($gzipRun.RunId))
+        $lines = Invoke-WhatIfChild -ModulePath $env:BILLINGPS_MODULE_PATH -Script @"
+`$run = [BillingPowerShell.BillingExportRun]@{ RunId = 'r-1'; ExportName = 'daily'; Status = 'Completed'; StartDate = [datetime]'2026-11-01' }
+`$export = [BillingPowerShell.BillingExport]@{ Name = 'monthly'; Scope = '/subscriptions/00000000-0000-0000-0000-000000000000' }
+`$run | Receive-BillingExport -Destination '$dest' -WhatIf
+`$export | Receive-BillingExport -Destination '$dest' -WhatIf
+"@
+        $text = $lines -join "`n"
+        $text | Should -Match ([regex]::Escape("What if: Performing the operation `"Receive run r-1 of export 'daily' (2026-11)`" on target `"$dest`""))
+        $text | Should -Match ([regex]::Escape("Receive the newest completed run of each month of export 'monthly'"))
+        $text | Should -Not -Match 'Error|Exception'
         Test-Path -LiteralPath $dest | Should -BeFalse
     }
 
