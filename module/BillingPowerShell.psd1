@@ -39,6 +39,7 @@
         'Remove-BillingExport'
         'Start-BillingExport'
         'Get-BillingExportRun'
+        'Receive-BillingExport'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

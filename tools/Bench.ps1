@@ -5,7 +5,9 @@
     Each measurement runs in a fresh pwsh that imports the built module, so its peak working set (VmHWM) is the
     command's own. Figures are ratios against the baselines the issues name. Prints a markdown table and writes it to
     out/bench.md. Not a test: nothing here asserts a time.
-      -Only Invoices|Export|Import|Reader|Paging|Peer|Backfill   runs a subset (Backfill is not in the default set).
+      -Only Invoices|Export|Import|Reader|Paging|Peer|Receive|Backfill   runs a subset (Backfill is not in the default set).
+    Receive (issue 12): Receive-BillingExport of a 1 GB export run in 8 partitions from Azurite against the same files
+    fetched one after another by curl, and its peak memory for a 100 MB run against the 1 GB run.
     Baseline: -BaselineCommit names a commit (default: the last one whose usage engine had its own CSV tokenizer, before
     CsvHelper). Its module is built from a detached worktree under out/bench and measured beside this one in the same
     run (Export Normalized, Import, and the engine's reader alone); without the commit in the clone's history (a
@@ -13,8 +15,8 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Backfill')]
-    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer'),
+    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Backfill')]
+    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive'),
     # The commit measured beside this one (issue 14: today's reader, before CsvHelper).
     [string] $BaselineCommit = '2b1dea5',
     # Rows of the large export/import (the issue: 1,000,000); smaller for a quick look.
@@ -313,6 +315,78 @@ Start-BillingExport -BillingAccountName '$account' -Name bench -Backfill -StartD
 }
 
 # ---- Peer (issue 7): the same jobs with the official JavaScript SDKs -------------------------------------------------
+# ---- Receive (issue 12): a 1 GB export run in 8 partitions, against a sequential curl of the same files ---------------
+if ('Receive' -in $Only) {
+    # The run is a real one of the emulator's export; its manifest and files are then replaced in Azurite by 8
+    # partitions of random bytes (Receive checks lengths, not content), read with a SAS as a customer without a data
+    # role would. curl trusts the emulator's certificate (Azurite serves it) through --cacert.
+    $emu = Start-BenchEmulator -TimeScale 0.01
+    $azurite = $null
+    try {
+        $azurite = Start-Azurite -Emulator $emu
+        $world = Get-World $emu
+        $ea = ($world.accounts | Where-Object agreementType -EQ 'EnterpriseAgreement' | Select-Object -First 1).name
+        $exportUrl = "$($emu.ArmUrl)/providers/Microsoft.Billing/billingAccounts/$ea/providers/Microsoft.CostManagement/exports/bench-receive"
+        $curlArm = @('-s', '--fail', '--cacert', $emu.CertPath, '-H', "Authorization: Bearer $($emu.Token)", '-H', 'Content-Type: application/json')
+        $body = @{ properties = @{ definition = @{ type = 'ActualCost'; timeframe = 'TheLastMonth' }; format = 'Csv'
+                deliveryInfo = @{ destination = @{ resourceId = $world.storageAccount.id; container = 'bench'; rootFolderPath = 'bench' } } } } | ConvertTo-Json -Depth 6 -Compress
+        $null = & curl @curlArm -X PUT --data $body "$exportUrl`?api-version=2025-03-01"
+        $key = [Convert]::FromBase64String('Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==')
+        $expiry = [DateTime]::UtcNow.AddHours(4).ToString('yyyy-MM-ddTHH:mm:ssZ')
+        $sig = [Convert]::ToBase64String([Security.Cryptography.HMACSHA256]::new($key).ComputeHash([Text.Encoding]::UTF8.GetBytes("devstoreaccount1`nrwdlc`nb`nco`n`n$expiry`n`nhttps`n2019-12-12`n")))
+        $sas = "sv=2019-12-12&ss=b&srt=co&sp=rwdlc&se=$([uri]::EscapeDataString($expiry))&spr=https&sig=$([uri]::EscapeDataString($sig))"
+        $runs = @{}
+        foreach ($mb in 100, 1024) {
+            # A run of the export, then its manifest and 8 partitions of $mb / 8 MB each in its folder.
+            $before = @((& curl @curlArm "$exportUrl/runHistory?api-version=2025-03-01" | ConvertFrom-Json).value).Count
+            $null = & curl @curlArm -X POST --data '' "$exportUrl/run?api-version=2025-03-01"
+            do { Start-Sleep -Milliseconds 500; $all = @((& curl @curlArm "$exportUrl/runHistory?api-version=2025-03-01" | ConvertFrom-Json).value) }
+            while ($all.Count -le $before -or $all[-1].properties.status -in 'Queued', 'InProgress')
+            $run = $all[-1]
+            if ($run.properties.status -ne 'Completed') { throw "The bench run ended $($run.properties.status)." }
+            $folder = $run.properties.manifestFile -replace '/manifest\.json$', ''
+            $partBytes = [long]$mb * 1MB / 8
+            $part = Join-Path $work "part-$mb.bin"
+            & head -c $partBytes /dev/urandom > $part
+            $blobs = foreach ($i in 1..8) {
+                $name = "$folder/part_0_$('{0:D4}' -f $i).csv.gz"
+                $null = & curl -s --fail --cacert $emu.CertPath -X PUT -H 'x-ms-blob-type: BlockBlob' -H 'x-ms-version: 2021-10-04' --data-binary "@$part" "$($azurite.BlobUrl)/bench/$name`?$sas"
+                @{ blobName = $name; byteCount = $partBytes }
+            }
+            $manifest = Join-Path $work "manifest-$mb.json"
+            @{ blobCount = 8; byteCount = 8 * $partBytes; exportConfig = @{ exportName = 'bench-receive'; type = 'ActualCost' }
+                runInfo = @{ runId = $run.name; startDate = $run.properties.startDate }; blobs = @($blobs) } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $manifest
+            $null = & curl -s --fail --cacert $emu.CertPath -X PUT -H 'x-ms-blob-type: BlockBlob' -H 'x-ms-version: 2021-10-04' --data-binary "@$manifest" "$($azurite.BlobUrl)/bench/$($run.properties.manifestFile)`?$sas"
+            Remove-Item -LiteralPath $part
+            $dest = Join-Path $work "receive-$mb"
+            $m = Measure-InPwsh $emu @"
+`$files = Get-BillingExportRun -BillingAccountName '$ea' -Name bench-receive | Where-Object RunId -EQ '$($run.name)' |
+    Receive-BillingExport -Destination '$dest' -BlobServiceUri '$($azurite.BlobUrl)' -SasToken (ConvertTo-SecureString '$sas' -AsPlainText -Force)
+@{ Files = @(`$files).Count; Bytes = (`$files | Measure-Object Length -Sum).Sum }
+"@
+            $runs[$mb] = $m
+            Add-Result 'Receive' "Receive-BillingExport $mb MB, 8 files, -ThrottleLimit 4" $m.Seconds "$($m.Files) files" '' $m.PeakMB $m.StartMB
+            Remove-Item -LiteralPath $dest -Recurse -Force
+            if ($mb -eq 1024) {
+                # The baseline: the same 8 files, one after another, with curl.
+                $curlDir = Join-Path $work 'receive-curl'
+                $null = New-Item -ItemType Directory -Path $curlDir -Force
+                $sw = [Diagnostics.Stopwatch]::StartNew()
+                foreach ($b in $blobs) { & curl -s --fail --cacert $emu.CertPath -o (Join-Path $curlDir (Split-Path -Leaf $b.blobName)) "$($azurite.BlobUrl)/bench/$($b.blobName)`?$sas" }
+                $sw.Stop()
+                Remove-Item -LiteralPath $curlDir -Recurse -Force
+                Add-Result 'Receive' 'curl, the same 1024 MB, one file after another' $sw.Elapsed.TotalSeconds '8 files' '' -1
+                Add-Result 'Receive' 'Speed-up of Receive over sequential curl' $m.Seconds '' ("{0:N2}x" -f ($sw.Elapsed.TotalSeconds / $m.Seconds)) $m.PeakMB
+            }
+        }
+        Add-Result 'Receive' 'Peak memory, 1024 MB run / 100 MB run' $runs[1024].Seconds '' ("{0:N2}x" -f ($runs[1024].PeakMB / $runs[100].PeakMB)) $runs[1024].PeakMB
+    }
+    finally {
+        if ($azurite) { Stop-Azurite $azurite }
+        Stop-BillingEmulator $emu
+    }
+}
+
 if ('Peer' -in $Only) {
     $peer = Join-Path $root 'tools/BenchPeer.ps1'
     if (Test-Path $peer) { . $peer }

@@ -49,7 +49,8 @@ internal sealed class ExportWriter
     }
 
     /// <summary>Writes the partitions, then the manifest. Faults (mode): "manifestFirst" uploads the manifest before
-    /// the last partition (which follows after the fault delay), "shortFile" uploads the last partition shorter than
+    /// the last partition (which follows after the fault delay), "manifestFirstCompleted" too but returns (the run
+    /// completes) before that last partition lands, "shortFile" uploads the last partition shorter than
     /// the manifest says. Returns the manifest's and the first data file's paths, relative to the container.</summary>
     public async Task<(string Manifest, string FirstFile)> WriteAsync(BlobServiceClient service, ExportJob job, CancellationToken ct)
     {
@@ -67,7 +68,7 @@ internal sealed class ExportWriter
             {
                 string name = $"{folder}/part_0_{i:D4}.csv{(s.Compression == "gzip" ? ".gz" : "")}";
                 long count = Math.Min(_rowsPerFile, total - (long)(i - 1) * _rowsPerFile);
-                bool holdBack = i == parts && job.Mode is "manifestFirst" or "shortFile";
+                bool holdBack = i == parts && job.Mode is "manifestFirst" or "manifestFirstCompleted" or "shortFile";
                 if (holdBack)
                 {
                     using var ms = new MemoryStream();
@@ -84,6 +85,14 @@ internal sealed class ExportWriter
             await UploadAsync(container.GetBlobClient(manifestPath), manifest, ct);
             await Task.Delay(job.FaultDelay, ct);
             await UploadAsync(container.GetBlobClient(blobs[^1].BlobName), lastContent!, ct);
+        }
+        else if (job.Mode == "manifestFirstCompleted")
+        {
+            // The run reports Completed while its last file is still on its way (it lands after the fault delay):
+            // what a reader that trusts the run's status alone meets.
+            await UploadAsync(container.GetBlobClient(manifestPath), manifest, ct);
+            var last = container.GetBlobClient(blobs[^1].BlobName);
+            _ = Task.Run(async () => { await Task.Delay(job.FaultDelay); await UploadAsync(last, lastContent!, CancellationToken.None); });
         }
         else
         {

@@ -132,7 +132,7 @@ internal sealed class FaultSettings
     [JsonPropertyName("pathContains")] public string? PathContains { get; set; }
     /// <summary>Export runs (docs/contracts/azure-api/EXPORTS.md, "Run (Execute) and run history"): normal | fail (the
     /// run ends Failed) | queued (it stays Queued) | manifestFirst (manifest.json is written before the last data
-    /// file) | shortFile (the last data file is shorter than the manifest says). Captured when a run is submitted.</summary>
+    /// file) | manifestFirstCompleted (so is it, and the run completes before that file lands) | shortFile (the last data file is shorter than the manifest says). Captured when a run is submitted.</summary>
     [JsonPropertyName("exportRunMode")] public string ExportRunMode { get; set; } = "normal";
     /// <summary>Months (yyyy-MM) exportRunMode applies to: a run whose period starts in another month runs normally.
     /// Empty = every run (docs/contracts/EXPORTS_EMULATION.md, "Faults").</summary>
@@ -149,8 +149,8 @@ internal sealed class FaultSettings
         if (Quota != null) QuotaWindow.ParseList(Quota);
         if (LroMode is not ("normal" or "fail" or "never")) throw new ArgumentException("lroMode must be normal, fail or never.");
         if (SasMode is not ("normal" or "expired" or "short")) throw new ArgumentException("sasMode must be normal, expired or short.");
-        if (ExportRunMode is not ("normal" or "fail" or "queued" or "manifestFirst" or "shortFile"))
-            throw new ArgumentException("exportRunMode must be normal, fail, queued, manifestFirst or shortFile.");
+        if (ExportRunMode is not ("normal" or "fail" or "queued" or "manifestFirst" or "manifestFirstCompleted" or "shortFile"))
+            throw new ArgumentException("exportRunMode must be normal, fail, queued, manifestFirst, manifestFirstCompleted or shortFile.");
         foreach (var m in ExportRunMonths)
             if (!DateOnly.TryParseExact(m + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
                 throw new ArgumentException($"exportRunMonths: '{m}' is not a month (yyyy-MM).");

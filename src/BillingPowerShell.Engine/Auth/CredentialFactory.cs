@@ -26,7 +26,7 @@ namespace BillingPowerShell.Engine.Auth
                 case CredentialKind.AccessToken:
                     return new StaticTokenCredential(Unprotect(o.AccessToken) ?? throw new ArgumentException("An access token is required.", nameof(o.AccessToken)));
                 case CredentialKind.ManagedIdentity:
-                    return string.IsNullOrEmpty(o.ClientId) ? new ManagedIdentityCredential() : new ManagedIdentityCredential(o.ClientId);
+                    return new ManagedIdentityCredential(string.IsNullOrEmpty(o.ClientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(o.ClientId));
                 case CredentialKind.ServicePrincipalSecret:
                     return new ClientSecretCredential(o.TenantId, o.ClientId, Unprotect(o.ClientSecret),
                         new ClientSecretCredentialOptions { AuthorityHost = authority, DisableInstanceDiscovery = disableDiscovery });

@@ -35,6 +35,10 @@ namespace BillingPowerShell.Engine.Billing
         public ArmClient Arm { get; }
         public BlobClient Blob { get; }
         public BillingContext Context { get; }
+        /// <summary>The connected credential and cloud: export runs are read from storage with them (Exports/ExportStorage).</summary>
+        internal Azure.Core.TokenCredential? Credential { get; set; }
+        internal CloudEnvironment Cloud { get; set; } = CloudEnvironment.AzureCloud;
+        internal HttpPipelineTransport? Transport { get; set; }
 
         public AccountService Accounts { get; }
         public InvoiceService Invoices { get; }
@@ -67,7 +71,10 @@ namespace BillingPowerShell.Engine.Billing
                 CredentialKind = options.Kind.ToString(),
                 ConnectedAt = BillingClock.Now(),
             };
-            return new BillingClient(new ArmClient(credential, armOptions, transport), new BlobClient(armOptions.Retry, transport), context);
+            return new BillingClient(new ArmClient(credential, armOptions, transport), new BlobClient(armOptions.Retry, transport), context)
+            {
+                Credential = credential, Cloud = cloud, Transport = transport,
+            };
         }
 
         /// <summary>One cheap call that proves the token is accepted.</summary>

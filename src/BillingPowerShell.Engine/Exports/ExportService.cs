@@ -156,6 +156,15 @@ namespace BillingPowerShell.Engine.Exports
         /// <summary>The export's runs as the service lists them (it keeps the recent ones; not paged).</summary>
         public IAsyncEnumerable<BillingExportRun> ListRunsAsync(ExportScope scope, string name, CallContext call, CancellationToken ct) =>
             Arm.ListAsync($"{scope.Export(name)}/runHistory{Query(false)}", e => ExportJson.Run(e, name, scope), call, ct);
+
+        /// <summary>
+        /// Receives runs into a local folder (Receive-BillingExport; docs/contracts/EXPORTS_RECEIVE.md): the given
+        /// <paramref name="runs"/>, then each of <paramref name="exports"/>' newest completed run per month. Each run's
+        /// manifest is checked against storage first; yields one record per data file (already complete, or downloaded).
+        /// </summary>
+        public IAsyncEnumerable<ReceivedExportFile> ReceiveAsync(IReadOnlyList<BillingExportRun> runs, IReadOnlyList<BillingExport> exports,
+            ExportReceiveOptions options, CallContext call, CancellationToken ct) =>
+            new ExportReceiver(_client, options, call).ReceiveAsync(runs, exports, ct);
     }
 
     /// <summary>An update whose eTag no longer matches: someone changed the export after it was read.</summary>

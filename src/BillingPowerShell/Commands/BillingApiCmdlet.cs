@@ -83,6 +83,18 @@ namespace BillingPowerShell.Commands
                     return Record(a, "BillingRequestRejected", ErrorCategory.InvalidArgument, target, prefix + a.Describe());
                 case ArmException a:
                     return Record(a, "BillingApiError", ErrorCategory.NotSpecified, target, prefix + a.Describe());
+                case ExportManifestMismatchException m:
+                    return Record(m, "ExportManifestMismatch", ErrorCategory.InvalidData, target, m.Message); // names the run itself
+                case ExportRunNotReceivableException r:
+                    return Record(r, "ExportRunNotReceivable", ErrorCategory.InvalidOperation, target, r.Message);
+                case ExportStorageException s when s.Status == 401 || s.Status == 403:
+                    return Record(s, "StorageAccessDenied", ErrorCategory.PermissionDenied, target, prefix + s.Message);
+                case ExportStorageException s when s.Status == 404:
+                    return Record(s, "StorageObjectNotFound", ErrorCategory.ObjectNotFound, target, prefix + s.Message);
+                case ExportStorageException s:
+                    return Record(s, "StorageError", ErrorCategory.ReadError, target, prefix + s.Message);
+                case InvalidDataException d:
+                    return Record(d, "DownloadIncomplete", ErrorCategory.InvalidData, target, prefix + d.Message);
                 case UnauthorizedAccessException io:
                     return Record(io, "FileAccessDenied", ErrorCategory.PermissionDenied, target, prefix + io.Message);
                 case IOException io:
