@@ -314,7 +314,6 @@ Start-BillingExport -BillingAccountName '$account' -Name bench -Backfill -StartD
     finally { Stop-BillingEmulator $emu }
 }
 
-# ---- Peer (issue 7): the same jobs with the official JavaScript SDKs -------------------------------------------------
 # ---- Receive (issue 12): a 1 GB export run in 8 partitions, against a sequential curl of the same files ---------------
 if ('Receive' -in $Only) {
     # The run is a real one of the emulator's export; its manifest and files are then replaced in Azurite by 8
@@ -387,6 +386,7 @@ if ('Receive' -in $Only) {
     }
 }
 
+# ---- Peer (issue 7): the same jobs with the official JavaScript SDKs -------------------------------------------------
 if ('Peer' -in $Only) {
     $peer = Join-Path $root 'tools/BenchPeer.ps1'
     if (Test-Path $peer) { . $peer }
