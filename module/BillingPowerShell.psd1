@@ -39,6 +39,7 @@
         'Remove-BillingExport'
         'Start-BillingExport'
         'Get-BillingExportRun'
+        'Export-BillingReport'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
