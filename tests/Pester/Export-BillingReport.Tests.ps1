@@ -104,6 +104,15 @@ Describe 'Export-BillingReport' {
         @(Get-ChildItem -LiteralPath $work -Force -Filter '*.partial') | Should -HaveCount 0
     }
 
+    It 'writes the first of several scopes piped to one -Path and refuses the others, going on' {
+        $path = Join-Path $work 'one.html'
+        $errs = $null
+        $files = @(Get-BillingAccount | Where-Object AgreementType -in 'EnterpriseAgreement', 'MicrosoftCustomerAgreement' | Export-BillingReport -Path $path -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $files | Should -HaveCount 1
+        @($errs) | Should -HaveCount 1
+        Assert-BillingError $errs[0] 'PathAlreadyWritten' 'ResourceExists'
+    }
+
     It 'refuses bad input before any request: <Id>' -ForEach @(
         @{ Id = 'InvalidMonth'; Category = 'InvalidArgument'; Run = { Export-BillingReport -BillingAccountName 'x' -Month 'November' -Path (Join-Path $work 'a.html') } }
         @{ Id = 'MonthInFuture'; Category = 'InvalidArgument'; Run = { Export-BillingReport -BillingAccountName 'x' -Month ($world.Today.AddMonths(2).ToString('yyyy-MM')) -Path (Join-Path $work 'a.html') } }

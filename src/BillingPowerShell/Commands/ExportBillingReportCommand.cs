@@ -82,7 +82,8 @@ namespace BillingPowerShell.Commands
             var format = ReportRequest.FormatOf(full);
             if (format is null)
                 FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .html (a web page) or .md (Markdown, for job summaries).", Path);
-            if (File.Exists(full) && !Force)
+            // A file this command wrote for an earlier pipeline object is refused per object (PathAlreadyWritten), not here.
+            if (File.Exists(full) && !Force && !_written.Contains(full))
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
             return (full, format!.Value);
         }
