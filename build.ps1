@@ -22,6 +22,9 @@
       Bench    Build, then tools/Bench.ps1 (when present).
       Faults   Build, then tools/Faults.ps1 (when present).
       Package  Build, then a PowerShell Gallery .nupkg of the module in out/package/.
+      Render   Build, install the Debian package chromium when missing (root with apt-get; otherwise say why and
+               stop), then tests/Pester/Export-BillingReport.Render.Tests.ps1: the HTML report in headless Chromium,
+               its screenshot in out/report-screenshot.png. (Test runs that file too, skipped without chromium.)
       Clean    Remove out/ and the projects' bin/obj folders.
 
 .EXAMPLE
@@ -35,7 +38,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Sweep', 'Emulator', 'Demo', 'Bench', 'Faults', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Sweep', 'Emulator', 'Demo', 'Bench', 'Faults', 'Package', 'Clean', 'Render')]
     [string[]] $Task = 'Build',
 
     # Test: run only these Pester files (default: every tests/Pester/*.Tests.ps1).
@@ -411,6 +414,18 @@ function Invoke-Package {
     $nupkg | ForEach-Object { Write-Host "$($_.FullName) ($([math]::Round($_.Length / 1KB)) KB)" }
 }
 
+function Invoke-Render {
+    Invoke-Build
+    Import-Module (Join-Path $Root 'tools/Chromium.psm1') -Force
+    Write-Step 'Chromium (Debian package chromium)'
+    $chromium = Install-Chromium
+    if ($chromium -like 'SKIP:*') { throw "Render needs Chromium. $($chromium.Substring(6))" }
+    Write-Host $chromium
+    Invoke-Native dotnet restore (Join-Path $Root 'tools/Tools.proj') -nologo -v minimal
+    $results = Invoke-PesterFiles -Files (Join-Path $Root 'tests/Pester/Export-BillingReport.Render.Tests.ps1') -RunDir (New-RunDirectory 'render-run')
+    Write-TestSummary $results 'Render'
+}
+
 function Invoke-Clean {
     Write-Step 'Clean'
     if (Test-Path -LiteralPath $OutDir) { Remove-Item -LiteralPath $OutDir -Recurse -Force }
@@ -432,10 +447,11 @@ try {
             'Faults' { Invoke-ToolScript 'Faults' }
             'Package' { Invoke-Package }
             'Clean' { Invoke-Clean; $script:BuildDone = $false }
+            'Render' { Invoke-Render }
         }
     }
     # After Test or Sweep, its "Tests: ..." line stays the last line of the output.
-    if ($Task[-1] -notin 'Test', 'Sweep') { Write-Step ("Done: {0} in {1:n0} s" -f ($Task -join ', '), $started.Elapsed.TotalSeconds) }
+    if ($Task[-1] -notin 'Test', 'Sweep', 'Render') { Write-Step ("Done: {0} in {1:n0} s" -f ($Task -join ', '), $started.Elapsed.TotalSeconds) }
 }
 catch {
     Write-Host "BUILD FAILED: $($_.Exception.Message)"

@@ -40,6 +40,7 @@
         'Start-BillingExport'
         'Get-BillingExportRun'
         'Receive-BillingExport'
+        'Export-BillingReport'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -5,7 +5,7 @@
     Each measurement runs in a fresh pwsh that imports the built module, so its peak working set (VmHWM) is the
     command's own. Figures are ratios against the baselines the issues name. Prints a markdown table and writes it to
     out/bench.md. Not a test: nothing here asserts a time.
-      -Only Invoices|Export|Import|Reader|Paging|Peer|Receive|Backfill   runs a subset (Backfill is not in the default set).
+      -Only Invoices|Export|Import|Reader|Paging|Peer|Receive|Backfill|Report   runs a subset (Backfill is not in the default set).
     Receive (issue 12): Receive-BillingExport of a 1 GB export run in 8 partitions from Azurite against the same files
     fetched one after another by curl, and its peak memory for a 100 MB run against the 1 GB run.
     Baseline: -BaselineCommit names a commit (default: the last one whose usage engine had its own CSV tokenizer, before
@@ -15,8 +15,8 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Backfill')]
-    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive'),
+    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Backfill', 'Report')]
+    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Report'),
     # The commit measured beside this one (issue 14: today's reader, before CsvHelper).
     [string] $BaselineCommit = '2b1dea5',
     # Rows of the large export/import (the issue: 1,000,000); smaller for a quick look.
@@ -191,6 +191,28 @@ foreach (`$b in `$m.blobs) { `$f = '$work/raw-' + (`$i++) + '.csv'; & curl -s --
                 Add-Result 'Export' "$schema peak 1M / peak 100k" 0 '' ("{0:N2}x" -f $flat) (Get-Variable "peak_${schema}_$Rows").Value
             }
         }
+    }
+    finally { Stop-BillingEmulator $emu }
+}
+
+# ---- Report (issue 16): Export-BillingReport of an EA month vs one usage pull of the same month ----------------------
+if ('Report' -in $Only) {
+    # The same world as Export: $Rows usage rows in the month over the small world's three EA subscriptions.
+    $perDay = [math]::Ceiling($Rows / $days / 3)
+    $emu = Start-BenchEmulator -TimeScale 0.001 -Extra @('--usage-rows-per-day', "$perDay")
+    try {
+        $eaName = ((Get-World $emu).accounts | Where-Object { $_.agreementType -eq 'EnterpriseAgreement' } | Select-Object -First 1).name
+        $from = $monthStart.ToString('yyyy-MM-dd'); $to = $monthEnd.ToString('yyyy-MM-dd')
+        # Twice each, keeping the faster: the first report of a run pays the emulator's cold start.
+        $pull = $null; $report = $null
+        foreach ($attempt in 1, 2) {
+            $p = Measure-InPwsh $emu "@{ Rows = (Get-DailyUsage -BillingAccountName '$eaName' -StartDate '$from' -EndDate '$to' | Measure-Object).Count }"
+            if (-not $pull -or $p.Seconds -lt $pull.Seconds) { $pull = $p }
+            $r = Measure-InPwsh $emu "`$f = Export-BillingReport -BillingAccountName '$eaName' -Month '$($monthStart.ToString('yyyy-MM'))' -Path '$work/report.html' -Force; @{ Bytes = `$f.Length }"
+            if (-not $report -or $r.Seconds -lt $report.Seconds) { $report = $r }
+        }
+        Add-Result 'Report' "Baseline: Get-DailyUsage | Measure-Object, $($pull.Rows) rows" $pull.Seconds ("{0:N0} rows/s" -f ($pull.Rows / $pull.Seconds)) '1.00x' $pull.PeakMB $pull.StartMB
+        Add-Result 'Report' "Export-BillingReport, same month (.html)" $report.Seconds ("{0:N0} bytes" -f $report.Bytes) ("{0:N2}x the pull's time" -f ($report.Seconds / $pull.Seconds)) $report.PeakMB $report.StartMB
     }
     finally { Stop-BillingEmulator $emu }
 }

@@ -30,6 +30,7 @@ namespace BillingPowerShell.Engine.Billing
             Usage = new UsageService(this);
             Costs = new CostService(this);
             Exports = new ExportService(this);
+            Reports = new Reports.ReportService(this);
         }
 
         public ArmClient Arm { get; }
@@ -45,6 +46,8 @@ namespace BillingPowerShell.Engine.Billing
         public UsageService Usage { get; }
         public CostService Costs { get; }
         public ExportService Exports { get; }
+        /// <summary>A month's billing report of a scope, written as HTML or Markdown.</summary>
+        public Reports.ReportService Reports { get; }
 
         /// <summary>Creates the client for a sign-in choice; refuses a Resource Manager URL that is not HTTPS before any token is requested.</summary>
         /// <remarks>The cmdlets call this overload only: no Azure.* type may appear in what they reference (see the loader).</remarks>
