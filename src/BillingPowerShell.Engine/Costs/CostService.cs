@@ -200,5 +200,31 @@ namespace BillingPowerShell.Engine.Costs
                 DailyCosts = days,
             };
         }
+
+        /// <summary>
+        /// Two periods' cost by group, side by side (Compare-BillingCost): one Query API request per period, totals per
+        /// group and currency, compared by <see cref="CostComparison"/>.
+        /// </summary>
+        public async Task<IReadOnlyList<CostChange>> CompareAsync(CostComparisonQuery q, CallContext call, CancellationToken ct)
+        {
+            var reference = await CollectAsync(q.Period(q.ReferenceStart, q.ReferenceEnd), call, ct).ConfigureAwait(false);
+            var difference = await CollectAsync(q.Period(q.DifferenceStart, q.DifferenceEnd), call, ct).ConfigureAwait(false);
+            return CostComparison.Compare(q, reference, difference);
+        }
+
+        /// <summary>The anomalies of each group's daily cost in a window (Get-BillingCostAnomaly): one daily Query API request.</summary>
+        public async Task<IReadOnlyList<CostAnomaly>> FindAnomaliesAsync(CostAnomalyQuery q, CallContext call, CancellationToken ct)
+        {
+            var rows = await CollectAsync(q.Daily(), call, ct).ConfigureAwait(false);
+            return CostAnomalyDetector.Detect(q, rows);
+        }
+
+        // One row per group (and day) and currency: a few thousand rows at most, held to aggregate them.
+        private async Task<List<CostRow>> CollectAsync(CostQuery q, CallContext call, CancellationToken ct)
+        {
+            var rows = new List<CostRow>();
+            await foreach (var row in QueryAsync(q, call, ct).WithCancellation(ct).ConfigureAwait(false)) rows.Add(row);
+            return rows;
+        }
     }
 }
