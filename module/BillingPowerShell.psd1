@@ -39,6 +39,8 @@
         'Remove-BillingExport'
         'Start-BillingExport'
         'Get-BillingExportRun'
+        'Compare-BillingCost'
+        'Get-BillingCostAnomaly'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

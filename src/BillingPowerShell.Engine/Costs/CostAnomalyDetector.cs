@@ -25,6 +25,9 @@ namespace BillingPowerShell.Engine.Costs
         /// <summary>Steady growth: the window's last this many days each cost more than the day before. azure-cost-cli: 7.</summary>
         public int GrowthDays { get; set; } = 7;
 
+        /// <summary>The kinds to report; empty: every kind.</summary>
+        public ISet<CostAnomalyKind> Kinds { get; } = new HashSet<CostAnomalyKind>();
+
         internal int DayCount => (End - Start).Days + 1;
 
         internal CostQuery Daily()
@@ -56,7 +59,7 @@ namespace BillingPowerShell.Engine.Costs
                     IsSteadyGrowth(q, c) ? (CostAnomalyKind.SteadyGrowth, c.Length - q.GrowthDays, c.Length - 1) : null,
                 };
                 foreach (var hit in candidates)
-                    if (hit is { } h) found.Add(Anomaly(q, series.Key.Name, series.Key.Currency, c, h.Kind, h.From, h.To));
+                    if (hit is { } h && (q.Kinds.Count == 0 || q.Kinds.Contains(h.Kind))) found.Add(Anomaly(q, series.Key.Name, series.Key.Currency, c, h.Kind, h.From, h.To));
             }
             return found.OrderBy(a => a.Date).ThenBy(a => a.Kind).ThenBy(a => a.Name, StringComparer.OrdinalIgnoreCase)
                 .ThenBy(a => a.Currency ?? "", StringComparer.OrdinalIgnoreCase).ToList();

@@ -107,6 +107,15 @@ namespace BillingPowerShell.Engine.Tests.Costs
         }
 
         [Fact]
+        public void KindsChooseWhatIsReported()
+        {
+            var q = Query(4);
+            q.Kinds.Add(CostAnomalyKind.Spike);
+            var hit = Assert.Single(CostAnomalyDetector.Detect(q, Series("rg", 0, 9m, 0, 9m)));
+            Assert.Equal(CostAnomalyKind.Spike, hit.Kind);
+        }
+
+        [Fact]
         public void SteadyGrowthFiresWhenEachOfTheLastDaysCostsMore()
         {
             var hit = Assert.Single(Detect(Query(8), Series("rg", 50m, 1m, 2m, 3m, 4m, 5m, 6m, 7m), CostAnomalyKind.SteadyGrowth));
