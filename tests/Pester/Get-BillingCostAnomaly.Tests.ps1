@@ -1,6 +1,7 @@
 # Get-BillingCostAnomaly through the real module against the emulator. The world's usage starts on usageDataStart and
-# ends yesterday (docs/contracts/EMULATOR_WORLD.md): a window across its start shows every group as New, a window
-# that ends today shows every group as Removed. Spikes and steady growth are checked against the rules applied here to
+# ends yesterday (docs/contracts/EMULATOR_WORLD.md): in a window across its start every group is New (on its own first
+# day of cost: a service does not cost something every day in the small world), in a window that ends today every group
+# is Removed. Spikes and steady growth are checked against the rules applied here to
 # Get-BillingCost's daily cost of the same window (the rules: src/BillingPowerShell.Engine/Costs/README.md,
 # "Cost anomalies"); the engine's tests cover each threshold. Plus the view, CSV export, and bad input.
 
@@ -57,7 +58,7 @@ AfterAll {
 Describe 'Get-BillingCostAnomaly' {
     BeforeEach { Reset-Emulator $emu }
 
-    It 'flags every service as New on the day the world''s usage begins' {
+    It 'flags every service as New on its first day of cost in a window that begins before the world''s usage' {
         $start = $dataStart.AddDays(-1); $end = $dataStart.AddDays(6)
         $found = @(Get-BillingCostAnomaly -BillingAccountName $eaName -GroupBy ServiceName -StartDate $start -EndDate $end -Kind New)
         $series = Get-Series $start $end
@@ -67,15 +68,18 @@ Describe 'Get-BillingCostAnomaly' {
         foreach ($a in $found) {
             $a.GetType().FullName | Should -Be 'BillingPowerShell.CostAnomaly'
             $a.Kind | Should -Be 'New'
-            $a.Date | Should -Be $dataStart
+            $c = $series["$($a.Name)|$($a.Currency)"]
+            $first = [Array]::FindIndex($c, [Predicate[decimal]] { param($x) $x -ne 0 })
+            $first | Should -BeGreaterOrEqual 1 -Because 'the day before usage begins costs nothing'
+            $a.Date | Should -Be $start.AddDays($first)
             $a.PreviousCost | Should -Be 0
-            $a.Cost | Should -Be $series["$($a.Name)|$($a.Currency)"][1]
+            $a.Cost | Should -Be $c[$first]
             $a.DailyCosts | Should -HaveCount 8
             $a.GroupBy | Should -Be 'ServiceName'
         }
     }
 
-    It 'flags every service as Removed when the window ends today, which has no usage yet' {
+    It 'flags every service as Removed after its last day of cost when the window ends today, which has no usage yet' {
         $found = @(Get-BillingCostAnomaly -BillingAccountName $mcaName -GroupBy ServiceName -StartDate $world.Today.AddDays(-6) -EndDate $world.Today -Kind Removed)
         Skip-IfDayChanged -WorldToday $world.Today
         $series = Get-Series $world.Today.AddDays(-6) $yesterday $mcaName
@@ -84,9 +88,12 @@ Describe 'Get-BillingCostAnomaly' {
         $found | Should -HaveCount $expected.Count
         @($found.Currency | Sort-Object -Unique) | Should -Be @('GBP', 'USD')
         foreach ($a in $found) {
-            $a.Date | Should -Be $world.Today
-            $a.FromDate | Should -Be $yesterday
-            $a.PreviousCost | Should -Be $series["$($a.Name)|$($a.Currency)"][5]
+            $c = $series["$($a.Name)|$($a.Currency)"]
+            $last = [Array]::FindLastIndex($c, [Predicate[decimal]] { param($x) $x -ne 0 })
+            $a.FromDate | Should -Be $world.Today.AddDays(-6 + $last)
+            $a.Date | Should -Be $world.Today.AddDays(-5 + $last)
+            $a.PreviousCost | Should -Be $c[$last]
+            $a.Cost | Should -Be 0
             $a.Change | Should -Be (-$a.PreviousCost)
         }
     }

@@ -74,7 +74,8 @@ Describe 'Manifest' {
                 'Get-BillingProfile', 'Get-BillingSubscription', 'Get-BillingPeriod', 'Get-BillingInvoice',
                 'Save-BillingInvoice', 'Get-DailyUsage', 'Export-DailyUsage', 'Import-DailyUsage', 'Get-BillingCost',
                 'Get-BillingCostEstimate', 'Get-BillingExport', 'New-BillingExport', 'Set-BillingExport', 'Remove-BillingExport',
-                'Start-BillingExport', 'Get-BillingExportRun') | Sort-Object)
+                'Start-BillingExport', 'Get-BillingExportRun',
+                'Compare-BillingCost', 'Get-BillingCostAnomaly') | Sort-Object)
     }
 
     It 'exports no functions, aliases or variables (explicit empty lists)' {
