@@ -12,7 +12,8 @@ namespace BillingPowerShell.Emulator.Usage;
 
 /// <summary>
 /// Forecast_Usage 2025-03-01 (docs/contracts/azure-api/FORECAST.md, "How the emulator serves it"): for each currency
-/// of the scope, the average daily cost of the 7 days before today, forecast for each day of the period from today on.
+/// of the scope, the average daily cost of the 7 days before today (of the rows the dataset's filter keeps), forecast
+/// for each day of the period from today on.
 /// Columns as in the official example: PreTaxCost, UsageDate, CostStatus, Currency.
 /// </summary>
 internal static class ForecastEndpoints
@@ -31,10 +32,10 @@ internal static class ForecastEndpoints
         if (scope == null) { await ArmErrors.Write(r.Http, err.Status, err.Code, err.Message); return; }
         string text;
         using (var reader = new System.IO.StreamReader(r.Http.Request.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync();
-        var (period, amortized, error) = Parse(text);
+        var (period, amortized, filter, error) = Parse(text);
         if (period is not { } p) { await ArmErrors.Write(r.Http, 400, "BadRequest", error!); return; }
         var today = e.World.Today;
-        var rates = DailyRates(e, scope, today, amortized);
+        var rates = DailyRates(e, scope, today, amortized, filter);
         if (rates.Count == 0) { r.Http.Response.StatusCode = 204; return; } // no history to forecast from
         var from = p.From < today ? today : p.From;
 
@@ -68,16 +69,17 @@ internal static class ForecastEndpoints
     }
 
     /// <summary>Each currency's average daily cost over the 7 days before today, rounded to 6 decimals.</summary>
-    internal static List<(string Currency, decimal Rate)> DailyRates(EmulatorServices e, UsageScope scope, DateOnly today, bool amortized)
+    internal static List<(string Currency, decimal Rate)> DailyRates(EmulatorServices e, UsageScope scope, DateOnly today, bool amortized, Func<UsageRow, bool> filter)
     {
         var sums = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
         foreach (var row in e.Usage.Rows(scope.Subs, today.AddDays(-HistoryDays), today.AddDays(-1), amortized))
-            sums[row.Currency] = (sums.TryGetValue(row.Currency, out var s) ? s : 0m) + row.Cost;
+            if (filter(row)) sums[row.Currency] = (sums.TryGetValue(row.Currency, out var s) ? s : 0m) + row.Cost;
         return sums.Select(kv => (kv.Key, Math.Round(kv.Value / HistoryDays, 6))).ToList();
     }
 
-    /// <summary>The body's Custom time period and cost type; an error text when it is not a forecast definition.</summary>
-    private static ((DateOnly From, DateOnly To)?, bool Amortized, string?) Parse(string text)
+    /// <summary>The body's Custom time period, cost type and dataset filter (as Query_Usage reads it); an error text
+    /// when it is not a forecast definition.</summary>
+    private static ((DateOnly From, DateOnly To)?, bool Amortized, Func<UsageRow, bool> Filter, string?) Parse(string text)
     {
         try
         {
@@ -85,20 +87,29 @@ internal static class ForecastEndpoints
             var body = doc.RootElement;
             string? type = Str(body, "type");
             if (type == null || !new[] { "Usage", "ActualCost", "AmortizedCost" }.Contains(type, StringComparer.OrdinalIgnoreCase))
-                return (null, false, "Invalid forecast definition: 'type' must be Usage, ActualCost or AmortizedCost.");
+                return (null, false, All, "Invalid forecast definition: 'type' must be Usage, ActualCost or AmortizedCost.");
             if (!string.Equals(Str(body, "timeframe"), "Custom", StringComparison.OrdinalIgnoreCase)
                 || !body.TryGetProperty("timePeriod", out var tp)
                 || !DateTime.TryParse(Str(tp, "from"), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var f)
                 || !DateTime.TryParse(Str(tp, "to"), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
-                return (null, false, "Invalid forecast definition: timeframe Custom with timePeriod 'from' and 'to' is required.");
+                return (null, false, All, "Invalid forecast definition: timeframe Custom with timePeriod 'from' and 'to' is required.");
             if (!body.TryGetProperty("dataset", out var ds) || ds.ValueKind != JsonValueKind.Object)
-                return (null, false, "Invalid forecast definition: 'dataset' is required.");
+                return (null, false, All, "Invalid forecast definition: 'dataset' is required.");
             var (from, to) = (DateOnly.FromDateTime(f), DateOnly.FromDateTime(t));
-            if (to < from) return (null, false, "Invalid forecast definition: timePeriod 'to' must be on or after 'from'.");
-            return ((from, to), type.Equals("AmortizedCost", StringComparison.OrdinalIgnoreCase), null);
+            if (to < from) return (null, false, All, "Invalid forecast definition: timePeriod 'to' must be on or after 'from'.");
+            Func<UsageRow, bool> filter = All;
+            if (ds.TryGetProperty("filter", out var fl) && fl.ValueKind == JsonValueKind.Object)
+            {
+                var (built, fe) = QueryEndpoints.BuildFilter(fl);
+                if (built is null) return (null, false, All, fe!.Replace("query definition", "forecast definition"));
+                filter = built;
+            }
+            return ((from, to), type.Equals("AmortizedCost", StringComparison.OrdinalIgnoreCase), filter, null);
         }
-        catch (JsonException) { return (null, false, "Invalid forecast definition: the request body is not valid JSON."); }
+        catch (JsonException) { return (null, false, All, "Invalid forecast definition: the request body is not valid JSON."); }
     }
+
+    private static bool All(UsageRow _) => true;
 
     private static string? Str(JsonElement el, string name) =>
         el.ValueKind == JsonValueKind.Object && el.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
