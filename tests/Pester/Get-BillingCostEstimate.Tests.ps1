@@ -40,7 +40,7 @@ BeforeAll {
             @($Estimate.DailyCosts) | Should -HaveCount $daysWithData
             $Estimate.DailyCosts | ForEach-Object { $_.Date | Should -BeGreaterOrEqual $m0; $_.Date | Should -BeLessThan $world.Today; $_.Currency | Should -Be $Currency }
         }
-        # The emulator serves Cost Management's forecast for every scope (docs/contracts/azure-api/FORECAST.md): one
+        # The emulator serves Cost Management's forecast for every scope (docs/contracts/FORECAST.md): one
         # day from today to the month's end, added to the days before today.
         $Estimate.Method | Should -Be 'Forecast'
         $forecast = @($Estimate.ForecastDailyCosts)

@@ -11,7 +11,7 @@ using BillingPowerShell.Emulator.Infrastructure;
 namespace BillingPowerShell.Emulator.Usage;
 
 /// <summary>
-/// Forecast_Usage 2025-03-01 (docs/contracts/azure-api/FORECAST.md, "How the emulator serves it"): for each currency
+/// Forecast_Usage 2025-03-01 (docs/contracts/FORECAST.md, "How the emulator serves it"): for each currency
 /// of the scope, the average daily cost of the 7 days before today (of the rows the dataset's filter keeps), forecast
 /// for each day of the period from today on.
 /// Columns as in the official example: PreTaxCost, UsageDate, CostStatus, Currency.

@@ -192,7 +192,7 @@ namespace BillingPowerShell.Engine.Costs
         /// <summary>
         /// The service's daily forecast for [from, to], one row per day and currency (rows of one day added up); null
         /// when it has none (204) or answers with an error, so the caller projects a straight line instead
-        /// (docs/contracts/azure-api/FORECAST.md, "How the module uses it (Get-BillingCostEstimate)").
+        /// (docs/contracts/FORECAST.md, "How the module uses it (Get-BillingCostEstimate)").
         /// </summary>
         private async Task<List<CostRow>?> ForecastAsync(UsageScope scope, CostMetric metric, DateTime from, DateTime to, CallContext call, CancellationToken ct)
         {

@@ -19,7 +19,7 @@ namespace BillingPowerShell
         public override string ToString() => $"{Date:yyyy-MM-dd} {Cost} {Currency}";
     }
 
-    /// <summary>How an estimate's ProjectedTotal was made (docs/contracts/azure-api/FORECAST.md, "How the module uses it (Get-BillingCostEstimate)").</summary>
+    /// <summary>How an estimate's ProjectedTotal was made (docs/contracts/FORECAST.md, "How the module uses it (Get-BillingCostEstimate)").</summary>
     public enum CostEstimateMethod { StraightLine, Forecast }
 
     /// <summary>The "current statement": the open billing period's charges to date and where they are heading.</summary>
