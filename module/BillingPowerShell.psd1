@@ -41,6 +41,8 @@
         'Get-BillingExportRun'
         'Receive-BillingExport'
         'Export-BillingReport'
+        'Compare-BillingCost'
+        'Get-BillingCostAnomaly'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -370,6 +370,13 @@ public sealed class ConformanceTests
             case "SubscriptionQueryGrouping.json":
             case "MCABillingProfileQuery.json":
                 return new("POST", "/" + Scope(p.GetProperty("scope").GetString()!) + "/providers/Microsoft.CostManagement/query", BodyOf(p), "POST {scope}/.../query");
+            case "SubscriptionForecast.json":
+            {
+                // The example forecasts a past month; ask for the rest of the fixture's month, which has a forecast.
+                var body = JsonNode.Parse(BodyOf(p))!.AsObject();
+                body["timePeriod"] = new JsonObject { ["from"] = $"{today:yyyy-MM-dd}T00:00:00+00:00", ["to"] = $"{new DateOnly(today.Year, today.Month, 1).AddMonths(1).AddDays(-1):yyyy-MM-dd}T23:59:59+00:00" };
+                return new("POST", "/" + Scope(p.GetProperty("scope").GetString()!) + "/providers/Microsoft.CostManagement/forecast", body.ToJsonString(), "POST {scope}/.../forecast (Forecast_Usage)");
+            }
         }
         if (file.StartsWith("UsageDetails", StringComparison.Ordinal))
             return new("GET", UsageScope(p) + "/providers/Microsoft.Consumption/usageDetails" + Query(p, "scope", "billingPeriodName"), null, "GET {scope}/.../usageDetails");

@@ -75,7 +75,7 @@ Describe 'Manifest' {
                 'Save-BillingInvoice', 'Get-DailyUsage', 'Export-DailyUsage', 'Import-DailyUsage', 'Get-BillingCost',
                 'Get-BillingCostEstimate', 'Get-BillingExport', 'New-BillingExport', 'Set-BillingExport', 'Remove-BillingExport',
                 'Start-BillingExport', 'Get-BillingExportRun', 'Receive-BillingExport',
-                'Export-BillingReport') | Sort-Object)
+                'Export-BillingReport', 'Compare-BillingCost', 'Get-BillingCostAnomaly') | Sort-Object)
     }
 
     It 'exports no functions, aliases or variables (explicit empty lists)' {

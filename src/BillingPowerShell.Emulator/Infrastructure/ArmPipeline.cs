@@ -48,6 +48,7 @@ internal sealed class ArmPipeline
         _routes.AddRange(UsageDetailsEndpoints.Routes());
         _routes.AddRange(CostDetailsEndpoints.Routes());
         _routes.AddRange(QueryEndpoints.Routes());
+        _routes.AddRange(ForecastEndpoints.Routes());
         _routes.AddRange(Exports.ExportEndpoints.Routes());
     }
 

@@ -294,7 +294,7 @@ internal static class QueryEndpoints
         return false;
     }
 
-    private static (Func<UsageRow, bool>?, string?) BuildFilter(JsonElement f)
+    internal static (Func<UsageRow, bool>?, string?) BuildFilter(JsonElement f)
     {
         if (TryGet(f, "and", out var and) || TryGet(f, "or", out and))
         {

@@ -19,10 +19,13 @@ namespace BillingPowerShell.Engine.Costs
         private readonly BillingClient _client;
         internal CostService(BillingClient client) { _client = client; }
 
-        public async IAsyncEnumerable<CostRow> QueryAsync(CostQuery q, CallContext call, [EnumeratorCancellation] CancellationToken ct)
+        public IAsyncEnumerable<CostRow> QueryAsync(CostQuery q, CallContext call, CancellationToken ct) =>
+            RowsAsync("query", JsonSerializer.SerializeToUtf8Bytes(Definition(q)), q, call, ct);
+
+        /// <summary>The rows of a Query_Usage or Forecast_Usage answer (both have the Query envelope), page by page; none for 204.</summary>
+        private async IAsyncEnumerable<CostRow> RowsAsync(string operation, byte[] body, CostQuery q, CallContext call, [EnumeratorCancellation] CancellationToken ct)
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(Definition(q));
-            Uri? next = _client.Arm.MakeUri($"{q.Scope.Path}/providers/Microsoft.CostManagement/query?api-version={Api}");
+            Uri? next = _client.Arm.MakeUri($"{q.Scope.Path}/providers/Microsoft.CostManagement/{operation}?api-version={Api}");
             var page = 0;
             while (next is not null)
             {
@@ -33,7 +36,7 @@ namespace BillingPowerShell.Engine.Costs
                 if (response.Body is null) yield break;
                 var props = response.Body.RootElement.Props();
                 if (props.ValueKind != JsonValueKind.Object)
-                    throw new ArmException(response.Status, "InvalidResponse", "The query answer has no 'properties'.");
+                    throw new ArmException(response.Status, "InvalidResponse", $"The {operation} answer has no 'properties'.");
                 var columns = new List<string>();
                 if (props.TryGetProperty("columns", out var cols) && cols.ValueKind == JsonValueKind.Array)
                     foreach (var c in cols.EnumerateArray()) columns.Add(c.Str("name") ?? "");
@@ -44,11 +47,11 @@ namespace BillingPowerShell.Engine.Costs
                         rows++;
                         yield return ToRow(row, columns, q);
                     }
-                call.Verbose?.Invoke($"Query page {page}: {rows} row(s).");
+                call.Verbose?.Invoke($"{(operation == "query" ? "Query" : "Forecast")} page {page}: {rows} row(s).");
                 var link = props.Str("nextLink");
                 if (!string.IsNullOrEmpty(link)) next = _client.Arm.MakeUri(link!);
                 if (next is not null && next == current)
-                    throw new ArmException(response.Status, "InvalidResponse", $"Query page {page} links to itself as the next page; stopping instead of looping.");
+                    throw new ArmException(response.Status, "InvalidResponse", $"{operation} page {page} links to itself as the next page; stopping instead of looping.");
             }
         }
 
@@ -171,22 +174,77 @@ namespace BillingPowerShell.Engine.Costs
             await foreach (var row in QueryAsync(q, call, ct).WithCancellation(ct).ConfigureAwait(false))
                 days.Add(row); // at most 31 rows per currency
             days.Sort((a, b) => Nullable.Compare(a.Date, b.Date));
+            var forecast = today.Date <= end ? await ForecastAsync(scope, metric, today.Date, end, call, ct).ConfigureAwait(false) : null;
             var elapsed = (today.Date - start).Days + 1;
             var asOf = call.Now;
-            var estimates = days.GroupBy(d => d.Currency ?? string.Empty, StringComparer.OrdinalIgnoreCase)
-                .OrderBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
-                .Select(g => Estimate(scope, start, end, elapsed, asOf, g.ToList(), g.Key.Length == 0 ? null : g.Key))
+            var currencies = days.Select(d => d.Currency ?? string.Empty).Concat((forecast ?? days).Select(d => d.Currency ?? string.Empty))
+                .Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(c => c, StringComparer.OrdinalIgnoreCase).ToList();
+            var estimates = currencies
+                .Select(c => Estimate(scope, start, end, elapsed, asOf, Of(days, c), forecast is null ? null : Of(forecast, c), c.Length == 0 ? null : c))
                 .ToList();
-            if (estimates.Count == 0) estimates.Add(Estimate(scope, start, end, elapsed, asOf, days, null));
+            if (estimates.Count == 0) estimates.Add(Estimate(scope, start, end, elapsed, asOf, days, null, null));
             return estimates;
         }
 
-        private static CostEstimate Estimate(UsageScope scope, DateTime start, DateTime end, int elapsed, DateTimeOffset asOf, List<CostRow> days, string? currency)
+        private static List<CostRow> Of(List<CostRow> rows, string currency) =>
+            rows.Where(r => string.Equals(r.Currency ?? string.Empty, currency, StringComparison.OrdinalIgnoreCase)).ToList();
+
+        /// <summary>
+        /// The service's daily forecast for [from, to], one row per day and currency (rows of one day added up); null
+        /// when it has none (204) or answers with an error, so the caller projects a straight line instead
+        /// (docs/contracts/FORECAST.md, "How the module uses it (Get-BillingCostEstimate)").
+        /// </summary>
+        private async Task<List<CostRow>?> ForecastAsync(UsageScope scope, CostMetric metric, DateTime from, DateTime to, CallContext call, CancellationToken ct)
+        {
+            var q = new CostQuery(scope) { Timeframe = "Custom", From = from, To = to, Granularity = "Daily", Metric = metric };
+            var body = Definition(q);
+            body["includeActualCost"] = false;
+            body["includeFreshPartialCost"] = false;
+            var rows = new List<CostRow>();
+            try
+            {
+                await foreach (var row in RowsAsync("forecast", JsonSerializer.SerializeToUtf8Bytes(body), q, call, ct).WithCancellation(ct).ConfigureAwait(false))
+                {
+                    row.Group.TryGetValue("CostStatus", out var status);
+                    // Only forecast days of the period asked for: an answer may run past it (the official example does).
+                    if (row.Date is not DateTime day || day < from || day > to || (status is not null && !status.Equals("Forecast", StringComparison.OrdinalIgnoreCase))) continue;
+                    rows.Add(row);
+                }
+            }
+            catch (ArmException ex)
+            {
+                call.Verbose?.Invoke($"No forecast for {scope.Display} ({ex.Code}): projecting a straight line.");
+                return null;
+            }
+            if (rows.Count == 0) { call.Verbose?.Invoke($"No forecast for {scope.Display}: projecting a straight line."); return null; }
+            return rows.GroupBy(r => (r.Date!.Value, r.Currency ?? string.Empty))
+                .Select(g => new CostRow
+                {
+                    Date = g.Key.Item1, Cost = g.Sum(r => r.Cost), Currency = g.First().Currency, Scope = scope.Display,
+                    SubscriptionId = scope.SubscriptionId, BillingAccountName = scope.BillingAccountName,
+                    BillingProfileName = scope.BillingProfileName, InvoiceSectionName = scope.InvoiceSectionName,
+                })
+                .OrderBy(r => r.Date).ToList();
+        }
+
+        private static CostEstimate Estimate(UsageScope scope, DateTime start, DateTime end, int elapsed, DateTimeOffset asOf, List<CostRow> days, List<CostRow>? forecast, string? currency)
         {
             var total = days.Sum(d => d.Cost);
-            var daysWithData = days.Where(d => d.Date is not null).Select(d => d.Date!.Value).Distinct().Count();
-            var basis = Math.Max(1, Math.Max(daysWithData, elapsed - 1)); // today is partial: do not let it drag the rate down
-            var projected = daysWithData == 0 ? 0 : Math.Round(total / basis * ((end - start).Days + 1), 2);
+            decimal projected;
+            var method = CostEstimateMethod.StraightLine;
+            if (forecast is { Count: > 0 })
+            {
+                // The actual cost of the days before the forecast's first day, then the forecast.
+                var first = forecast.Min(f => f.Date!.Value);
+                projected = Math.Round(days.Where(d => d.Date < first).Sum(d => d.Cost) + forecast.Sum(f => f.Cost), 2);
+                method = CostEstimateMethod.Forecast;
+            }
+            else
+            {
+                var daysWithData = days.Where(d => d.Date is not null).Select(d => d.Date!.Value).Distinct().Count();
+                var basis = Math.Max(1, Math.Max(daysWithData, elapsed - 1)); // today is partial: do not let it drag the rate down
+                projected = daysWithData == 0 ? 0 : Math.Round(total / basis * ((end - start).Days + 1), 2);
+            }
             return new CostEstimate
             {
                 Scope = scope.Display, SubscriptionId = scope.SubscriptionId, BillingAccountName = scope.BillingAccountName,
@@ -197,8 +255,36 @@ namespace BillingPowerShell.Engine.Costs
                 CostToDate = total,
                 Currency = currency,
                 ProjectedTotal = Math.Max(projected, total),
+                Method = method,
+                ForecastDailyCosts = method == CostEstimateMethod.Forecast ? forecast! : (IReadOnlyList<CostRow>)Array.Empty<CostRow>(),
                 DailyCosts = days,
             };
+        }
+
+        /// <summary>
+        /// Two periods' cost by group, side by side (Compare-BillingCost): one Query API request per period, totals per
+        /// group and currency, compared by <see cref="CostComparison"/>.
+        /// </summary>
+        public async Task<IReadOnlyList<CostChange>> CompareAsync(CostComparisonQuery q, CallContext call, CancellationToken ct)
+        {
+            var reference = await CollectAsync(q.Period(q.ReferenceStart, q.ReferenceEnd), call, ct).ConfigureAwait(false);
+            var difference = await CollectAsync(q.Period(q.DifferenceStart, q.DifferenceEnd), call, ct).ConfigureAwait(false);
+            return CostComparison.Compare(q, reference, difference);
+        }
+
+        /// <summary>The anomalies of each group's daily cost in a window (Get-BillingCostAnomaly): one daily Query API request.</summary>
+        public async Task<IReadOnlyList<CostAnomaly>> FindAnomaliesAsync(CostAnomalyQuery q, CallContext call, CancellationToken ct)
+        {
+            var rows = await CollectAsync(q.Daily(), call, ct).ConfigureAwait(false);
+            return CostAnomalyDetector.Detect(q, rows);
+        }
+
+        // One row per group (and day) and currency: a few thousand rows at most, held to aggregate them.
+        private async Task<List<CostRow>> CollectAsync(CostQuery q, CallContext call, CancellationToken ct)
+        {
+            var rows = new List<CostRow>();
+            await foreach (var row in QueryAsync(q, call, ct).WithCancellation(ct).ConfigureAwait(false)) rows.Add(row);
+            return rows;
         }
     }
 }

@@ -21,6 +21,9 @@ namespace BillingPowerShell
         public override string ToString() => $"{Date:yyyy-MM-dd} {Cost} {Currency}";
     }
 
+    /// <summary>How an estimate's ProjectedTotal was made (docs/contracts/FORECAST.md, "How the module uses it (Get-BillingCostEstimate)").</summary>
+    public enum CostEstimateMethod { StraightLine, Forecast }
+
     /// <summary>The "current statement": the open billing period's charges to date and where they are heading.</summary>
     public sealed class CostEstimate
     {
@@ -37,9 +40,16 @@ namespace BillingPowerShell
         public DateTimeOffset AsOf { get; set; }
         public decimal CostToDate { get; set; }
         public string? Currency { get; set; }
-        /// <summary>Cost to date spread over the whole period at the average daily rate of the days with data.</summary>
+        /// <summary>
+        /// With Method Forecast: the actual cost of the days before today plus Cost Management's forecast of the rest of
+        /// the period. With StraightLine: the cost to date spread over the whole period at the average daily rate.
+        /// Never less than the cost to date.
+        /// </summary>
         public decimal ProjectedTotal { get; set; }
+        public CostEstimateMethod Method { get; set; }
         public IReadOnlyList<CostRow> DailyCosts { get; set; } = Array.Empty<CostRow>();
+        /// <summary>The forecast's days (today to the period's end), one row per day; empty with StraightLine.</summary>
+        public IReadOnlyList<CostRow> ForecastDailyCosts { get; set; } = Array.Empty<CostRow>();
         public override string ToString() => $"{CostToDate} {Currency} to date, {ProjectedTotal} projected";
     }
 }

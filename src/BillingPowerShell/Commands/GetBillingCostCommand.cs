@@ -82,7 +82,7 @@ namespace BillingPowerShell.Commands
         }
 
         /// <summary>Friendly names to the Query API's dimension names.</summary>
-        private static string Dimension(string name) => name.ToLowerInvariant() switch
+        internal static string Dimension(string name) => name.ToLowerInvariant() switch
         {
             "resourcegroup" => "ResourceGroupName",
             "location" => "ResourceLocation",

@@ -210,15 +210,18 @@ namespace BillingPowerShell.Engine.Tests.Costs
         {
             var rows = string.Join(",", Enumerable.Range(1, 9).Select(d => $"[10,{20261100 + d},\"USD\"]"));
             var page = "{\"properties\":{\"columns\":[{\"name\":\"Cost\"},{\"name\":\"UsageDate\"},{\"name\":\"Currency\"}],\"rows\":[" + rows + "]}}";
-            var t = new FakeTransport(Reply.With(200, page));
+            var t = new FakeTransport(Reply.With(200, page), Reply.With(204)); // no forecast: the straight line
             var est = Assert.Single(await Service(t).EstimateAsync(UsageScope.Subscription("s", null), new DateTime(2026, 11, 10), new CallContext("c"), default));
             Assert.Equal(90m, est.CostToDate);
             Assert.Equal(300m, est.ProjectedTotal);
+            Assert.Equal(CostEstimateMethod.StraightLine, est.Method);
+            Assert.Empty(est.ForecastDailyCosts);
             Assert.Equal("USD", est.Currency);
             Assert.Equal(new DateTime(2026, 11, 1), est.PeriodStart);
             Assert.Equal(new DateTime(2026, 11, 30), est.PeriodEnd);
             Assert.Equal(9, est.DailyCosts.Count);
-            using var body = JsonDocument.Parse(t.Requests.Single().Body!);
+            Assert.Equal(2, t.Count);
+            using var body = JsonDocument.Parse(t.Requests[0].Body!);
             Assert.Equal("Custom", body.RootElement.GetProperty("timeframe").GetString());
             Assert.Equal("2026-11-01T00:00:00Z", body.RootElement.GetProperty("timePeriod").GetProperty("from").GetString());
             Assert.Equal("2026-11-10T23:59:59Z", body.RootElement.GetProperty("timePeriod").GetProperty("to").GetString());
@@ -229,22 +232,67 @@ namespace BillingPowerShell.Engine.Tests.Costs
         {
             var page = "{\"properties\":{\"columns\":[{\"name\":\"Cost\"},{\"name\":\"UsageDate\"},{\"name\":\"Currency\"}],\"rows\":["
                 + "[10,20261101,\"USD\"],[20,20261101,\"GBP\"],[10,20261102,\"USD\"],[20,20261102,\"GBP\"]]}}";
-            var t = new FakeTransport(Reply.With(200, page));
+            var t = new FakeTransport(Reply.With(200, page), Reply.With(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Forecast is not supported for this scope.\"}}"));
             var est = await Service(t).EstimateAsync(UsageScope.Subscription("s", null), new DateTime(2026, 11, 3), new CallContext("c"), default, CostMetric.AmortizedCost);
             Assert.Equal(new[] { "GBP", "USD" }, est.Select(e => e.Currency));
             Assert.Equal(new[] { 40m, 20m }, est.Select(e => e.CostToDate));
-            Assert.Equal(new[] { 600m, 300m }, est.Select(e => e.ProjectedTotal));
-            using var body = JsonDocument.Parse(t.Requests.Single().Body!);
-            Assert.Equal("AmortizedCost", body.RootElement.GetProperty("type").GetString());
+            Assert.Equal(new[] { 600m, 300m }, est.Select(e => e.ProjectedTotal)); // the forecast failed: the straight line
+            Assert.All(est, e => Assert.Equal(CostEstimateMethod.StraightLine, e.Method));
+            foreach (var request in t.Requests)
+            {
+                using var body = JsonDocument.Parse(request.Body!);
+                Assert.Equal("AmortizedCost", body.RootElement.GetProperty("type").GetString());
+            }
         }
 
         [Fact]
         public async Task EstimateWithNoDataIsZero()
         {
-            var t = new FakeTransport(Reply.With(204));
+            var t = new FakeTransport(Reply.With(204), Reply.With(204));
             var est = Assert.Single(await Service(t).EstimateAsync(UsageScope.Subscription("s", null), new DateTime(2026, 11, 3), new CallContext("c"), default));
             Assert.Equal(0m, est.CostToDate);
             Assert.Equal(0m, est.ProjectedTotal);
+        }
+
+        [Fact]
+        public async Task EstimateAddsTheForecastOfTheRestOfThePeriodToTheDaysBeforeToday()
+        {
+            var actual = string.Join(",", Enumerable.Range(1, 9).Select(d => $"[10,{20261100 + d},\"USD\"]"));
+            var forecast = string.Join(",", Enumerable.Range(10, 21).Select(d => $"[12,{20261100 + d},\"Forecast\",\"USD\"]")) + ",[1.5,20261130,\"Forecast\",\"USD\"]";
+            var t = new FakeTransport(
+                Reply.With(200, "{\"properties\":{\"columns\":[{\"name\":\"Cost\"},{\"name\":\"UsageDate\"},{\"name\":\"Currency\"}],\"rows\":[" + actual + "]}}"),
+                Reply.With(200, "{\"properties\":{\"nextLink\":null,\"columns\":[{\"name\":\"PreTaxCost\"},{\"name\":\"UsageDate\"},{\"name\":\"CostStatus\"},{\"name\":\"Currency\"}],\"rows\":[" + forecast + "]}}"));
+            var est = Assert.Single(await Service(t).EstimateAsync(UsageScope.Subscription("00000000-0000-0000-0000-000000000000", null), new DateTime(2026, 11, 10), new CallContext("c"), default));
+            Assert.Equal(CostEstimateMethod.Forecast, est.Method);
+            Assert.Equal(90m, est.CostToDate);
+            Assert.Equal(90m + 21 * 12m + 1.5m, est.ProjectedTotal);
+            Assert.Equal(21, est.ForecastDailyCosts.Count); // rows of one day are added up
+            Assert.Equal(13.5m, est.ForecastDailyCosts[20].Cost);
+            Assert.Equal(new DateTime(2026, 11, 10), est.ForecastDailyCosts[0].Date);
+            Assert.All(est.ForecastDailyCosts, f => Assert.Equal("USD", f.Currency));
+            var request = t.Requests[1];
+            Assert.Equal("https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.CostManagement/forecast?api-version=2025-03-01", request.Uri.AbsoluteUri);
+            using var body = JsonDocument.Parse(request.Body!);
+            Assert.Equal("2026-11-10T00:00:00Z", body.RootElement.GetProperty("timePeriod").GetProperty("from").GetString());
+            Assert.Equal("2026-11-30T23:59:59Z", body.RootElement.GetProperty("timePeriod").GetProperty("to").GetString());
+            Assert.False(body.RootElement.GetProperty("includeActualCost").GetBoolean());
+            Assert.False(body.RootElement.GetProperty("includeFreshPartialCost").GetBoolean());
+            Assert.Equal("Daily", body.RootElement.GetProperty("dataset").GetProperty("granularity").GetString());
+        }
+
+        [Fact]
+        public async Task EstimateReadsTheOfficialForecastExample()
+        {
+            var example = Examples.Body(Cm + "SubscriptionForecast.json");
+            var t = new FakeTransport(Reply.With(204), Reply.With(200, example));
+            var est = Assert.Single(await Service(t).EstimateAsync(UsageScope.Subscription("s", null), new DateTime(2018, 3, 31), new CallContext("c"), default));
+            Assert.Equal(CostEstimateMethod.Forecast, est.Method);
+            Assert.Equal("USD", est.Currency);
+            // Two rows of 2018-03-31 added up; the April rows are past the period (March) and left out.
+            var day = Assert.Single(est.ForecastDailyCosts);
+            Assert.Equal(new DateTime(2018, 3, 31), day.Date);
+            Assert.Equal(2.10333307059661m + 218.68795741935486m, day.Cost);
+            Assert.Equal(Math.Round(2.10333307059661m + 218.68795741935486m, 2), est.ProjectedTotal);
         }
 
         [Fact]
