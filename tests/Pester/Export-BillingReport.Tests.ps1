@@ -61,7 +61,14 @@ Describe 'Export-BillingReport' {
         $html | Should -Match 'Cost \(EUR\)</text>'
         # The month's invoice (issued on the 2nd of the next month) once the world has issued it.
         foreach ($i in @($world.Ea.invoices | Where-Object { $_.periodStartDate -eq $m1.ToString('yyyy-MM-dd') })) { $html | Should -Match ([regex]::Escape($i.name)) }
-        $html | Should -Match 'Not computed: this report does not compare months yet'
+        # Month over month and anomalies are computed (by Compare-BillingCost's and Get-BillingCostAnomaly's engines).
+        $html | Should -Not -Match 'Not computed'
+        $mom = @(Compare-BillingCost -BillingAccountName $world.Ea.name -Month $m1 -GroupBy ServiceName | Where-Object Change -NE 0)
+        if ($mom.Count -gt 0) {
+            $largest = $mom | Sort-Object { [Math]::Abs($_.Change) } -Descending | Select-Object -First 1
+            $section = ($html -split '<h2 id="month-over-month">')[1] -split '<h2' | Select-Object -First 1
+            $section | Should -Match ([regex]::Escape([Net.WebUtility]::HtmlEncode($largest.Name))) -Because 'the largest change by service is listed'
+        }
         $html | Should -Not -Match '<script|\ssrc=|<link|url\(|https?://' -Because 'the page fetches nothing and links nowhere'
         Get-EmulatorStatsCount (Get-EmulatorStats $emu) 'GenerateCostDetailsReport_CreateOperation' | Should -Be 1 -Because 'the month''s usage is read once'
     }

@@ -106,11 +106,12 @@ namespace BillingPowerShell.Engine.Reports
         private static void WriteChanges(BillingReport r, TextWriter w)
         {
             w.Write("<h2 id=\"month-over-month\">Month over month</h2>\n");
+            if (Problem(r, ReportInsights.ChangesSection, w)) return;
             if (r.MonthOverMonth is null) { w.Write("<p class=\"note\">Not computed: this report does not compare months yet.</p>\n"); return; }
             if (r.MonthOverMonth.Count == 0) { w.Write("<p>No change.</p>\n"); return; }
-            w.Write("<table><thead><tr><th>Group</th><th class=\"num\">Previous</th><th class=\"num\">This month</th><th class=\"num\">Change</th><th class=\"num\">%</th></tr></thead><tbody>\n");
+            w.Write("<table><thead><tr><th>By</th><th>Group</th><th class=\"num\">Previous</th><th class=\"num\">This month</th><th class=\"num\">Change</th><th class=\"num\">%</th></tr></thead><tbody>\n");
             foreach (var c in r.MonthOverMonth)
-                w.Write($"<tr><td>{ReportText.Html(c.Group)}</td><td class=\"num\">{ReportText.Html(ReportText.Money(c.PreviousCost, c.Currency))}</td><td class=\"num\">{ReportText.Html(ReportText.Money(c.CurrentCost, c.Currency))}</td>" +
+                w.Write($"<tr><td>{ReportText.Html(c.Dimension)}</td><td>{ReportText.Html(c.Group)}</td><td class=\"num\">{ReportText.Html(ReportText.Money(c.PreviousCost, c.Currency))}</td><td class=\"num\">{ReportText.Html(ReportText.Money(c.CurrentCost, c.Currency))}</td>" +
                         $"<td class=\"num\">{ReportText.Html(ReportText.Money(c.Change, c.Currency))}</td><td class=\"num\">{(c.ChangePercent is decimal p ? p.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " %" : "new")}</td></tr>\n");
             w.Write("</tbody></table>\n");
         }

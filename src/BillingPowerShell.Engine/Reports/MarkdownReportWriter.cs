@@ -89,16 +89,19 @@ namespace BillingPowerShell.Engine.Reports
         private static void WriteInsights(BillingReport r, TextWriter w)
         {
             w.Write("## Month over month\n\n");
-            if (r.MonthOverMonth is null) w.Write("_Not computed: this report does not compare months yet._\n\n");
+            if (r.Problems.TryGetValue(ReportInsights.ChangesSection, out var problem)) w.Write($"> {ReportText.Markdown(problem)}\n\n");
+            else if (r.MonthOverMonth is null) w.Write("_Not computed: this report does not compare months yet._\n\n");
+            else if (r.MonthOverMonth.Count == 0) w.Write("No change.\n\n");
             else
             {
-                w.Write("| Group | Previous | This month | Change |\n|---|--:|--:|--:|\n");
+                w.Write("| By | Group | Previous | This month | Change |\n|---|---|--:|--:|--:|\n");
                 foreach (var c in r.MonthOverMonth)
-                    w.Write($"| {ReportText.Markdown(c.Group)} | {ReportText.Markdown(ReportText.Money(c.PreviousCost, c.Currency))} | {ReportText.Markdown(ReportText.Money(c.CurrentCost, c.Currency))} | {ReportText.Markdown(ReportText.Money(c.Change, c.Currency))} |\n");
+                    w.Write($"| {ReportText.Markdown(c.Dimension)} | {ReportText.Markdown(c.Group)} | {ReportText.Markdown(ReportText.Money(c.PreviousCost, c.Currency))} | {ReportText.Markdown(ReportText.Money(c.CurrentCost, c.Currency))} | {ReportText.Markdown(ReportText.Money(c.Change, c.Currency))} |\n");
                 w.Write("\n");
             }
             w.Write("## Anomalies\n\n");
             if (r.Anomalies is null) { w.Write("_Not computed: this report does not look for anomalies yet._\n"); return; }
+            if (r.Anomalies.Count == 0) { w.Write("No anomaly.\n"); return; }
             w.Write("| Group | Kind | Days | Cost |\n|---|---|---|--:|\n");
             foreach (var a in r.Anomalies)
                 w.Write($"| {ReportText.Markdown(a.Group)} | {ReportText.Markdown(a.Kind)} | {ReportText.Day(a.FirstDay)} to {ReportText.Day(a.LastDay)} | {ReportText.Markdown(ReportText.Money(a.Cost, a.Currency))} |\n");

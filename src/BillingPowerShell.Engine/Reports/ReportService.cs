@@ -52,19 +52,24 @@ namespace BillingPowerShell.Engine.Reports
             report.Estimates = await EstimateAsync(request, report, call, ct).ConfigureAwait(false);
             await foreach (var r in _client.Usage.GetRecordsAsync(request.Usage, call, ct).WithCancellation(ct).ConfigureAwait(false))
                 report.Usage.Add(r.Date, r.Currency, r.MeterCategory, r.ResourceGroup, r.Cost ?? 0m);
-            AddInsights(report);
+            await AddInsightsAsync(request, report, call, ct).ConfigureAwait(false);
             return report;
         }
 
-        /// <summary>
-        /// The month-over-month changes and the anomalies. Left null ("not computed" on the page) until Compare-BillingCost's
-        /// and Get-BillingCostAnomaly's engines are plugged in here: they fill <see cref="BillingReport.MonthOverMonth"/>
-        /// and <see cref="BillingReport.Anomalies"/> (the daily cost by service is in <see cref="UsageAggregate.DailyByService"/>).
-        /// </summary>
-        private static void AddInsights(BillingReport report)
+        /// <summary>The anomalies (from the usage just aggregated) and the month-over-month changes (ReportInsights);
+        /// changes that cannot be read become a note in their section, as invoices do.</summary>
+        private async Task AddInsightsAsync(ReportRequest request, BillingReport report, CallContext call, CancellationToken ct)
         {
-            report.MonthOverMonth = null;
-            report.Anomalies = null;
+            var scope = request.Usage.Scope;
+            report.Anomalies = ReportInsights.Anomalies(report, scope);
+            try
+            {
+                report.MonthOverMonth = await ReportInsights.ChangesAsync(_client.Costs, report, scope, request.Usage.Metric, call, ct).ConfigureAwait(false);
+            }
+            catch (ArmException ex)
+            {
+                Note(report, ReportInsights.ChangesSection, $"The month-over-month changes of {scope} could not be read: {ex.Message}", call);
+            }
         }
 
         /// <summary>The invoices of the month: those whose billing period overlaps it (issued in the month after, at the latest).</summary>

@@ -1,4 +1,5 @@
 using System;
+using BillingPowerShell.Engine.Billing;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
@@ -7,24 +8,13 @@ using System.Text;
 namespace BillingPowerShell.Engine.Reports
 {
     /// <summary>
-    /// How report pages spell values: amounts rounded to their currency's minor unit (the rule of the module's views,
-    /// src/BillingPowerShell/Formatting/CurrencyAmount.cs), invariant culture (a page is read by others than its
+    /// How report pages spell values: amounts rounded to their currency's minor unit (CurrencyDigits, the rule of the module's views,
+    /// src/BillingPowerShell.Engine/Billing/CurrencyDigits.cs), invariant culture (a page is read by others than its
     /// writer), and every value from customer data encoded for HTML or Markdown.
     /// </summary>
     public static class ReportText
     {
-        private static readonly HashSet<string> NoDecimals = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
-        };
-
-        private static readonly HashSet<string> ThreeDecimals = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND",
-        };
-
-        public static int Decimals(string? currency) =>
-            string.IsNullOrEmpty(currency) ? 2 : NoDecimals.Contains(currency!) ? 0 : ThreeDecimals.Contains(currency!) ? 3 : 2;
+        public static int Decimals(string? currency) => CurrencyDigits.Of(currency);
 
         /// <summary>"1,234.50" (grouped, the currency's decimals).</summary>
         public static string Amount(decimal value, string? currency)

@@ -1,6 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
+using BillingPowerShell.Engine.Billing;
 
 namespace BillingPowerShell.Formatting
 {
@@ -11,19 +11,8 @@ namespace BillingPowerShell.Formatting
     /// </summary>
     public static class CurrencyAmount
     {
-        private static readonly HashSet<string> NoDecimals = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
-        };
-
-        private static readonly HashSet<string> ThreeDecimals = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND",
-        };
-
         /// <summary>Digits after the decimal point for <paramref name="currency"/>; 2 when unknown or missing.</summary>
-        public static int Decimals(string? currency) =>
-            currency is null ? 2 : NoDecimals.Contains(currency) ? 0 : ThreeDecimals.Contains(currency) ? 3 : 2;
+        public static int Decimals(string? currency) => CurrencyDigits.Of(currency);
 
         /// <summary>The amount as a view shows it ("1,234.50"; "1,235" for JPY); empty for null.</summary>
         public static string Format(object? amount, string? currency)
