@@ -106,7 +106,10 @@ namespace BillingPowerShell.Engine.Usage
         public readonly UsageFileFormat Format;
         public readonly bool UnescapeFormulas;
 
-        public UsageColumnLayout(string[] names, UsageFileFormat format)
+        public UsageColumnLayout(string[] names, UsageFileFormat format) : this(names, format, format == UsageFileFormat.Normalized) { }
+
+        /// <summary><paramref name="unescapeFormulas"/>: false for inputs no spreadsheet escaped (Parquet).</summary>
+        public UsageColumnLayout(string[] names, UsageFileFormat format, bool unescapeFormulas)
         {
             Names = names;
             Index = new Dictionary<string, int>(names.Length, StringComparer.OrdinalIgnoreCase);
@@ -117,7 +120,7 @@ namespace BillingPowerShell.Engine.Usage
             }
             FieldColumn = UsageColumnMap.Resolve(Index);
             Format = format;
-            UnescapeFormulas = format == UsageFileFormat.Normalized;
+            UnescapeFormulas = unescapeFormulas;
         }
 
         public int ColumnCount => Names.Length;
