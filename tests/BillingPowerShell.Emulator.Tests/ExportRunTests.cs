@@ -74,7 +74,7 @@ public sealed class ExportRunTests
         {
             using var group = reader.OpenRowGroupReader(g);
             int n = (int)group.RowCount;
-            Assert.Equal("SNAPPY", group.GetMetadata(fields[0]).MetaData!.Codec.ToString().ToUpperInvariant());
+            Assert.Equal("SNAPPY", group.GetMetadata(fields[0])?.MetaData?.Codec.ToString().ToUpperInvariant());
             var columns = new string?[fields.Length][];
             for (int i = 0; i < fields.Length; i++)
             {

@@ -28,6 +28,18 @@ BeforeAll {
     $script:dir = Join-Path ([IO.Path]::GetTempPath()) ('bps-parquet-' + [Guid]::NewGuid().ToString('n').Substring(0, 8))
     $null = New-Item -ItemType Directory -Path $dir
 
+    # Parquet's DECIMAL(38,18) keeps a number's value, not the trailing zeros of the text it came from (CSV's
+    # 1.62000 reads back 1.62): the row keys compare values.
+    function script:Get-ValueKey([object[]] $Record) {
+        Get-RowKey @($Record | ForEach-Object {
+            [pscustomobject]@{
+                SubscriptionId = $_.SubscriptionId; Date = $_.Date; ResourceId = $_.ResourceId; MeterId = $_.MeterId
+                Quantity = [decimal]$_.Quantity / [decimal]'1.000000000000000000000000000'
+                Cost = [decimal]$_.Cost / [decimal]'1.000000000000000000000000000'
+            }
+        })
+    }
+
     function script:Get-Magic([string] $Path) {
         $bytes = [IO.File]::ReadAllBytes($Path)
         [Text.Encoding]::ASCII.GetString($bytes, 0, 4) + [Text.Encoding]::ASCII.GetString($bytes, $bytes.Length - 4, 4)
@@ -75,7 +87,7 @@ Describe 'Export-DailyUsage and Import-DailyUsage with Parquet' -Skip:$netstanda
         Format-CostTable $parquetFile.CostByCurrency | Should -Be (Format-CostTable $expected.Cost)
         @($fromParquet).Count | Should -Be @($fromCsv).Count
         Format-CostTable (Measure-Usage $fromParquet).Cost | Should -Be (Format-CostTable (Measure-Usage $fromCsv).Cost)
-        Get-RowKey $fromParquet | Should -Be (Get-RowKey $fromCsv) -Because 'the same records'
+        Get-ValueKey $fromParquet | Should -Be (Get-ValueKey $fromCsv) -Because 'the same records'
         $fromParquet[0].SourceFormat | Should -Be $fromCsv[0].SourceFormat
         $fromParquet[0].Tags.Count | Should -Be $fromCsv[0].Tags.Count
         foreach ($name in 'BillingAccountId', 'SubscriptionName', 'ResourceGroup', 'MeterCategory', 'ChargeType', 'PricingModel', 'AdditionalInfo') {
@@ -163,7 +175,11 @@ Describe 'Parquet on the netstandard2.0 engine build (what Windows PowerShell 5.
         $text | Should -Match 'IMPORT ERROR ParquetNeedsPowerShell7,BillingPowerShell\.Commands\.ImportDailyUsageCommand NotImplemented'
         $text | Should -Match 'CSV 1\.25'
         $text | Should -Match 'PARQUET LOADED 0'
-        (Get-EmulatorStats $emu).totalRequests | Should -Be 0 -Because 'the export is refused before any request (Connect-BillingAccount with a token sends none)'
+        # One request in all: Connect-BillingAccount's check (it lists one billing account); the export asked nothing.
+        $stats = Get-EmulatorStats $emu
+        $routes = @($stats.requests.PSObject.Properties | Where-Object { [long]$_.Value -gt 0 } | ForEach-Object Name)
+        $stats.totalRequests | Should -Be 1 -Because "routes asked: $($routes -join ', ')"
+        $routes | Where-Object { $_ -match 'CostDetails|UsageDetails|Blob' } | Should -BeNullOrEmpty
         Find-Secret -Text $r.Output -Secret $emu.Token | Should -BeNullOrEmpty
     }
 }

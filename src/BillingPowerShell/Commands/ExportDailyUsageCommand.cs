@@ -65,7 +65,7 @@ namespace BillingPowerShell.Commands
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
             var request = BuildRequest();
             if (request is null) return; // this pipeline record was rejected
-            if (!ShouldProcess(full, $"Export {Schema} daily usage of {request.Scope}")) return;
+            if (!ShouldProcess(full, $"Export {(parquet ? "Normalized" : Schema)} daily usage of {request.Scope}{(parquet ? " as Parquet" : "")}")) return;
 
             UsageExportSummary? summary = null;
             Run(async (sink, token) =>
