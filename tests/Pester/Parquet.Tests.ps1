@@ -30,12 +30,15 @@ BeforeAll {
 
     # Parquet's DECIMAL(38,18) keeps a number's value, not the trailing zeros of the text it came from (CSV's
     # 1.62000 reads back 1.62): the row keys compare values.
+    function script:Get-Value($Number) {
+        $inv = [cultureinfo]::InvariantCulture
+        [decimal]::Parse(([decimal]$Number).ToString('G29', $inv), [Globalization.NumberStyles]::Float, $inv) # 1.62000 -> 1.62
+    }
     function script:Get-ValueKey([object[]] $Record) {
         Get-RowKey @($Record | ForEach-Object {
             [pscustomobject]@{
                 SubscriptionId = $_.SubscriptionId; Date = $_.Date; ResourceId = $_.ResourceId; MeterId = $_.MeterId
-                Quantity = [decimal]$_.Quantity / [decimal]'1.000000000000000000000000000'
-                Cost = [decimal]$_.Cost / [decimal]'1.000000000000000000000000000'
+                Quantity = Get-Value $_.Quantity; Cost = Get-Value $_.Cost
             }
         })
     }
