@@ -74,16 +74,34 @@ Describe 'Get-BillingCostEstimate' {
         $sub = Get-BillingCostEstimate -SubscriptionId $paygSub
         $sub.SubscriptionId | Should -Be $paygSub
         $sub.BillingAccountName | Should -BeNullOrEmpty
+        $sub.DisplayName | Should -BeNullOrEmpty -Because 'a scope typed by id is not looked up'
         $p = $world.Mca.billingProfiles[0]
         $prof = @(Get-BillingCostEstimate -BillingAccountName $mcaName -BillingProfileName $p.name)[0]
         $prof.BillingAccountName | Should -Be $mcaName
         $prof.BillingProfileName | Should -Be $p.name
         $prof.SubscriptionId | Should -BeNullOrEmpty
         $lines = @((@($sub) + @($prof) | Out-String -Width 120) -split "`r?`n" | Where-Object { $_ })
-        $lines[0] | Should -Match '^Scope\s+PeriodStart\s+PeriodEnd\s+CostToDate\s+ProjectedTotal\s+Currency\s+Days'
+        $lines[0] | Should -Match '^Scope\s+DisplayName\s+PeriodStart\s+PeriodEnd\s+CostToDate\s+ProjectedTotal\s+Currency\s+Days'
         ($lines -join "`n") | Should -Match ([regex]::Escape($paygSub))
         ($lines -join "`n") | Should -Match ([regex]::Escape($p.name))
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+    }
+
+    It 'shows amounts rounded to their currency''s own decimals (<Currency>: <Shown>)' -ForEach @(
+        @{ Currency = 'USD'; Amount = 199.504356; Shown = '199.50' }
+        @{ Currency = 'JPY'; Amount = 199.504356; Shown = '200' }
+        @{ Currency = 'KWD'; Amount = 199.504356; Shown = '199.504' }
+        @{ Currency = $null; Amount = 1234.5; Shown = '1,234.50' }
+    ) {
+        $formatter = [BillingPowerShell.Formatting.CurrencyAmount]
+        $culture = [cultureinfo]::CurrentCulture
+        try {
+            [cultureinfo]::CurrentCulture = 'en-US'
+            $formatter::Format([decimal]$Amount, $Currency) | Should -Be $Shown
+            $formatter::WithCode([decimal]$Amount, $Currency) | Should -Be ("$Shown $Currency".Trim())
+            $formatter::Format($null, $Currency) | Should -Be ''
+        }
+        finally { [cultureinfo]::CurrentCulture = $culture }
     }
 
     It 'estimates an MCA billing profile in its currency' {
@@ -127,14 +145,20 @@ Describe 'Get-BillingCostEstimate' {
         $e | Should -HaveCount $subs.Count
         for ($i = 0; $i -lt $subs.Count; $i++) {
             $e[$i].Scope | Should -Match $subs[$i].SubscriptionId
+            $e[$i].DisplayName | Should -Be $subs[$i].DisplayName -Because 'a piped subscription names the estimate as the user knows it'
             Assert-Estimate $e[$i] "/subscriptions/$($subs[$i].SubscriptionId)" 'EUR'
         }
     }
 
     It 'takes billing profiles from Get-BillingProfile' {
         if ($daysWithData -eq 0) { Set-ItResult -Skipped -Because 'on the 1st of the month no usage has a currency yet'; return }
-        $e = @(Get-BillingAccount | Where-Object Name -eq $mcaName | Get-BillingProfile | Get-BillingCostEstimate)
+        $profiles = @(Get-BillingAccount | Where-Object Name -eq $mcaName | Get-BillingProfile)
+        $e = @($profiles | Get-BillingCostEstimate)
         $e | Should -HaveCount 2
+        foreach ($one in $e) {
+            $one.DisplayName | Should -Be ($profiles | Where-Object Name -eq $one.BillingProfileName).DisplayName
+            $one.DisplayName | Should -Not -BeNullOrEmpty
+        }
         foreach ($p in $world.Mca.billingProfiles) {
             Assert-Estimate ($e | Where-Object Currency -eq $p.currency) "/providers/Microsoft.Billing/billingAccounts/$mcaName/billingProfiles/$($p.name)" $p.currency
         }

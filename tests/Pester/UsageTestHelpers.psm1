@@ -26,12 +26,19 @@ function Get-UsageWorld {
     $doc = [System.Text.Json.JsonDocument]::Parse($json.Content)
     try {
         foreach ($f in $doc.RootElement.GetProperty('usageFacts').EnumerateArray()) {
-            $entry = [ordered]@{ Rows = $f.GetProperty('rowCount').GetInt64(); ActualCost = @{}; AmortizedCost = @{} }
+            $entry = [ordered]@{ Rows = $f.GetProperty('rowCount').GetInt64(); ActualCost = @{}; AmortizedCost = @{}; FocusRows = 0L; FocusBilledCost = @{}; FocusEffectiveCost = @{} }
             foreach ($metric in 'actualCost', 'amortizedCost') {
                 $m = [System.Text.Json.JsonElement]::new()
                 if ($f.TryGetProperty($metric, [ref] $m)) {
                     foreach ($p in $m.EnumerateObject()) { $entry[$metric.Substring(0, 1).ToUpper() + $metric.Substring(1)][$p.Name] = $p.Value.GetDecimal() }
                 }
+            }
+            # FOCUS totals of the month (src/BillingPowerShell.Emulator/README.md, "/_emulator/world"): rows, BilledCost, EffectiveCost.
+            $focus = [System.Text.Json.JsonElement]::new()
+            if ($f.TryGetProperty('focus', [ref] $focus)) {
+                $entry.FocusRows = $focus.GetProperty('rowCount').GetInt64()
+                foreach ($p in $focus.GetProperty('billedCost').EnumerateObject()) { $entry.FocusBilledCost[$p.Name] = $p.Value.GetDecimal() }
+                foreach ($p in $focus.GetProperty('effectiveCost').EnumerateObject()) { $entry.FocusEffectiveCost[$p.Name] = $p.Value.GetDecimal() }
             }
             $facts[($f.GetProperty('scope').GetString().ToLowerInvariant() + '|' + $f.GetProperty('month').GetString())] = [pscustomobject]$entry
         }
@@ -64,7 +71,7 @@ function Get-ExpectedUsage {
         [Parameter(Mandatory)] $World,
         [Parameter(Mandatory)] [string] $Scope,
         [Parameter(Mandatory)] [datetime[]] $Month,
-        [ValidateSet('ActualCost', 'AmortizedCost')] [string] $Metric = 'ActualCost'
+        [ValidateSet('ActualCost', 'AmortizedCost', 'FocusBilledCost', 'FocusEffectiveCost')] [string] $Metric = 'ActualCost'
     )
     $rows = 0L
     $cost = @{}
@@ -72,7 +79,7 @@ function Get-ExpectedUsage {
         $key = $Scope.ToLowerInvariant() + '|' + $m.ToString('yyyy-MM', [cultureinfo]::InvariantCulture)
         $f = $World.Facts[$key]
         if (-not $f) { throw "The emulator's world has no usage fact for $key." }
-        $rows += $f.Rows
+        $rows += if ($Metric -like 'Focus*') { $f.FocusRows } else { $f.Rows }
         foreach ($c in $f.$Metric.Keys) { $cost[$c] = [decimal]($cost[$c]) + $f.$Metric[$c] }
     }
     [pscustomobject]@{ Rows = $rows; Cost = $cost }

@@ -207,6 +207,25 @@ internal static class AdminEndpoints
         j.WriteEndArray();
     }
 
+    /// <summary>
+    /// FOCUS totals of a scope and month (docs/contracts/azure-api/FOCUS.md, "Row selection"): BilledCost is the actual
+    /// cost (reserved usage is billed by the purchase: zero), EffectiveCost the amortized cost; rows are the amortized
+    /// rows plus the actual data's commitment purchases, of which the world has none.
+    /// </summary>
+    private static void WriteFocusFacts(Utf8JsonWriter j, List<Subscription> subs, DateOnly m,
+        Dictionary<(Subscription, DateOnly), (long Rows, decimal Actual, decimal Amortized)> per)
+    {
+        j.WriteStartObject("focus");
+        j.WriteNumber("rowCount", subs.Sum(s => per[(s, m)].Rows));
+        j.WriteStartObject("billedCost");
+        foreach (var g in subs.GroupBy(s => s.Currency)) j.WriteNumber(g.Key, g.Sum(s => per[(s, m)].Actual));
+        j.WriteEndObject();
+        j.WriteStartObject("effectiveCost");
+        foreach (var g in subs.GroupBy(s => s.Currency)) j.WriteNumber(g.Key, g.Sum(s => per[(s, m)].Amortized));
+        j.WriteEndObject();
+        j.WriteEndObject();
+    }
+
     /// <summary>Expected usage facts per scope and month: row count and total cost per currency (both metrics), so a
     /// client can check that usage details, the cost details CSV and the query API agree. Costs are only computed when
     /// the total is small enough to enumerate (or ?costs=true forces it).</summary>
@@ -262,6 +281,7 @@ internal static class AdminEndpoints
                     j.WriteStartObject("amortizedCost");
                     foreach (var g in subs.GroupBy(s => s.Currency)) j.WriteNumber(g.Key, g.Sum(s => per[(s, m)].Amortized));
                     j.WriteEndObject();
+                    WriteFocusFacts(j, subs, m, per);
                 }
                 j.WriteEndObject();
                 await JsonOut.MaybeFlush(j);

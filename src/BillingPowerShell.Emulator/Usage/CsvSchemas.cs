@@ -21,6 +21,13 @@ internal static class CsvSchemas
     private static DateOnly Ps(UsageRow r) => new(r.Day.Year, r.Day.Month, 1);
     private static DateOnly Pe(UsageRow r) => Ps(r).AddMonths(1).AddDays(-1);
     private static string Pricing(UsageRow r) => r.PricingModel == "OnDemand" ? "OnDemand" : r.PricingModel;
+    /// <summary>
+    /// The benefit's fully qualified resource id, as Azure writes benefitId (docs/contracts/azure-api/FOCUS.md,
+    /// "CommitmentDiscountId": it covers savings plans and is fully qualified), the same id FocusSchema writes.
+    /// </summary>
+    internal static string BenefitId(UsageRow r) =>
+        r.ReservationId is { } id ? $"/providers/Microsoft.Capacity/reservationOrders/{id}/reservations/{id}" : "";
+
     private static string Rate(UsageRow r) => UsageDetailsEndpoints.UsdRate[r.Currency].ToString(CultureInfo.InvariantCulture);
 
     // EA departments / enrollment accounts: two of each, shared with the usage details JSON.
@@ -84,7 +91,7 @@ internal static class CsvSchemas
         new("PlanName", (r, w) => ""),
         new("ServiceFamily", (r, w) => r.Meter.ServiceFamily),
         new("CostAllocationRuleName", (r, w) => ""),
-        new("benefitId", (r, w) => r.ReservationId ?? ""),
+        new("benefitId", (r, w) => BenefitId(r)),
         new("benefitName", (r, w) => r.ReservationName ?? ""),
     };
 
@@ -152,7 +159,7 @@ internal static class CsvSchemas
         new("pricingModel", (r, w) => Pricing(r)),
         new("unitPrice", null, r => r.UnitPrice),
         new("costAllocationRuleName", (r, w) => ""),
-        new("benefitId", (r, w) => r.ReservationId ?? ""),
+        new("benefitId", (r, w) => BenefitId(r)),
         new("benefitName", (r, w) => r.ReservationName ?? ""),
         new("provider", (r, w) => "Azure"),
     };

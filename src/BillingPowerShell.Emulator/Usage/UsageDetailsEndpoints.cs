@@ -290,7 +290,7 @@ internal static class UsageDetailsEndpoints
         w.WriteString("frequency", "UsageBased");
         w.WriteNumber("payGPrice", row.UnitPrice);
         w.WriteString("pricingModel", row.PricingModel == "OnDemand" ? "On Demand" : row.PricingModel);
-        w.WriteString("benefitId", row.ReservationId ?? "");
+        w.WriteString("benefitId", CsvSchemas.BenefitId(row));
         w.WriteString("benefitName", row.ReservationName ?? "");
         w.WriteEndObject();
         w.WriteEndObject();
@@ -398,7 +398,7 @@ internal static class UsageDetailsEndpoints
         w.WriteNumber("partnerEarnedCreditRate", 0);
         w.WriteString("partnerEarnedCreditApplied", "false");
         w.WriteNumber("payGPrice", row.UnitPrice);
-        w.WriteString("benefitId", row.ReservationId ?? "");
+        w.WriteString("benefitId", CsvSchemas.BenefitId(row));
         w.WriteString("benefitName", row.ReservationName ?? "");
         w.WriteString("provider", "Azure");
         w.WriteString("costAllocationRuleName", "");

@@ -85,7 +85,7 @@ namespace BillingPowerShell.Engine.Costs
             var r = new CostRow
             {
                 Scope = s.Display, SubscriptionId = s.SubscriptionId, BillingAccountName = s.BillingAccountName,
-                BillingProfileName = s.BillingProfileName, InvoiceSectionName = s.InvoiceSectionName,
+                BillingProfileName = s.BillingProfileName, InvoiceSectionName = s.InvoiceSectionName, DisplayName = s.DisplayName,
             };
             var i = 0;
             foreach (var cell in row.EnumerateArray())
@@ -190,7 +190,7 @@ namespace BillingPowerShell.Engine.Costs
             return new CostEstimate
             {
                 Scope = scope.Display, SubscriptionId = scope.SubscriptionId, BillingAccountName = scope.BillingAccountName,
-                BillingProfileName = scope.BillingProfileName, InvoiceSectionName = scope.InvoiceSectionName,
+                BillingProfileName = scope.BillingProfileName, InvoiceSectionName = scope.InvoiceSectionName, DisplayName = scope.DisplayName,
                 PeriodStart = start,
                 PeriodEnd = end,
                 AsOf = asOf,

@@ -25,5 +25,12 @@ namespace BillingPowerShell.Engine.Costs
         /// <summary>How many chunks may be fetched ahead at once; lowered while the service throttles.</summary>
         public int MaxConcurrency { get; set; } = 3;
         public TimeSpan ReportTimeout { get; set; } = BillingPowerShell.Engine.Http.OperationTimeout.OrDefault(TimeSpan.FromMinutes(30));
+
+        /// <summary>The same request for another metric (the FOCUS export reads both: Usage/Focus/FocusTable).</summary>
+        internal UsageRequest WithMetric(CostMetric metric) => new UsageRequest(Scope)
+        {
+            StartDate = StartDate, EndDate = EndDate, BillingPeriodName = BillingPeriodName, InvoiceId = InvoiceId,
+            Metric = metric, Source = Source, MaxConcurrency = MaxConcurrency, ReportTimeout = ReportTimeout,
+        };
     }
 }

@@ -29,6 +29,9 @@ namespace BillingPowerShell.Engine.Costs
         public string? BillingAccountName { get; private set; }
         public string? BillingProfileName { get; private set; }
         public string? InvoiceSectionName { get; private set; }
+        /// <summary>The display name of the object the scope came from (a piped subscription, account or profile),
+        /// carried onto the results; null when the scope was typed by id (no lookup is made for it).</summary>
+        public string? DisplayName { get; set; }
 
         public static UsageScope Subscription(string id, string? agreement) =>
             new UsageScope($"/subscriptions/{id.ToLowerInvariant()}", $"subscription {id}", agreement, true) { SubscriptionId = id.ToLowerInvariant() };

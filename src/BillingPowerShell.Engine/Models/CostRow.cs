@@ -14,6 +14,8 @@ namespace BillingPowerShell
         public string? BillingAccountName { get; set; }
         public string? BillingProfileName { get; set; }
         public string? InvoiceSectionName { get; set; }
+        /// <summary>The display name of the piped scope object; null when the scope was typed by id.</summary>
+        public string? DisplayName { get; set; }
         /// <summary>Grouping values by name (ResourceGroup, ServiceName, Tag:env...), in the order asked.</summary>
         public IDictionary<string, string?> Group { get; set; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         public override string ToString() => $"{Date:yyyy-MM-dd} {Cost} {Currency}";
@@ -28,6 +30,8 @@ namespace BillingPowerShell
         public string? BillingAccountName { get; set; }
         public string? BillingProfileName { get; set; }
         public string? InvoiceSectionName { get; set; }
+        /// <summary>The display name of the piped scope object; null when the scope was typed by id.</summary>
+        public string? DisplayName { get; set; }
         public DateTime PeriodStart { get; set; }
         public DateTime PeriodEnd { get; set; }
         public DateTimeOffset AsOf { get; set; }

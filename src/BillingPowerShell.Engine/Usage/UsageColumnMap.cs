@@ -11,6 +11,8 @@ namespace BillingPowerShell.Engine.Usage
         MeterName, MeterRegion, ServiceFamily, Product, Quantity, UnitOfMeasure, EffectivePrice, UnitPrice, Cost,
         Currency, ChargeType, PricingModel, Frequency, ReservationId, ReservationName, BenefitName, InvoiceId,
         CostCenter, PublisherType, PublisherName, Tags, AdditionalInfo, SourceFormat,
+        /// <summary>Who provides the service: "Microsoft" for every Azure source, FOCUS's ProviderName otherwise.</summary>
+        ProviderName,
     }
 
     /// <summary>
@@ -21,9 +23,60 @@ namespace BillingPowerShell.Engine.Usage
     /// </summary>
     public static class UsageColumnMap
     {
-        public const int FieldCount = (int)UsageField.SourceFormat + 1;
+        public const int FieldCount = (int)UsageField.ProviderName + 1;
 
         private static readonly string[][] Table = Build();
+        private static readonly string[][] FocusTable = BuildFocus();
+
+        /// <summary>
+        /// A FOCUS file (Microsoft's FocusCost export 1.0, 1.0r2, 1.2-preview, or any provider's): the FOCUS column, or
+        /// Microsoft's x_ column where it keeps the Azure value FOCUS reshapes (docs/contracts/azure-api/FOCUS.md,
+        /// "Microsoft `x_` extension columns and their cost-details sources"). Cost is BilledCost unless the reader
+        /// asks for EffectiveCost (<see cref="UsageColumnLayout"/>).
+        /// </summary>
+        private static string[][] BuildFocus()
+        {
+            var t = new string[FieldCount][];
+            void M(UsageField f, params string[] names) => t[(int)f] = names;
+            M(UsageField.Date, "ChargePeriodStart");
+            M(UsageField.BillingAccountId, "x_BillingAccountId", "BillingAccountId");
+            M(UsageField.BillingProfileId, "x_BillingProfileId");
+            M(UsageField.InvoiceSectionName, "x_InvoiceSectionName");
+            M(UsageField.SubscriptionId, "x_SubscriptionId", "SubAccountId");
+            M(UsageField.SubscriptionName, "SubAccountName");
+            M(UsageField.ResourceGroup, "x_ResourceGroupName");
+            M(UsageField.ResourceId, "ResourceId");
+            M(UsageField.ResourceName, "ResourceName");
+            M(UsageField.ResourceLocation, "RegionId", "RegionName");
+            M(UsageField.MeterId, "x_SkuMeterId");
+            M(UsageField.MeterCategory, "x_SkuMeterCategory");
+            M(UsageField.MeterSubCategory, "x_SkuMeterSubcategory");
+            M(UsageField.MeterName, "SkuMeter", "x_SkuMeterName");
+            M(UsageField.MeterRegion, "x_SkuRegion");
+            M(UsageField.ServiceFamily, "x_SkuServiceFamily");
+            M(UsageField.Product, "ChargeDescription");
+            M(UsageField.Quantity, "ConsumedQuantity");
+            M(UsageField.UnitOfMeasure, "x_PricingUnitDescription", "ConsumedUnit", "PricingUnit");
+            M(UsageField.EffectivePrice, "x_EffectiveUnitPrice");
+            M(UsageField.UnitPrice, "ContractedUnitPrice");
+            M(UsageField.Cost, "BilledCost");
+            M(UsageField.Currency, "BillingCurrency");
+            M(UsageField.ChargeType, "x_ChargeType", "ChargeCategory");
+            M(UsageField.PricingModel, "x_PricingModel", "PricingCategory");
+            M(UsageField.Frequency, "ChargeFrequency");
+            M(UsageField.ReservationId, "CommitmentDiscountId");
+            M(UsageField.ReservationName, "CommitmentDiscountName");
+            M(UsageField.BenefitName, "CommitmentDiscountName");
+            M(UsageField.InvoiceId, "InvoiceId", "x_InvoiceId");
+            M(UsageField.CostCenter, "x_CostCenter");
+            M(UsageField.PublisherType, "x_PublisherCategory");
+            M(UsageField.PublisherName, "PublisherName");
+            M(UsageField.Tags, "Tags");
+            M(UsageField.AdditionalInfo, "x_SkuDetails", "SkuPriceDetails");
+            M(UsageField.SourceFormat);
+            M(UsageField.ProviderName, "ProviderName");
+            return t;
+        }
 
         private static string[][] Build()
         {
@@ -66,11 +119,16 @@ namespace BillingPowerShell.Engine.Usage
             M(UsageField.Tags, "Tags");
             M(UsageField.AdditionalInfo, "AdditionalInfo", "Additional Info");
             M(UsageField.SourceFormat, "SourceFormat"); // only our Normalized export has it
+            M(UsageField.ProviderName, "ProviderName"); // FOCUS files and our Normalized export; Azure's own files are all Microsoft's
             return t;
         }
 
         /// <summary>Source column names for a field, in priority order.</summary>
         public static IReadOnlyList<string> SourceNames(UsageField field) => Table[(int)field];
+
+        /// <summary>Source column names for a field in a file of <paramref name="format"/> (FOCUS files have their own).</summary>
+        public static IReadOnlyList<string> SourceNames(UsageField field, UsageFileFormat format) =>
+            (format == UsageFileFormat.Focus ? FocusTable : Table)[(int)field];
 
         /// <summary>The Normalized header: the field names in enum order.</summary>
         public static IReadOnlyList<string> NormalizedHeader { get; } = Enum.GetNames(typeof(UsageField));
@@ -82,13 +140,14 @@ namespace BillingPowerShell.Engine.Usage
             f != UsageField.Date && !IsDecimal(f) && f != UsageField.Tags && f != UsageField.SourceFormat;
 
         /// <summary>Resolves, for a header, the column index of every field (-1 when absent).</summary>
-        internal static int[] Resolve(Dictionary<string, int> index)
+        internal static int[] Resolve(Dictionary<string, int> index, UsageFileFormat format = UsageFileFormat.Unknown)
         {
+            var table = format == UsageFileFormat.Focus ? FocusTable : Table;
             var cols = new int[FieldCount];
             for (int f = 0; f < FieldCount; f++)
             {
                 cols[f] = -1;
-                foreach (var name in Table[f])
+                foreach (var name in table[f])
                 {
                     if (index.TryGetValue(name, out int c)) { cols[f] = c; break; }
                 }
@@ -106,10 +165,13 @@ namespace BillingPowerShell.Engine.Usage
         public readonly UsageFileFormat Format;
         public readonly bool UnescapeFormulas;
 
-        public UsageColumnLayout(string[] names, UsageFileFormat format) : this(names, format, format == UsageFileFormat.Normalized) { }
+        /// <param name="effectiveCost">A FOCUS file's Cost is its EffectiveCost (amortized) instead of its BilledCost
+        /// (module/docs/Import-DailyUsage.md, "-CostMetric"); other formats carry one cost and ignore it.</param>
+        public UsageColumnLayout(string[] names, UsageFileFormat format, bool effectiveCost = false)
+            : this(names, format, effectiveCost, format == UsageFileFormat.Normalized) { }
 
         /// <summary><paramref name="unescapeFormulas"/>: false for inputs no spreadsheet escaped (Parquet).</summary>
-        public UsageColumnLayout(string[] names, UsageFileFormat format, bool unescapeFormulas)
+        public UsageColumnLayout(string[] names, UsageFileFormat format, bool effectiveCost, bool unescapeFormulas)
         {
             Names = names;
             Index = new Dictionary<string, int>(names.Length, StringComparer.OrdinalIgnoreCase);
@@ -118,7 +180,9 @@ namespace BillingPowerShell.Engine.Usage
                 var key = names[i].Trim();
                 if (!Index.ContainsKey(key)) Index.Add(key, i);
             }
-            FieldColumn = UsageColumnMap.Resolve(Index);
+            FieldColumn = UsageColumnMap.Resolve(Index, format);
+            if (effectiveCost && format == UsageFileFormat.Focus && Index.TryGetValue("EffectiveCost", out int ec))
+                FieldColumn[(int)UsageField.Cost] = ec;
             Format = format;
             UnescapeFormulas = unescapeFormulas;
         }

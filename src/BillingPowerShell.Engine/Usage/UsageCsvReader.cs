@@ -27,6 +27,12 @@ namespace BillingPowerShell.Engine.Usage
         /// <summary>Also validate Quantity, EffectivePrice and UnitPrice when reading (slower). Date and Cost always are.</summary>
         public bool ValidateAllNumbers { get; set; }
 
+        /// <summary>
+        /// A FOCUS file's Cost: BilledCost (ActualCost, the default: what the invoice bills) or EffectiveCost
+        /// (AmortizedCost). Files of Azure's other formats carry the one metric they were made with.
+        /// </summary>
+        public BillingPowerShell.Engine.Costs.CostMetric CostMetric { get; set; } = BillingPowerShell.Engine.Costs.CostMetric.ActualCost;
+
         /// <summary>Name used in errors (the path when opened from a path).</summary>
         public string? SourceName { get; set; }
 
@@ -335,7 +341,7 @@ namespace BillingPowerShell.Engine.Usage
                     _name, LineNumber);
             }
             _legacy = format == UsageFileFormat.LegacyPortalDailyUsage;
-            _layout = new UsageColumnLayout(names, format);
+            _layout = new UsageColumnLayout(names, format, _opt.CostMetric == BillingPowerShell.Engine.Costs.CostMetric.AmortizedCost);
             _state = State.Rows;
             return Step.Continue;
         }

@@ -20,6 +20,8 @@ namespace BillingPowerShell.Engine.Usage
         Native,
         /// <summary>The UsageRecord columns, the same for every agreement type.</summary>
         Normalized,
+        /// <summary>FOCUS (FinOps Open Cost and Usage Specification) columns: Usage/Focus/FocusTable.</summary>
+        Focus,
     }
 
     public sealed class UsageCsvWriterOptions
@@ -38,6 +40,9 @@ namespace BillingPowerShell.Engine.Usage
 
         /// <summary>Compress with gzip. Default: when the path ends with <c>.gz</c>.</summary>
         public bool? Gzip { get; set; }
+
+        /// <summary>Focus schema: the FOCUS version written (1.2 by default).</summary>
+        public Focus.FocusVersion FocusVersion { get; set; } = Focus.FocusVersion.V1_2;
     }
 
     /// <summary>What was written: the final path, rows, first and last usage day, total cost per currency.</summary>
@@ -52,6 +57,8 @@ namespace BillingPowerShell.Engine.Usage
         public DateTime? EndDate { get; internal set; }
         /// <summary>Total cost per currency code (empty key when the source has no currency).</summary>
         public Dictionary<string, decimal> CostByCurrency { get; } = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Focus only: total EffectiveCost per currency (CostByCurrency then holds BilledCost).</summary>
+        public Dictionary<string, decimal> EffectiveCostByCurrency { get; } = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase);
         public int ChunkCount { get; internal set; }
         public long Bytes { get; internal set; }
 
@@ -69,6 +76,18 @@ namespace BillingPowerShell.Engine.Usage
                 _currency = r.Currency;
             }
             return _currency;
+        }
+
+        /// <summary>A FOCUS row: its billed and effective cost in its currency (the record's own cost is one of the two).</summary>
+        internal void AddFocus(UsageRecord r, object? currency, object? billed, object? effective)
+        {
+            RowCount++;
+            var d = r.Date;
+            if (StartDate == null || d < StartDate) StartDate = d;
+            if (EndDate == null || d > EndDate) EndDate = d;
+            var cur = currency as string ?? string.Empty;
+            if (billed is decimal b) { CostByCurrency.TryGetValue(cur, out var t); CostByCurrency[cur] = t + b; }
+            if (effective is decimal e) { EffectiveCostByCurrency.TryGetValue(cur, out var t); EffectiveCostByCurrency[cur] = t + e; }
         }
 
         internal void Add(UsageRecord r)
@@ -110,6 +129,10 @@ namespace BillingPowerShell.Engine.Usage
         private char _nativeDelim = ',';
         private byte _lastByte = (byte)'\n';
 
+        // Focus state: the table, its row of values, and where the summary's columns are.
+        private readonly Focus.FocusTable? _table;
+        private readonly object?[] _tableRow = Array.Empty<object?>();
+
         private UsageCsvWriter(string path, UsageCsvSchema schema, UsageCsvWriterOptions opt)
         {
             _opt = opt;
@@ -132,6 +155,13 @@ namespace BillingPowerShell.Engine.Usage
                 {
                     _text = CsvWriter.Create(_out, NormalizedOptions, leaveOpen: true);
                     _text.WriteHeader(UsageColumnMap.NormalizedHeader.ToArray());
+                }
+                else if (schema == UsageCsvSchema.Focus)
+                {
+                    _table = new Focus.FocusTable(opt.FocusVersion);
+                    _tableRow = new object?[_table.Columns.Count];
+                    _text = CsvWriter.Create(_out, NormalizedOptions, leaveOpen: true);
+                    _text.WriteHeader(_table.Columns.Select(c => c.Name).ToArray());
                 }
             }
             catch
@@ -160,12 +190,13 @@ namespace BillingPowerShell.Engine.Usage
             FormatProvider = CultureInfo.InvariantCulture,
         };
 
-        /// <summary>Writes one record in the Normalized schema.</summary>
+        /// <summary>Writes one record in the Normalized or the Focus schema.</summary>
         public void Write(UsageRecord record)
         {
             if (record == null) throw new ArgumentNullException(nameof(record));
             ThrowIfDone();
             var w = _text ?? throw new InvalidOperationException("Write(UsageRecord) is for the Normalized schema; use WriteNativeChunkAsync for Native.");
+            if (_table != null) { WriteTableRow(w, record); return; }
             for (int f = 0; f < UsageColumnMap.FieldCount; f++)
             {
                 var field = (UsageField)f;
@@ -183,6 +214,30 @@ namespace BillingPowerShell.Engine.Usage
             }
             w.EndRecord();
             _summary.Add(record);
+        }
+
+        // FOCUS is read by tools, not opened as a spreadsheet: values are written as the spec says, no formula escaping
+        // (module/docs/Export-DailyUsage.md, "-Schema Focus"). Nulls are empty fields.
+        private void WriteTableRow(CsvWriter w, UsageRecord record)
+        {
+            var table = _table!;
+            var row = _tableRow;
+            table.Fill(record, row);
+            var cols = table.Columns;
+            for (int i = 0; i < row.Length; i++)
+            {
+                switch (row[i])
+                {
+                    case null: w.WriteField(ReadOnlySpan<char>.Empty); break;
+                    case decimal d: w.WriteField(d.ToString(CultureInfo.InvariantCulture)); break;
+                    case DateTime t: w.WriteField(cols[i].Kind == UsageColumnKind.Date ? t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : Focus.FocusTable.FormatTimestamp(t)); break;
+                    case long n: w.WriteField(n.ToString(CultureInfo.InvariantCulture)); break;
+                    case string s: w.WriteField(s); break;
+                    case var o: w.WriteField(Convert.ToString(o, CultureInfo.InvariantCulture) ?? string.Empty); break;
+                }
+            }
+            w.EndRecord();
+            _summary.AddFocus(record, row[table.CurrencyColumn], row[table.BilledCostColumn], row[table.EffectiveCostColumn]);
         }
 
         private static readonly string[] FormatNames = Enum.GetNames(typeof(UsageFileFormat));
@@ -254,6 +309,7 @@ namespace BillingPowerShell.Engine.Usage
             UsageField.PublisherType => r.PublisherType,
             UsageField.PublisherName => r.PublisherName,
             UsageField.AdditionalInfo => r.AdditionalInfo,
+            UsageField.ProviderName => r.ProviderName,
             _ => throw new ArgumentOutOfRangeException(nameof(f)),
         };
 

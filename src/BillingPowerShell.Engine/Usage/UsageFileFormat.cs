@@ -26,6 +26,8 @@ namespace BillingPowerShell.Engine.Usage
         UsageDetailsLegacy,
         /// <summary>Consumption usageDetails JSON, kind=modern (MCA).</summary>
         UsageDetailsModern,
+        /// <summary>A FOCUS file: Microsoft's FocusCost export (1.0, 1.0r2, 1.2-preview), ours, or another provider's.</summary>
+        Focus,
     }
 
     /// <summary>Recognises a CSV format from its header.</summary>
@@ -55,7 +57,8 @@ namespace BillingPowerShell.Engine.Usage
         public static string RecognisedFormatsText { get; } =
             "EA cost details 2021-10-01, EA cost details 2023-12-01 (and portal-download variants), " +
             "MCA cost details 2023-12-01, pay-as-you-go cost details 2019-11-01, " +
-            "legacy portal 'Download usage' file (Statement + Daily usage sections), BillingPowerShell Normalized export";
+            "legacy portal 'Download usage' file (Statement + Daily usage sections), BillingPowerShell Normalized export, " +
+            "FOCUS 1.0-1.2 (Microsoft FocusCost exports and any provider's)";
 
         /// <summary>Recognises a format from header column names; <see cref="UsageFileFormat.Unknown"/> if none fits.</summary>
         public static UsageFileFormat Detect(IReadOnlyList<string> header)
@@ -65,6 +68,9 @@ namespace BillingPowerShell.Engine.Usage
             bool Has(string n) => set.Contains(n);
             bool HasAny(params string[] n) => n.Any(set.Contains);
 
+            // FOCUS's mandatory columns (docs/contracts/azure-api/FOCUS.md, "Column list, FOCUS 1.0 (43 columns) and 1.2 (57 columns)").
+            if (Has("ChargePeriodStart") && Has("BilledCost") && Has("BillingCurrency") && HasAny("EffectiveCost", "ChargeCategory"))
+                return UsageFileFormat.Focus;
             if (Has("SourceFormat") && Has("Date") && Has("Cost") && Has("Currency") && Has("SubscriptionId") && Has("MeterId"))
                 return UsageFileFormat.Normalized;
             if (Has("Usage Date") && HasAny("Meter ID", "Consumed Quantity", "Instance ID"))

@@ -90,7 +90,7 @@ namespace BillingPowerShell.Engine.Usage
                 throw new UsageFormatException("unrecognised columns (" + string.Join(",", names.Take(6)) + (names.Length > 6 ? ",…" : "") +
                     "). Recognised formats: " + UsageFormatDetector.RecognisedFormatsText, _name);
             // Parquet holds text as it is: no spreadsheet ever read it, so our Normalized Parquet has no formula escapes.
-            _layout = new UsageColumnLayout(names, format, unescapeFormulas: false);
+            _layout = new UsageColumnLayout(names, format, _opt.CostMetric == BillingPowerShell.Engine.Costs.CostMetric.AmortizedCost, unescapeFormulas: false);
             return format;
         }
 

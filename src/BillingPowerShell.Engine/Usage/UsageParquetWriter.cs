@@ -59,7 +59,7 @@ namespace BillingPowerShell.Engine.Usage
             }
             _row = new object?[columns.Count];
             _summary.Path = _path;
-            _summary.Schema = UsageCsvSchema.Normalized;
+            _summary.Schema = table is Focus.FocusTable ? UsageCsvSchema.Focus : UsageCsvSchema.Normalized;
             AtomicFile.RemoveStalePartials(_path);
             _tempPath = AtomicFile.TempPathFor(_path);
         }
@@ -113,7 +113,8 @@ namespace BillingPowerShell.Engine.Usage
             var columns = _table.Columns;
             for (var i = 0; i < _row.Length; i++) Store(i, columns[i], _row[i]);
             _buffered++;
-            _summary.Add(record);
+            if (_table is Focus.FocusTable focus) _summary.AddFocus(record, _row[focus.CurrencyColumn], _row[focus.BilledCostColumn], _row[focus.EffectiveCostColumn]);
+            else _summary.Add(record);
             if (_buffered == RowGroupSize) await FlushAsync(ct).ConfigureAwait(false);
         }
 

@@ -99,6 +99,8 @@ namespace BillingPowerShell
         public string CostCenter => Text(UsageField.CostCenter);
         public string PublisherType => Text(UsageField.PublisherType);
         public string PublisherName => Text(UsageField.PublisherName);
+        /// <summary>Who provides the service: Microsoft for Azure's files and APIs, a FOCUS file's ProviderName otherwise.</summary>
+        public string ProviderName => Text(UsageField.ProviderName);
 
         /// <summary>Tags, case-insensitive keys; empty when none or when the source text is not JSON.</summary>
         public Dictionary<string, string> Tags
@@ -204,8 +206,16 @@ namespace BillingPowerShell
             if (c < 0) return Derive(f);
             var s = RawColumn(c) ?? string.Empty;
             if (_layout.UnescapeFormulas && s.Length > 1 && s[0] == '\'') s = UsageValueParser.UnescapeFormula(s);
-            if (f == UsageField.SubscriptionId) s = s.Trim().ToLowerInvariant();
+            if (f == UsageField.SubscriptionId) s = SubscriptionGuid(s);
             return s;
+        }
+
+        // FOCUS's SubAccountId is "/subscriptions/{guid}" in Microsoft's export (FOCUS.md, "SubAccountId").
+        private static string SubscriptionGuid(string s)
+        {
+            s = s.Trim();
+            if (s.StartsWith("/subscriptions/", StringComparison.OrdinalIgnoreCase)) s = s.Substring(15).TrimEnd('/');
+            return s.ToLowerInvariant();
         }
 
         // Sources without the column: the legacy Daily usage section has only Instance ID, MCA has no ResourceName.
@@ -221,6 +231,7 @@ namespace BillingPowerShell
                 }
                 case UsageField.ResourceGroup: return Segment(ResourceId, "resourceGroups");
                 case UsageField.SubscriptionId: return Segment(ResourceId, "subscriptions").ToLowerInvariant();
+                case UsageField.ProviderName: return _layout.Format == UsageFileFormat.Focus ? string.Empty : "Microsoft"; // every other format is Azure's
                 default: return string.Empty;
             }
         }

@@ -20,8 +20,13 @@ namespace BillingPowerShell.Commands
         public string Path { get; set; } = "";
 
         [Parameter]
-        [ValidateSet("Native", "Normalized")]
+        [ValidateSet("Native", "Normalized", "Focus")]
         public string Schema { get; set; } = "Native";
+
+        /// <summary>With -Schema Focus: the FOCUS version of the columns (1.2 by default).</summary>
+        [Parameter]
+        [ValidateSet("1.2", "1.0")]
+        public string FocusVersion { get; set; } = "1.2";
 
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -63,16 +68,22 @@ namespace BillingPowerShell.Commands
             }
             if (File.Exists(full) && (NoClobber || !Force))
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(FocusVersion)) && Schema != "Focus")
+                FailArgument("FocusVersionNeedsFocusSchema", $"-FocusVersion {FocusVersion} applies to -Schema Focus only; add -Schema Focus or leave -FocusVersion out.", FocusVersion);
+            if (Schema == "Focus" && MyInvocation.BoundParameters.ContainsKey("Metric"))
+                FailArgument("MetricNotWithFocus", "-Schema Focus carries both metrics (BilledCost from the actual cost, EffectiveCost from the amortized cost); leave -Metric out.", Metric);
             var request = BuildRequest();
             if (request is null) return; // this pipeline record was rejected
-            if (!ShouldProcess(full, $"Export {(parquet ? "Normalized" : Schema)} daily usage of {request.Scope}{(parquet ? " as Parquet" : "")}")) return;
+            if (!ShouldProcess(full, $"Export {(parquet && string.Equals(Schema, "Native", StringComparison.OrdinalIgnoreCase) ? "Normalized" : Schema)} daily usage of {request.Scope}{(parquet ? " as Parquet" : "")}")) return;
 
             UsageExportSummary? summary = null;
             Run(async (sink, token) =>
             {
                 var call = NewCall(sink, p => UsageErrors.ProgressOf("Exporting daily usage", request, p));
-                var options = new UsageCsvWriterOptions { Overwrite = Force, EscapeFormulas = !NoFormulaEscape };
-                summary = await Client.Usage.ExportAsync(request, full, Schema == "Native" ? UsageCsvSchema.Native : UsageCsvSchema.Normalized, options, call, token, MyInvocation.BoundParameters.ContainsKey(nameof(Schema))).ConfigureAwait(false);
+                var options = new UsageCsvWriterOptions { Overwrite = Force, EscapeFormulas = !NoFormulaEscape,
+                    FocusVersion = FocusVersion == "1.0" ? Engine.Usage.Focus.FocusVersion.V1_0 : Engine.Usage.Focus.FocusVersion.V1_2 };
+                var schema = (UsageCsvSchema)Enum.Parse(typeof(UsageCsvSchema), Schema, ignoreCase: true);
+                summary = await Client.Usage.ExportAsync(request, full, schema, options, call, token, MyInvocation.BoundParameters.ContainsKey(nameof(Schema))).ConfigureAwait(false);
                 sink.WriteProgress(new ProgressRecord(2, "Exporting daily usage", "Done") { RecordType = ProgressRecordType.Completed });
             }, full);
             if (summary is null) return;
@@ -84,6 +95,8 @@ namespace BillingPowerShell.Commands
             file.Properties.Add(new PSNoteProperty("EndDate", summary.EndDate));
             file.Properties.Add(new PSNoteProperty("CostByCurrency", summary.CostByCurrency));
             file.Properties.Add(new PSNoteProperty("Schema", summary.Schema.ToString()));
+            if (summary.Schema == UsageCsvSchema.Focus) // CostByCurrency is then the BilledCost
+                file.Properties.Add(new PSNoteProperty("EffectiveCostByCurrency", summary.EffectiveCostByCurrency));
             file.Properties.Add(new PSNoteProperty("Scope", request.Scope.Display));
             WriteObject(file);
             _written.Add(full);

@@ -28,6 +28,11 @@ namespace BillingPowerShell.Commands
         [Alias("PSPath", "LP")]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+        /// <summary>A FOCUS file's Cost: BilledCost (ActualCost, the default) or EffectiveCost (AmortizedCost).</summary>
+        [Parameter]
+        [ValidateSet("ActualCost", "AmortizedCost")]
+        public string Metric { get; set; } = "ActualCost";
+
         protected override void ProcessRecord()
         {
             foreach (var file in Resolve())
@@ -84,7 +89,7 @@ namespace BillingPowerShell.Commands
                 WriteError(UsageErrors.ParquetNeedsPowerShell7(path, path));
                 return;
             }
-            var options = new UsageCsvReaderOptions { SourceName = path, OnError = e => WriteError(UsageErrors.BadRow(e)) };
+            var options = new UsageCsvReaderOptions { SourceName = path, OnError = e => WriteError(UsageErrors.BadRow(e)), CostMetric = Metric == "AmortizedCost" ? Engine.Costs.CostMetric.AmortizedCost : Engine.Costs.CostMetric.ActualCost };
             try
             {
                 using var reader = UsageFileReader.Open(path, options);

@@ -36,6 +36,10 @@ namespace BillingPowerShell.Commands
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
         public string? AgreementType { get; set; }
 
+        /// <summary>Bound from the piped object's DisplayName, so the results name the scope as the user knows it.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public string? DisplayName { get; set; }
+
         [Parameter]
         [ValidateSet("ActualCost", "AmortizedCost")]
         public string Metric { get; set; } = "ActualCost";
@@ -47,6 +51,13 @@ namespace BillingPowerShell.Commands
         /// scope of a pipeline record was rejected (see <see cref="Reject{T}"/>): skip that record.
         /// </summary>
         internal UsageScope? ResolveScope()
+        {
+            var scope = ResolveScopeParts();
+            if (scope is not null) scope.DisplayName = string.IsNullOrEmpty(DisplayName) ? null : DisplayName;
+            return scope;
+        }
+
+        private UsageScope? ResolveScopeParts()
         {
             if (SubscriptionId is not null)
                 return UsageScope.Subscription(SubscriptionId, AgreementType);

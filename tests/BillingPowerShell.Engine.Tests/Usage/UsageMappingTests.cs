@@ -146,6 +146,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                     case UsageField.ResourceId: Assert.Equal(ResourceId, rec.ResourceId); break;
                     case UsageField.ResourceGroup: Assert.Equal(col == null ? "rg-Web" : "v_" + col.Replace(" ", ""), rec.ResourceGroup); break;
                     case UsageField.AdditionalInfo: Assert.Equal("{\"UsageType\":\"ComputeHR\",\"VCPUs\":2}", rec.AdditionalInfo); break;
+                    case UsageField.ProviderName: Assert.Equal(col == null ? "Microsoft" : "v_" + col, rec.ProviderName); break; // Azure's own files are Microsoft's
                     default:
                         Assert.Equal(col == null ? string.Empty : "v_" + col.Replace(" ", ""), UsageCsvWriter.TextOf(rec, field));
                         break;

@@ -261,6 +261,36 @@ namespace BillingPowerShell.Engine.Tests.Usage
         }
 
         [Fact]
+        public async Task TheFocusTableWritesTypedParquetThatDuckDbAndTheReaderAgreeWith()
+        {
+            var source = ReadFile(EaCsv(40));
+            var path = Path.Combine(_dir, "focus.parquet");
+            UsageExportSummary summary;
+            await using (var w = await UsageParquetWriter.CreateAsync(path, new BillingPowerShell.Engine.Usage.Focus.FocusTable(), overwrite: false))
+            {
+                foreach (var r in source) await w.WriteAsync(r);
+                summary = await w.CompleteAsync();
+            }
+            Assert.Equal(UsageCsvSchema.Focus, summary.Schema);
+            using (var db = DuckDb())
+            {
+                var p = Sql(path);
+                Assert.Equal(40L, Convert.ToInt64(Query(db, $"SELECT count(*) FROM read_parquet('{p}')")[0][0]));
+                var types = Query(db, $"DESCRIBE SELECT * FROM read_parquet('{p}')").ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+                Assert.StartsWith("DECIMAL", types["BilledCost"]);
+                Assert.StartsWith("TIMESTAMP", types["ChargePeriodStart"]);
+                Assert.Equal("VARCHAR", types["BillingCurrency"]);
+                var sums = Query(db, $"SELECT BillingCurrency, CAST(sum(BilledCost) AS VARCHAR) FROM read_parquet('{p}') GROUP BY BillingCurrency")
+                    .ToDictionary(r => (string)r[0]!, r => decimal.Parse((string)r[1]!, CultureInfo.InvariantCulture));
+                Assert.Equal(summary.CostByCurrency.OrderBy(k => k.Key), sums.OrderBy(k => k.Key));
+            }
+            var back = ReadFile(path);
+            Assert.Equal(40, back.Count);
+            Assert.All(back, r => Assert.Equal(UsageFileFormat.Focus, r.SourceFormat));
+            Assert.Equal(summary.CostByCurrency["USD"], back.Where(r => r.Currency == "USD").Sum(r => r.Cost ?? 0m));
+        }
+
+        [Fact]
         public void ParquetIsSupportedInTheNet8BuildAndChosenByExtension()
         {
             Assert.True(UsageParquet.IsSupported);
