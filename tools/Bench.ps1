@@ -5,7 +5,7 @@
     Each measurement runs in a fresh pwsh that imports the built module, so its peak working set (VmHWM) is the
     command's own. Figures are ratios against the baselines the issues name. Prints a markdown table and writes it to
     out/bench.md. Not a test: nothing here asserts a time.
-      -Only Invoices|Export|Import|Reader|Paging|Peer|Receive|Backfill|Report   runs a subset (Backfill is not in the default set).
+      -Only Invoices|Export|Import|Reader|Paging|Peer|Receive|Backfill|Report|Parquet   runs a subset (Backfill is not in the default set).
     Receive (issue 12): Receive-BillingExport of a 1 GB export run in 8 partitions from Azurite against the same files
     fetched one after another by curl, and its peak memory for a 100 MB run against the 1 GB run.
     Baseline: -BaselineCommit names a commit (default: the last one whose usage engine had its own CSV tokenizer, before
@@ -15,8 +15,8 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Backfill', 'Report')]
-    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Report'),
+    [ValidateSet('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Backfill', 'Report', 'Parquet')]
+    [string[]] $Only = @('Invoices', 'Export', 'Import', 'Reader', 'Paging', 'Peer', 'Receive', 'Report', 'Parquet'),
     # The commit measured beside this one (issue 14: today's reader, before CsvHelper).
     [string] $BaselineCommit = '2b1dea5',
     # Rows of the large export/import (the issue: 1,000,000); smaller for a quick look.
@@ -413,6 +413,50 @@ if ('Peer' -in $Only) {
     $peer = Join-Path $root 'tools/BenchPeer.ps1'
     if (Test-Path $peer) { . $peer }
     else { Write-Warning 'tools/BenchPeer.ps1 is not there yet: no peer table.' }
+}
+
+# ---- Parquet (issue 13): the same EA month exported to .csv, .csv.gz and .parquet, and imported from .csv and .parquet --
+if ('Parquet' -in $Only) {
+    $eaSubscriptions = 3
+    $perDay = [math]::Ceiling($Rows / $days / $eaSubscriptions)
+    $emu = Start-BenchEmulator -TimeScale 0.001 -Extra @('--usage-rows-per-day', "$perDay")
+    try {
+        $eaName = ((Get-World $emu).accounts | Where-Object { $_.agreementType -eq 'EnterpriseAgreement' } | Select-Object -First 1).name
+        $sizes = @([math]::Min(100000, $Rows), $Rows) | Select-Object -Unique
+        $pq = @{}
+        foreach ($n in $sizes) {
+            $end = $monthStart.AddDays([math]::Min($days, [math]::Ceiling($n / $perDay / $eaSubscriptions)) - 1)
+            foreach ($ext in '.csv', '.csv.gz', '.parquet') {
+                $path = Join-Path $work "parquet-$n$ext"
+                $pq["$n$ext"] = Measure-InPwsh $emu @"
+`$f = Export-DailyUsage -BillingAccountName '$eaName' -StartDate '$($monthStart.ToString('yyyy-MM-dd'))' -EndDate '$($end.ToString('yyyy-MM-dd'))' -Path '$path' -Schema Normalized -Force
+@{ Rows = `$f.RowCount; Bytes = `$f.Length; Path = '$path' }
+"@
+            }
+            $csv = $pq["$n.csv"]; $gz = $pq["$n.csv.gz"]
+            foreach ($ext in '.csv', '.csv.gz', '.parquet') {
+                $m = $pq["$n$ext"]
+                $ratio = "time {0:N2}x .csv, size {1:N2}x .csv.gz" -f ($m.Seconds / $csv.Seconds), ($m.Bytes / $gz.Bytes)
+                Add-Result 'Parquet' "Export Normalized to $ext, $($m.Rows) rows" $m.Seconds ("{0:N0} rows/s, {1:N1} MB" -f ($m.Rows / $m.Seconds), ($m.Bytes / 1MB)) $ratio $m.PeakMB $m.StartMB
+            }
+        }
+        if ($sizes.Count -gt 1) {
+            foreach ($ext in '.csv', '.parquet') {
+                Add-Result 'Parquet' "$ext export peak $Rows / peak 100k" 0 '' ("{0:N2}x" -f ($pq["$Rows$ext"].PeakMB / $pq["100000$ext"].PeakMB)) $pq["$Rows$ext"].PeakMB
+            }
+        }
+        # Import, each in a fresh pwsh: the same month as .csv and as .parquet, and Import-Csv of the .csv.
+        $plain = Measure-InPwsh $emu "`$s = Import-Csv -LiteralPath '$($pq["$Rows.csv"].Path)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count }"
+        Add-Result 'Parquet' "Import-Csv .csv | Measure-Object Cost -Sum ($($plain.Rows) rows)" $plain.Seconds ("{0:N0} rows/s" -f ($plain.Rows / $plain.Seconds)) '1.00x Import-Csv' $plain.PeakMB
+        $imports = @{}
+        foreach ($ext in '.csv', '.parquet') {
+            $imports[$ext] = Measure-InPwsh $emu "`$s = Import-DailyUsage -LiteralPath '$($pq["$Rows$ext"].Path)' | Measure-Object Cost -Sum; @{ Rows = `$s.Count; Sum = [string]`$s.Sum }"
+            $m = $imports[$ext]
+            Add-Result 'Parquet' "Import-DailyUsage $ext | Measure-Object Cost -Sum ($($m.Rows) rows)" $m.Seconds ("{0:N0} rows/s" -f ($m.Rows / $m.Seconds)) ("{0:N1}x Import-Csv, {1:N2}x .csv speed" -f ($plain.Seconds / $m.Seconds), ($imports['.csv'].Seconds / $m.Seconds)) $m.PeakMB
+        }
+        if ($imports['.csv'].Sum -ne $imports['.parquet'].Sum) { Write-Warning "The .csv and .parquet sums differ: $($imports['.csv'].Sum) and $($imports['.parquet'].Sum)." }
+    }
+    finally { Stop-BillingEmulator $emu }
 }
 
 $table = $results | ForEach-Object {

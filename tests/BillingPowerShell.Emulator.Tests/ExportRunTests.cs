@@ -22,7 +22,7 @@ public sealed class ExportRunTests
 
     /// <summary>Reads the run's manifest and files; checks the layout and that the manifest's counts are the files'.
     /// Returns the manifest, the header and all data rows.</summary>
-    private async Task<(JsonElement Manifest, string[] Header, List<string[]> Rows)> ReadRun(JsonElement run, string container, string root, string exportName, bool gzip)
+    private async Task<(JsonElement Manifest, string[] Header, List<string[]> Rows)> ReadRun(JsonElement run, string container, string root, string exportName, bool gzip, bool parquet = false)
     {
         var p = run.GetProperty("properties");
         Assert.Equal("Completed", p.GetProperty("status").GetString());
@@ -48,10 +48,10 @@ public sealed class ExportRunTests
         for (int i = 0; i < blobs.Count; i++)
         {
             string name = blobs[i].GetProperty("blobName").GetString()!;
-            Assert.Equal($"{folder}/part_0_{i + 1:D4}.csv{(gzip ? ".gz" : "")}", name);
+            Assert.Equal($"{folder}/part_0_{i + 1:D4}{(parquet ? ".snappy.parquet" : gzip ? ".csv.gz" : ".csv")}", name);
             var content = await ExportTestKit.Download(c, name);
             Assert.Equal(blobs[i].GetProperty("byteCount").GetInt64(), content.Length);
-            var (h, r) = ExportTestKit.ReadCsv(name, content);
+            var (h, r) = parquet ? await ReadParquet(content) : ExportTestKit.ReadCsv(name, content);
             Assert.Equal(blobs[i].GetProperty("dataRowCount").GetInt64(), r.Count);
             header = h;
             rows.AddRange(r);
@@ -60,6 +60,36 @@ public sealed class ExportRunTests
         Assert.Equal(bytes, manifest.GetProperty("byteCount").GetInt64());
         Assert.Equal(rows.Count, manifest.GetProperty("dataRowCount").GetInt64());
         return (manifest, header, rows);
+    }
+
+    /// <summary>A Parquet partition as header and text rows (decimals in invariant form), read with Parquet.Net.</summary>
+    private static async Task<(string[] Header, List<string[]> Rows)> ReadParquet(byte[] bytes)
+    {
+        Assert.Equal("PAR1", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+        using var ms = new System.IO.MemoryStream(bytes);
+        await using var reader = await Parquet.ParquetReader.CreateAsync(ms, null, false, default);
+        var fields = reader.Schema.GetDataFields();
+        var rows = new List<string[]>();
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            int n = (int)group.RowCount;
+            Assert.Equal("SNAPPY", group.GetMetadata(fields[0])?.MetaData?.Codec.ToString().ToUpperInvariant());
+            var columns = new string?[fields.Length][];
+            for (int i = 0; i < fields.Length; i++)
+            {
+                columns[i] = new string?[n];
+                if (fields[i].ClrType == typeof(decimal))
+                {
+                    var d = new decimal?[n];
+                    await group.ReadAsync<decimal>(fields[i], d.AsMemory(), null, default);
+                    for (int j = 0; j < n; j++) columns[i][j] = d[j]?.ToString(CultureInfo.InvariantCulture);
+                }
+                else await group.ReadAsync(fields[i], columns[i].AsMemory(), null, default);
+            }
+            for (int j = 0; j < n; j++) rows.Add(columns.Select(col => col[j] ?? "").ToArray());
+        }
+        return (fields.Select(f => f.Name).ToArray(), rows);
     }
 
     private static decimal Sum(string[] header, List<string[]> rows, string column)
@@ -214,6 +244,45 @@ public sealed class ExportRunTests
         Assert.All(rows, r => Assert.Equal(4, r.Length));
         var facts = _k.Facts(scope, MonthStart.AddMonths(-1));
         Assert.Equal(facts.GetProperty("actualCost").GetProperty("EUR").GetDecimal(), Sum(header, rows, "CostInBillingCurrency"));
+    }
+
+    [AzuriteFact]
+    public async Task Parquet_runs_write_snappy_parquet_partitions_with_the_csv_s_rows_and_a_manifest_that_counts_them()
+    {
+        // ActualCost at a subscription, AmortizedCost at the MCA account (two currencies, several partitions), FocusCost.
+        string sub = _k.Scope("subscription");
+        await _k.Create(sub, "pq-actual", _k.Body(timeframe: "TheLastMonth", format: "Parquet", compression: "snappy", root: "pq"));
+        await _k.Create(sub, "csv-actual", _k.Body(timeframe: "TheLastMonth", root: "pq"));
+        var (manifest, header, rows) = await ReadRun(await _k.RunAndWait(sub, "pq-actual"), "exports", "pq", "pq-actual", gzip: false, parquet: true);
+        var (_, csvHeader, csvRows) = await ReadRun(await _k.RunAndWait(sub, "csv-actual"), "exports", "pq", "csv-actual", gzip: false);
+        Assert.Equal(csvHeader, header);
+        Assert.Equal(csvRows.Count, rows.Count);
+        int date = Array.IndexOf(header, "Date"), cost = Array.IndexOf(header, "CostInBillingCurrency");
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(csvRows[i][date], rows[i][date]);
+            Assert.Equal(decimal.Parse(csvRows[i][cost], CultureInfo.InvariantCulture), decimal.Parse(rows[i][cost], CultureInfo.InvariantCulture));
+        }
+        var lastMonth = MonthStart.AddMonths(-1);
+        Assert.Equal(_k.Facts(sub, lastMonth).GetProperty("actualCost").GetProperty("EUR").GetDecimal(), Sum(header, rows, "CostInBillingCurrency"));
+        Assert.Equal("Parquet", manifest.GetProperty("deliveryConfig").GetProperty("fileFormat").GetString());
+        Assert.Equal("Snappy", manifest.GetProperty("deliveryConfig").GetProperty("compressionMode").GetString());
+
+        string mca = "/providers/Microsoft.Billing/billingAccounts/" + _f.Mca;
+        await _k.Create(mca, "pq-amortized", _k.Body(type: "AmortizedCost", timeframe: "TheLastMonth", format: "Parquet", compression: "snappy", root: "pq"));
+        var (mcaManifest, mcaHeader, mcaRows) = await ReadRun(await _k.RunAndWait(mca, "pq-amortized"), "exports", "pq", "pq-amortized", gzip: false, parquet: true);
+        var facts = _k.Facts(mca, lastMonth);
+        Assert.Equal(facts.GetProperty("rowCount").GetInt64(), mcaRows.Count);
+        Assert.True(mcaManifest.GetProperty("blobCount").GetInt32() > 1, "at 250 rows per file a month of the MCA account is several partitions");
+        int currencyColumn = Array.IndexOf(mcaHeader, "billingCurrency");
+        foreach (var currency in facts.GetProperty("amortizedCost").EnumerateObject())
+            Assert.Equal(currency.Value.GetDecimal(), Sum(mcaHeader, mcaRows.Where(r => r[currencyColumn] == currency.Name).ToList(), "costInBillingCurrency"));
+
+        await _k.Create(sub, "pq-focus", _k.Body(type: "FocusCost", timeframe: "TheLastMonth", format: "Parquet", compression: "snappy", root: "pq"));
+        var (_, focusHeader, focusRows) = await ReadRun(await _k.RunAndWait(sub, "pq-focus"), "exports", "pq", "pq-focus", gzip: false, parquet: true);
+        Assert.Equal("BilledCost", focusHeader[1]);
+        Assert.Equal(_k.Facts(sub, lastMonth).GetProperty("actualCost").GetProperty("EUR").GetDecimal(), Sum(focusHeader, focusRows, "BilledCost"));
+        Assert.Equal(_k.Facts(sub, lastMonth).GetProperty("amortizedCost").GetProperty("EUR").GetDecimal(), Sum(focusHeader, focusRows, "EffectiveCost"));
     }
 
     [AzuriteFact]

@@ -15,6 +15,7 @@ BeforeAll {
         BPS_OLD_AZURE_CORE = $oldAzureCore
         BPS_ARM            = $emu.ArmUrl
         BPS_TOKEN          = $emu.Token
+        BPS_PARQUET        = Join-Path $PSScriptRoot 'Data/costdetails-duckdb.snappy.parquet'
     }
 
     # The child script: load the old Azure.Core before or after our module, then connect and list subscriptions.
@@ -22,7 +23,8 @@ BeforeAll {
         function Show-Loaded {
             # LOADED <name> <version> <load context> FROM <folder> TARGETS <TargetFrameworkAttribute>
             [AppDomain]::CurrentDomain.GetAssemblies() |
-                Where-Object { $_.GetName().Name -in 'Azure.Core', 'BillingPowerShell.Engine', 'CsvHelper' } |
+                Where-Object { $_.GetName().Name -in 'Azure.Core', 'BillingPowerShell.Engine', 'CsvHelper', 'Parquet', 'Snappier',
+                    'CommunityToolkit.HighPerformance', 'Microsoft.IO.RecyclableMemoryStream', 'K4os.Compression.LZ4', 'ZstdSharp' } |
                 ForEach-Object {
                     $alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_)
                     $kind = if ($alc -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { 'Default' } else { $alc.GetType().FullName }
@@ -43,6 +45,13 @@ BeforeAll {
             $sum = Import-DailyUsage -LiteralPath $csv | Measure-Object Cost -Sum
             Remove-Item -LiteralPath $csv
             "IMPORTED $($sum.Count) $($sum.Sum.ToString([cultureinfo]::InvariantCulture))"
+            # And Parquet (a snappy file DuckDB wrote): Parquet.Net and its dependencies from the net8.0 folder; the
+            # netstandard2.0 build has no Parquet and says so.
+            try {
+                $sum = Import-DailyUsage -LiteralPath $env:BPS_PARQUET -ErrorAction Stop | Measure-Object Cost -Sum
+                "PARQUET $($sum.Count) $($sum.Sum.ToString([cultureinfo]::InvariantCulture))"
+            }
+            catch { "PARQUET ERROR $($_.FullyQualifiedErrorId)" }
         }
         if ($env:BPS_ORDER -eq 'OldFirst') {
             Add-Type -Path $env:BPS_OLD_AZURE_CORE
@@ -82,6 +91,7 @@ Describe 'Dependency isolation with the <Build> engine' -ForEach @(
             [regex]::Escape($Build) + ' TARGETS ' + [regex]::Escape($Framework)
         $script:csvHelperPattern = 'LOADED CsvHelper 34\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' +
             [regex]::Escape($Build) + ' TARGETS ' + [regex]::Escape($Framework)
+        $script:parquetPattern = 'LOADED (Parquet|Snappier) \d+\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext FROM net8\.0 TARGETS \.NETCoreApp,Version=v8\.0'
         $script:ourAzureCorePattern = 'LOADED Azure\.Core 1\.\d+\.\d+\.\d+ BillingPowerShell\.Loader\.DependencyLoadContext FROM ' + [regex]::Escape($Build) + ' '
     }
 
@@ -104,6 +114,22 @@ Describe 'Dependency isolation with the <Build> engine' -ForEach @(
         @([regex]::Matches($oldFirstText, 'LOADED BillingPowerShell\.Engine ')).Count | Should -Be 1 -Because $oldFirstText
         $oldAfterText | Should -Match $enginePattern
         @([regex]::Matches($oldAfterText, 'LOADED BillingPowerShell\.Engine ')).Count | Should -Be 1 -Because $oldAfterText
+    }
+
+    It 'reads Parquet with Parquet.Net and its dependencies from dependencies/net8.0/ (net8.0), or says ParquetNeedsPowerShell7 (netstandard2.0)' {
+        $oldFirst.ExitCode | Should -Be 0 -Because $oldFirstText
+        if ($Build -eq 'net8.0') {
+            $oldFirstText | Should -Match 'PARQUET 2 3\.5(\s|$)'
+            @([regex]::Matches($oldFirstText, $parquetPattern)).Count | Should -Be 2 -Because "Parquet and Snappier (the snappy codec) load: $oldFirstText"
+            # Every Parquet dependency that loaded came from net8.0/ into the module's context, none from anywhere else.
+            [regex]::Matches($oldFirstText, 'LOADED (Parquet|Snappier|CommunityToolkit\.HighPerformance|Microsoft\.IO\.RecyclableMemoryStream|K4os\.Compression\.LZ4|ZstdSharp) .*') |
+                ForEach-Object Value | Where-Object { $_ -notmatch 'BillingPowerShell\.Loader\.DependencyLoadContext FROM net8\.0 ' } | Should -BeNullOrEmpty
+        }
+        else {
+            $oldFirstText | Should -Match 'PARQUET ERROR ParquetNeedsPowerShell7,BillingPowerShell\.Commands\.ImportDailyUsageCommand'
+            $oldFirstText | Should -Not -Match 'LOADED Parquet '
+            $oldFirstText | Should -Match 'IMPORTED 2 3\.5(\s|$)' -Because 'CSV works on the netstandard2.0 build'
+        }
     }
 
     It 'works when an older Azure.Core is loaded after the module, and both keep working' {

@@ -142,6 +142,14 @@ Describe 'Built layout' {
         (Read-AssemblyFacts (Join-Path $moduleDir 'dependencies/netstandard2.0/CsvHelper.dll')).Framework | Should -Match '^\.NETStandard,Version=v2\.0$'
     }
 
+    It 'ships Parquet.Net and its dependencies in net8.0/ only (Parquet.Net targets net8.0 and later)' {
+        foreach ($name in 'Parquet.dll', 'Snappier.dll', 'CommunityToolkit.HighPerformance.dll', 'Microsoft.IO.RecyclableMemoryStream.dll', 'K4os.Compression.LZ4.dll', 'ZstdSharp.dll') {
+            Join-Path $moduleDir "dependencies/net8.0/$name" | Should -Exist
+        }
+        (Read-AssemblyFacts (Join-Path $moduleDir 'dependencies/net8.0/Parquet.dll')).Framework | Should -Be '.NETCoreApp,Version=v8.0'
+        Join-Path $moduleDir 'dependencies/netstandard2.0/Parquet.dll' | Should -Not -Exist
+    }
+
     It 'does not ship System.Management.Automation.dll' {
         Get-ChildItem -LiteralPath $moduleDir -Recurse -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }

@@ -64,9 +64,11 @@ Describe 'Package' {
             'BillingPowerShell.Format.ps1xml', 'en-US/BillingPowerShell.dll-Help.xml',
             'dependencies/netstandard2.0/BillingPowerShell.Engine.dll', 'dependencies/netstandard2.0/Azure.Core.dll',
             'dependencies/netstandard2.0/CsvHelper.dll', 'dependencies/net8.0/BillingPowerShell.Engine.dll',
-            'dependencies/net8.0/Azure.Core.dll', 'dependencies/net8.0/CsvHelper.dll') {
+            'dependencies/net8.0/Azure.Core.dll', 'dependencies/net8.0/CsvHelper.dll', 'dependencies/net8.0/Parquet.dll',
+            'dependencies/net8.0/Snappier.dll') {
             $entries | Should -Contain $expected
         }
+        $entries | Should -Not -Contain 'dependencies/netstandard2.0/Parquet.dll' -Because 'Parquet.Net targets net8.0 and later only'
         # BillingPowerShell.dll is the only DLL at the root; every other one is in one of the two build folders.
         $entries | Where-Object { $_ -like '*.dll' -and $_ -ne 'BillingPowerShell.dll' -and $_ -notmatch '^dependencies/(netstandard2\.0|net8\.0)/[^/]+\.dll$' } |
             Should -BeNullOrEmpty

@@ -137,8 +137,8 @@ internal sealed class ExportRunner
     private static (string, string)? Unsupported(ExportJob job)
     {
         var s = job.Run.Settings;
-        if (s.Type is "ActualCost" or "AmortizedCost" or "Usage" or "FocusCost" && s.Format == "Csv") return null;
-        return ("EmulatorUnsupported", $"The billing emulator does not generate {s.Type} data in {s.Format} format (it writes ActualCost, AmortizedCost, Usage and FocusCost as Csv).");
+        if (s.Type is "ActualCost" or "AmortizedCost" or "Usage" or "FocusCost" && s.Format is "Csv" or "Parquet") return null;
+        return ("EmulatorUnsupported", $"The billing emulator does not generate {s.Type} data in {s.Format} format (it writes ActualCost, AmortizedCost, Usage and FocusCost as Csv or Parquet).");
     }
 
     private void Set(ExportRun run, Action<ExportRun> change)

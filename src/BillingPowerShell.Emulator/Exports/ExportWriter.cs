@@ -22,7 +22,7 @@ internal sealed record ExportJob(ExportRecord Export, ExportScope Scope, ExportR
 /// <summary>
 /// Writes a run's files into the storage account in the layout of docs/contracts/azure-api/EXPORTS.md, "Folder
 /// layout": `{container}/{rootFolderPath}/{exportName}/{yyyyMMdd-yyyyMMdd}/{runId}/` holding the partitions
-/// (`part_0_0001.csv`, or `.csv.gz` with gzip; "Data files") and `manifest.json` ("`manifest.json` fields").
+/// (`part_0_0001.csv`, `.csv.gz` with gzip, `.snappy.parquet` for Parquet; "Data files") and `manifest.json` ("`manifest.json` fields").
 /// Rows come from the world's usage generator through the cost details CSV formatter (Usage/CostReport) — the cost
 /// details columns of CSV_SCHEMAS.md, or FOCUS's (FocusSchema) — so their totals agree with `/_emulator/world` and
 /// with the cost details API.
@@ -66,15 +66,19 @@ internal sealed class ExportWriter
         using (var rows = Rows(job).GetEnumerator())
             for (int i = 1; i <= parts; i++)
             {
-                string name = $"{folder}/part_0_{i:D4}.csv{(s.Compression == "gzip" ? ".gz" : "")}";
+                string name = $"{folder}/part_0_{i:D4}{Extension(s)}";
                 long count = Math.Min(_rowsPerFile, total - (long)(i - 1) * _rowsPerFile);
                 bool holdBack = i == parts && job.Mode is "manifestFirst" or "manifestFirstCompleted" or "shortFile";
-                if (holdBack)
+                if (holdBack || s.Format == "Parquet")
                 {
+                    // Parquet's footer is written last and points back into the file: built whole, then uploaded.
                     using var ms = new MemoryStream();
-                    long n = await WriteCsvAsync(ms, formatter, rows, count, s.Compression == "gzip", ct);
-                    lastContent = ms.ToArray();
-                    blobs.Add(new ExportBlob(name, lastContent.Length, n));
+                    long n = s.Format == "Parquet"
+                        ? await ParquetPart.WriteAsync(ms, formatter, rows, count, s.Compression == "snappy", ct)
+                        : await WriteCsvAsync(ms, formatter, rows, count, s.Compression == "gzip", ct);
+                    blobs.Add(new ExportBlob(name, ms.Length, n));
+                    if (holdBack) lastContent = ms.ToArray();
+                    else await UploadAsync(container.GetBlobClient(name), ms.ToArray(), ct);
                 }
                 else blobs.Add(await WritePartAsync(container.GetBlobClient(name), formatter, rows, count, s.Compression == "gzip", ct));
             }
@@ -102,6 +106,12 @@ internal sealed class ExportWriter
         if (s.OverwriteBehavior == "OverwritePreviousReport") await DeleteOtherRunsAsync(container, folder, ct);
         return (manifestPath, blobs[0].BlobName);
     }
+
+    /// <summary>docs/contracts/azure-api/EXPORTS.md, "Data files": `part_{n}_{nnnn}.csv`, `.csv.gz`, `.snappy.parquet`
+    /// (an uncompressed Parquet export: `.parquet`).</summary>
+    internal static string Extension(ExportSettings s) => s.Format == "Parquet"
+        ? (s.Compression == "snappy" ? ".snappy.parquet" : ".parquet")
+        : ".csv" + (s.Compression == "gzip" ? ".gz" : "");
 
     /// <summary>Streams one partition into its blob (bounded memory); its byte count is what reached the blob.</summary>
     private static async Task<ExportBlob> WritePartAsync(BlobClient blob, CostReport formatter, IEnumerator<UsageRow> rows, long count, bool gzip, CancellationToken ct)

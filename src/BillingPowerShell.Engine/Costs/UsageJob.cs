@@ -245,6 +245,8 @@ namespace BillingPowerShell.Engine.Costs
             if (schema == UsageCsvSchema.Focus) return await ExportFocusAsync(request, path, options, call, ct).ConfigureAwait(false);
             // Native is the default; writing Normalized instead is only worth a warning when Native was asked for.
             var schemaNote = schemaTyped ? call.Warning : call.Verbose;
+            if (UsageParquet.IsParquetPath(path))
+                return await ExportParquetAsync(request, path, schema, options, call, ct, schemaNote).ConfigureAwait(false);
             var source = Resolve(request);
             if (schema == UsageCsvSchema.Native && source == UsageSource.CostDetails)
             {
@@ -269,12 +271,44 @@ namespace BillingPowerShell.Engine.Costs
         }
 
         /// <summary>
+        /// Writes the request's records to a snappy Parquet file, a row group every 100,000 rows. Native is Azure's CSV
+        /// bytes, which Parquet cannot hold: the Normalized schema is written instead (the cmdlet refuses -Schema Native
+        /// with a .parquet path before any request, so this is the default schema only).
+        /// </summary>
+        private async Task<UsageExportSummary> ExportParquetAsync(UsageRequest request, string path, UsageCsvSchema schema, UsageCsvWriterOptions options,
+            CallContext call, CancellationToken ct, Action<string>? schemaNote)
+        {
+            UsageParquet.ThrowIfNotSupported(path);
+            if (schema == UsageCsvSchema.Native)
+            {
+                schemaNote?.Invoke("Parquet holds typed columns, not Azure's CSV bytes: writing the Normalized schema instead of Native.");
+                schema = UsageCsvSchema.Normalized;
+            }
+#if NET8_0_OR_GREATER
+            await using var writer = await UsageParquetWriter.CreateAsync(path, TableFor(schema, options), options.Overwrite, ct).ConfigureAwait(false);
+            await foreach (var r in GetRecordsAsync(request, call, ct).WithCancellation(ct).ConfigureAwait(false))
+                await writer.WriteAsync(r, ct).ConfigureAwait(false);
+            return await writer.CompleteAsync(ct).ConfigureAwait(false);
+#else
+            throw new PlatformNotSupportedException(UsageParquet.NotSupportedMessage(path));
+#endif
+        }
+
+        /// <summary>The table a typed schema writes (Parquet): its columns and how a record fills them.</summary>
+        internal static IUsageTable TableFor(UsageCsvSchema schema, UsageCsvWriterOptions? options = null) => schema switch
+        {
+            UsageCsvSchema.Normalized => new UsageNormalizedTable(),
+            UsageCsvSchema.Focus => new Usage.Focus.FocusTable(options?.FocusVersion ?? Usage.Focus.FocusVersion.V1_2),
+            _ => throw new ArgumentException($"The {schema} schema has no typed table.", nameof(schema)),
+        };
+
         /// FOCUS from both metrics, as Microsoft documents it (docs/contracts/azure-api/FOCUS.md, "Row selection"): every
         /// row of the amortized data except commitment purchases, then the commitment purchases and refunds of the actual
         /// data, so that each is counted once. Two passes one after the other, each streamed: constant memory.
         /// </summary>
         private async Task<UsageExportSummary> ExportFocusAsync(UsageRequest request, string path, UsageCsvWriterOptions options, CallContext call, CancellationToken ct)
         {
+            if (UsageParquet.IsParquetPath(path)) return await ExportFocusParquetAsync(request, path, options, call, ct).ConfigureAwait(false);
             using var writer = UsageCsvWriter.Create(path, UsageCsvSchema.Focus, options);
             call.Verbose?.Invoke($"FOCUS: reading the amortized cost of {request.Scope} (every row but commitment purchases).");
             await foreach (var r in GetRecordsAsync(request.WithMetric(CostMetric.AmortizedCost), call, ct).WithCancellation(ct).ConfigureAwait(false))
@@ -284,6 +318,23 @@ namespace BillingPowerShell.Engine.Costs
             await foreach (var r in actual.GetRecordsAsync(request.WithMetric(CostMetric.ActualCost), call, ct).WithCancellation(ct).ConfigureAwait(false))
                 if (Usage.Focus.FocusTable.FromActualCost(r)) writer.Write(r);
             return writer.Complete();
+        }
+
+        /// <summary>The same two passes as <see cref="ExportFocusAsync"/>, into a Parquet file (FocusTable's typed columns).</summary>
+        private async Task<UsageExportSummary> ExportFocusParquetAsync(UsageRequest request, string path, UsageCsvWriterOptions options, CallContext call, CancellationToken ct)
+        {
+            UsageParquet.ThrowIfNotSupported(path);
+#if NET8_0_OR_GREATER
+            await using var writer = await UsageParquetWriter.CreateAsync(path, TableFor(UsageCsvSchema.Focus, options), options.Overwrite, ct).ConfigureAwait(false);
+            await foreach (var r in GetRecordsAsync(request.WithMetric(CostMetric.AmortizedCost), call, ct).WithCancellation(ct).ConfigureAwait(false))
+                if (!Usage.Focus.FocusTable.FromActualCost(r)) await writer.WriteAsync(r, ct).ConfigureAwait(false);
+            var actual = new UsageJob(_client);
+            await foreach (var r in actual.GetRecordsAsync(request.WithMetric(CostMetric.ActualCost), call, ct).WithCancellation(ct).ConfigureAwait(false))
+                if (Usage.Focus.FocusTable.FromActualCost(r)) await writer.WriteAsync(r, ct).ConfigureAwait(false);
+            return await writer.CompleteAsync(ct).ConfigureAwait(false);
+#else
+            throw new PlatformNotSupportedException(UsageParquet.NotSupportedMessage(path));
+#endif
         }
 
         private async Task<UsageExportSummary> ExportNativeAsync(UsageRequest request, List<UsageChunk> chunks, string path, UsageCsvWriterOptions options, CallContext call, CancellationToken ct)

@@ -168,6 +168,10 @@ namespace BillingPowerShell.Engine.Usage
         /// <param name="effectiveCost">A FOCUS file's Cost is its EffectiveCost (amortized) instead of its BilledCost
         /// (module/docs/Import-DailyUsage.md, "-CostMetric"); other formats carry one cost and ignore it.</param>
         public UsageColumnLayout(string[] names, UsageFileFormat format, bool effectiveCost = false)
+            : this(names, format, effectiveCost, format == UsageFileFormat.Normalized) { }
+
+        /// <summary><paramref name="unescapeFormulas"/>: false for inputs no spreadsheet escaped (Parquet).</summary>
+        public UsageColumnLayout(string[] names, UsageFileFormat format, bool effectiveCost, bool unescapeFormulas)
         {
             Names = names;
             Index = new Dictionary<string, int>(names.Length, StringComparer.OrdinalIgnoreCase);
@@ -180,7 +184,7 @@ namespace BillingPowerShell.Engine.Usage
             if (effectiveCost && format == UsageFileFormat.Focus && Index.TryGetValue("EffectiveCost", out int ec))
                 FieldColumn[(int)UsageField.Cost] = ec;
             Format = format;
-            UnescapeFormulas = format == UsageFileFormat.Normalized;
+            UnescapeFormulas = unescapeFormulas;
         }
 
         public int ColumnCount => Names.Length;

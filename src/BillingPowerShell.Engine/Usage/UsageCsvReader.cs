@@ -57,7 +57,7 @@ namespace BillingPowerShell.Engine.Usage
     /// (unknown header, binary data, corrupt gzip, too many bad rows) throw <see cref="UsageFormatException"/>.
     /// Not thread-safe; records are independent of the reader and may be kept.
     /// </summary>
-    public sealed class UsageCsvReader : IDisposable
+    public sealed class UsageCsvReader : IUsageFileReader
     {
         private readonly CsvReader _csv;
         private readonly UsageCsvReaderOptions _opt;

@@ -7,9 +7,9 @@ using BillingPowerShell.Engine.Usage;
 namespace BillingPowerShell.Commands
 {
     /// <summary>
-    /// Writes daily usage to a CSV file (.csv or .csv.gz): Native keeps Azure's columns byte for byte, chunks merged under
-    /// one header; Normalized writes the usage record's columns, the same for every agreement type. The file only
-    /// appears under its name once complete.
+    /// Writes daily usage to a CSV file (.csv or .csv.gz) or a Parquet file (.parquet, PowerShell 7.4+): Native keeps
+    /// Azure's columns byte for byte, chunks merged under one header (CSV only); Normalized writes the usage record's
+    /// columns, the same for every agreement type. The file only appears under its name once complete.
     /// </summary>
     [Cmdlet(VerbsData.Export, "DailyUsage", SupportsShouldProcess = true)]
     [OutputType(typeof(FileInfo))]
@@ -51,8 +51,12 @@ namespace BillingPowerShell.Commands
                 FailArgument("FolderNotFound", $"The folder of '{full}' does not exist.", Path, ErrorCategory.ObjectNotFound);
             if (Directory.Exists(full))
                 FailArgument("PathIsAFolder", $"-Path '{full}' is a folder; name a file such as usage.csv.", Path);
-            if (!full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
-                FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .csv or .csv.gz.", Path);
+            var parquet = UsageParquet.IsParquetPath(full);
+            if (!parquet && !full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
+                FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .csv, .csv.gz or .parquet.", Path);
+            if (parquet && !UsageParquet.IsSupported) ThrowTerminatingError(UsageErrors.ParquetNeedsPowerShell7(full, Path));
+            if (parquet && string.Equals(Schema, "Native", StringComparison.OrdinalIgnoreCase) && MyInvocation.BoundParameters.ContainsKey(nameof(Schema)))
+                FailArgument("NativeSchemaNotParquet", $"-Schema Native keeps Azure's CSV bytes, which a Parquet file cannot hold; for '{full}' use -Schema Normalized (the default for .parquet), or a .csv path for Native.", Schema);
             if (_written.Contains(full))
             {
                 // Several scopes piped to one -Path: refuse the later ones rather than replace (with -Force) the file just written.
@@ -70,7 +74,7 @@ namespace BillingPowerShell.Commands
                 FailArgument("MetricNotWithFocus", "-Schema Focus carries both metrics (BilledCost from the actual cost, EffectiveCost from the amortized cost); leave -Metric out.", Metric);
             var request = BuildRequest();
             if (request is null) return; // this pipeline record was rejected
-            if (!ShouldProcess(full, $"Export {Schema} daily usage of {request.Scope}")) return;
+            if (!ShouldProcess(full, $"Export {(parquet && string.Equals(Schema, "Native", StringComparison.OrdinalIgnoreCase) ? "Normalized" : Schema)} daily usage of {request.Scope}{(parquet ? " as Parquet" : "")}")) return;
 
             UsageExportSummary? summary = null;
             Run(async (sink, token) =>

@@ -9,7 +9,7 @@ namespace BillingPowerShell.Commands
 {
     /// <summary>
     /// Reads usage files — EA and MCA cost details, pay-as-you-go, the legacy portal download, our own Normalized export;
-    /// .csv or .csv.gz — and emits one usage record per row, the same type Get-DailyUsage emits.
+    /// .csv, .csv.gz or .parquet (PowerShell 7.4+) — and emits one usage record per row, the same type Get-DailyUsage emits.
     /// </summary>
     [Cmdlet(VerbsData.Import, "DailyUsage", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(UsageRecord))]
@@ -84,10 +84,15 @@ namespace BillingPowerShell.Commands
         {
             // Reading a local file needs no async work: records go straight to the pipeline, no queue in between. Bad
             // rows are reported on this thread, in row order: ReadAllPrefetched hands them to OnError as it yields.
+            if (UsageParquet.IsParquetPath(path) && !UsageParquet.IsSupported)
+            {
+                WriteError(UsageErrors.ParquetNeedsPowerShell7(path, path));
+                return;
+            }
             var options = new UsageCsvReaderOptions { SourceName = path, OnError = e => WriteError(UsageErrors.BadRow(e)), CostMetric = Metric == "AmortizedCost" ? Engine.Costs.CostMetric.AmortizedCost : Engine.Costs.CostMetric.ActualCost };
             try
             {
-                using var reader = UsageCsvReader.Open(path, options);
+                using var reader = UsageFileReader.Open(path, options);
                 WriteVerboseLine($"{path}: {reader.ReadHeader()} format.");
                 // Parsing runs a few batches ahead on another thread while this one feeds the pipeline.
                 foreach (var record in reader.ReadAllPrefetched(cancellationToken: StopToken))
