@@ -207,7 +207,7 @@ namespace BillingPowerShell.Engine.Usage
                     case UsageField.EffectivePrice: WriteDecimal(w, record.EffectivePrice); break;
                     case UsageField.UnitPrice: WriteDecimal(w, record.UnitPrice); break;
                     case UsageField.Cost: WriteDecimal(w, record.Cost); break;
-                    case UsageField.Tags: w.WriteField(TagsText(record)); break;
+                    case UsageField.Tags: w.WriteField(_tags.Of(record)); break;
                     case UsageField.SourceFormat: w.WriteField(FormatNames[(int)record.SourceFormat]); break;
                     default: WriteText(w, record, field); break;
                 }
@@ -241,21 +241,7 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         private static readonly string[] FormatNames = Enum.GetNames(typeof(UsageFileFormat));
-        private readonly Dictionary<string, string> _tagCache = new Dictionary<string, string>(StringComparer.Ordinal);
-
-        // Tags repeat from row to row (same resource, same tags): format each distinct source text once.
-        private string TagsText(UsageRecord r)
-        {
-            if (r.TagsMaterialized) return UsageValueParser.FormatTags(r.Tags); // the caller may have changed them
-            var raw = r.RawField(UsageField.Tags);
-            if (string.IsNullOrWhiteSpace(raw)) return string.Empty;
-            if (_tagCache.TryGetValue(raw!, out var t)) return t;
-            UsageValueParser.TryParseTags(raw, out var tags);
-            t = UsageValueParser.FormatTags(tags);
-            if (_tagCache.Count >= 4096) _tagCache.Clear();
-            _tagCache[raw!] = t;
-            return t;
-        }
+        private readonly UsageTagsText _tags = new UsageTagsText();
 
         private static void WriteDecimal(CsvWriter w, decimal? d)
         {

@@ -35,7 +35,7 @@ namespace BillingPowerShell.Engine.Usage
             : UsageColumnKind.String;
 
         private static readonly string[] FormatNames = Enum.GetNames(typeof(UsageFileFormat));
-        private readonly Dictionary<string, string> _tagCache = new Dictionary<string, string>(StringComparer.Ordinal);
+        private readonly UsageTagsText _tags = new UsageTagsText();
 
         public IReadOnlyList<UsageColumn> Columns => NormalizedColumns;
 
@@ -52,25 +52,11 @@ namespace BillingPowerShell.Engine.Usage
                     UsageField.EffectivePrice => record.EffectivePrice,
                     UsageField.UnitPrice => record.UnitPrice,
                     UsageField.Cost => record.Cost,
-                    UsageField.Tags => TagsText(record),
+                    UsageField.Tags => _tags.Of(record),
                     UsageField.SourceFormat => FormatNames[(int)record.SourceFormat],
                     _ => UsageCsvWriter.TextOf(record, field),
                 };
             }
-        }
-
-        // Tags repeat from row to row (same resource, same tags): format each distinct source text once.
-        private string TagsText(UsageRecord r)
-        {
-            if (r.TagsMaterialized) return UsageValueParser.FormatTags(r.Tags); // the caller may have changed them
-            var raw = r.RawField(UsageField.Tags);
-            if (string.IsNullOrWhiteSpace(raw)) return string.Empty;
-            if (_tagCache.TryGetValue(raw!, out var t)) return t;
-            UsageValueParser.TryParseTags(raw, out var tags);
-            t = UsageValueParser.FormatTags(tags);
-            if (_tagCache.Count >= 4096) _tagCache.Clear();
-            _tagCache[raw!] = t;
-            return t;
         }
     }
 }
