@@ -77,6 +77,26 @@ Describe 'Receive-BillingExport' {
         Format-CostTable $measured.Cost | Should -Be (Format-CostTable $expected.Cost)
     }
 
+    It 'goes from a new export to the world''s totals: New | Start -Backfill -Wait | Receive | Import-DailyUsage, Parquet, three months' {
+        # The issue's pipeline end to end (Parquet/snappy: the emulator's Parquet runs, Import-DailyUsage's Parquet reader).
+        $first = Get-MonthStart $world -Offset -3
+        $dest = Join-Path $root 'pipeline'
+        $files = @(New-BillingExport -BillingAccountName $ea -Name 'pester-pipeline' -Dataset ActualCost -Timeframe TheLastMonth -Format Parquet -Compression Snappy `
+                -StorageAccountId $world.Raw.storageAccount.id -Container 'exports' -RootFolderPath 'pester-pipeline' |
+            Start-BillingExport -Backfill -StartDate $first -EndDate $lastMonth.AddMonths(1).AddDays(-1) -Wait -TimeoutSeconds 600 |
+            Receive-BillingExport -Destination $dest -BlobServiceUri $blobUrl)
+        ($files.Month | Sort-Object -Unique) -join ',' | Should -Be ((0..2 | ForEach-Object { $first.AddMonths($_).ToString('yyyy-MM') }) -join ',')
+        $files.Name | ForEach-Object { $_ | Should -Match '\.snappy\.parquet$' }
+        $records = @($files | Import-DailyUsage)
+        foreach ($offset in -3..-1) {
+            $month = Get-MonthStart $world -Offset $offset
+            $expectedMonth = Get-ExpectedUsage -World $world -Scope $scopePath -Month $month
+            $measured = Measure-Usage @($records | Where-Object { $_.Date.Year -eq $month.Year -and $_.Date.Month -eq $month.Month })
+            $measured.Rows | Should -Be $expectedMonth.Rows -Because "the rows of $($month.ToString('yyyy-MM'))"
+            Format-CostTable $measured.Cost | Should -Be (Format-CostTable $expectedMonth.Cost) -Because "the cost of $($month.ToString('yyyy-MM'))"
+        }
+    }
+
     It 'receives a plain CSV run from the export (its newest run per month) with the same totals' {
         $dest = Join-Path $root 'csv'
         $files = @(Get-BillingExport -BillingAccountName $ea -Name 'pester-receive-csv' | Receive-BillingExport -Destination $dest -BlobServiceUri $blobUrl)
