@@ -167,54 +167,77 @@ function Get-TrxCounts([string] $TrxPath) {
     }
 }
 
-function Invoke-Xunit([string] $Project, [string] $RunDir, [string[]] $Prefix = @(), [string] $Filter) {
-    # One xunit project, already built; returns its counts. -Prefix runs it under another command (faketime).
+function Start-Xunit([string] $Project, [string] $RunDir, [string[]] $Prefix = @(), [string] $Filter) {
+    # One xunit project, already built, in a process of its own whose output goes to <RunDir>/<project>.log;
+    # Complete-Xunit waits for it. -Prefix runs it under another command (faketime).
     $name = Split-Path -Leaf $Project
     $trx = Join-Path $RunDir "$name.trx"
+    # --no-build: Invoke-Build has just built the whole solution, test projects included, in Release.
     $arguments = @('test', (Join-Path $Root $Project), '-c', 'Release', '--nologo', '--no-build',
         '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal')
     if ($Filter) { $arguments += '--filter', $Filter }
-    # --no-build: Invoke-Build has just built the whole solution, test projects included, in Release.
-    # Its output goes to the console, not into this function's result.
-    if ($Prefix) { & $Prefix[0] @($Prefix | Select-Object -Skip 1) dotnet @arguments | Out-Host } else { & dotnet @arguments | Out-Host }
-    $exit = $LASTEXITCODE
-    if (Test-Path -LiteralPath $trx) {
-        $counts = Get-TrxCounts $trx
+    $command = @($Prefix) + @('dotnet') + $arguments
+    $log = Join-Path $RunDir "$name.log"
+    $process = Start-Process -FilePath $command[0] -ArgumentList (ConvertTo-ProcessArgument @($command | Select-Object -Skip 1)) `
+        -NoNewWindow -PassThru -RedirectStandardOutput $log -RedirectStandardError "$log.err"
+    [pscustomobject]@{ Name = $name; Trx = $trx; Log = $log; Process = $process }
+}
+
+function Complete-Xunit($Job) {
+    # Waits for a Start-Xunit process, prints its output, and returns its counts.
+    $Job.Process.WaitForExit()
+    Write-Step "xunit: $($Job.Name)"
+    foreach ($log in $Job.Log, "$($Job.Log).err") { if (Test-Path -LiteralPath $log) { Get-Content -LiteralPath $log | Write-Host } }
+    $exit = $Job.Process.ExitCode
+    if (Test-Path -LiteralPath $Job.Trx) {
+        $counts = Get-TrxCounts $Job.Trx
         if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }   # e.g. the test host crashed
     }
     else {
-        Write-Warning "$name produced no results (exit code $exit)."
+        Write-Warning "$($Job.Name) produced no results (exit code $exit)."
         $counts = [pscustomobject]@{ Passed = 0; Failed = [int]($exit -ne 0); Skipped = 0 }
     }
-    Write-Host ("{0}: {1} passed, {2} failed, {3} skipped" -f $name, $counts.Passed, $counts.Failed, $counts.Skipped)
-    [pscustomobject]@{ Suite = "xunit $name"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+    Write-Host ("{0}: {1} passed, {2} failed, {3} skipped" -f $Job.Name, $counts.Passed, $counts.Failed, $counts.Skipped)
+    [pscustomobject]@{ Suite = "xunit $($Job.Name)"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
 }
 
-function Start-PesterFile([string] $File, [string] $RunDir, [string[]] $Prefix, [bool] $Parallel) {
+function Invoke-Xunit([string] $Project, [string] $RunDir, [string[]] $Prefix = @(), [string] $Filter) {
+    Complete-Xunit (Start-Xunit -Project $Project -RunDir $RunDir -Prefix $Prefix -Filter $Filter)
+}
+
+function New-PesterJob([string] $File, [string] $RunDir, [string[]] $Prefix = @(), [string] $SuitePrefix = 'Pester ', [string] $TimeZone, [string[]] $ExcludeTag = @()) {
+    # What Start-PesterFile runs: a file, its output folder, and (Sweep) faketime, TZ and the tags left out.
+    [pscustomobject]@{ File = $File; RunDir = $RunDir; Prefix = $Prefix; SuitePrefix = $SuitePrefix; TimeZone = $TimeZone; ExcludeTag = $ExcludeTag }
+}
+
+function Start-PesterFile($Job, [bool] $Parallel) {
     # One Pester file in a fresh pwsh with SSL_CERT_FILE=<its folder>/emulator.pem in its environment before it
     # starts; Start-TestEmulator writes the emulator's certificate exactly there (see tools/Emulator.psm1).
-    $leaf = Split-Path -Leaf $File
-    if (-not $Parallel) { Write-Step "Pester: $leaf" }
-    $fileDir = Join-Path $RunDir ($leaf -replace '\.Tests\.ps1$', '')
+    $leaf = Split-Path -Leaf $Job.File
+    $label = "$($Job.SuitePrefix -replace '^Pester $', '')$leaf"
+    if (-not $Parallel) { Write-Step "Pester: $label" }
+    $fileDir = Join-Path $Job.RunDir ($leaf -replace '\.Tests\.ps1$', '')
     $null = New-Item -ItemType Directory -Force -Path (Join-Path $fileDir 'cert')
     $env:SSL_CERT_FILE = Join-Path $fileDir 'cert/emulator.pem'   # copied into the child's environment
+    $env:TZ = if ($Job.TimeZone) { $Job.TimeZone } else { $script:SavedTz }
     $command = Get-PwshCommand   # an array: the executable and its leading arguments
-    $pwsh = @($Prefix) + $command
+    $pwsh = @($Job.Prefix) + $command
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
-        (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $File, '-ModulePath', $ManifestPath,
+        (Join-Path $Root 'tools/PesterTest.ps1'), '-Path', $Job.File, '-ModulePath', $ManifestPath,
         '-PesterPath', $PesterManifest, '-ResultPath', (Join-Path $fileDir 'result.json'))
+    if ($Job.ExcludeTag) { $arguments += @('-ExcludeTag') + (@($Job.ExcludeTag) -join ',') }
     $start = @{ FilePath = $pwsh[0]; ArgumentList = (ConvertTo-ProcessArgument $arguments); PassThru = $true; NoNewWindow = $true }
     if ($Parallel) {
         $start.RedirectStandardOutput = Join-Path $fileDir 'output.txt'
         $start.RedirectStandardError = Join-Path $fileDir 'error.txt'
     }
     [pscustomobject]@{
-        Leaf = $leaf; Dir = $fileDir; Process = (Start-Process @start)
+        Leaf = $leaf; Label = $label; Suite = "$($Job.SuitePrefix)$leaf"; Dir = $fileDir; Process = (Start-Process @start)
         Elapsed = [Diagnostics.Stopwatch]::StartNew()
     }
 }
 
-function Complete-PesterFile($Job, [bool] $Parallel, [string] $SuitePrefix) {
+function Complete-PesterFile($Job, [bool] $Parallel) {
     # Waits for a started file (stopping it past the per-file limit) and returns its counts.
     $left = [Math]::Max(0, [TimeSpan]::FromMinutes($PesterFileTimeoutMinutes).Subtract($Job.Elapsed.Elapsed).TotalMilliseconds)
     if (-not $Job.Process.WaitForExit([int]$left)) {
@@ -224,7 +247,7 @@ function Complete-PesterFile($Job, [bool] $Parallel, [string] $SuitePrefix) {
     }
     $Job.Process.WaitForExit()
     if ($Parallel) {
-        Write-Step "Pester: $($Job.Leaf)"
+        Write-Step "Pester: $($Job.Label)"
         foreach ($log in 'output.txt', 'error.txt') {
             $logPath = Join-Path $Job.Dir $log
             if (Test-Path -LiteralPath $logPath) { Get-Content -LiteralPath $logPath | Write-Host }
@@ -233,24 +256,25 @@ function Complete-PesterFile($Job, [bool] $Parallel, [string] $SuitePrefix) {
     $resultFile = Join-Path $Job.Dir 'result.json'
     if (Test-Path -LiteralPath $resultFile) {
         $r = Get-Content -Raw -LiteralPath $resultFile | ConvertFrom-Json
-        return [pscustomobject]@{ Suite = "$SuitePrefix$($Job.Leaf)"; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
+        return [pscustomobject]@{ Suite = $Job.Suite; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
     }
     Write-Warning "$($Job.Leaf) produced no result (exit code $($Job.Process.ExitCode))."
-    [pscustomobject]@{ Suite = "$SuitePrefix$($Job.Leaf)"; Passed = 0; Failed = 1; Skipped = 0 }
+    [pscustomobject]@{ Suite = $Job.Suite; Passed = 0; Failed = 1; Skipped = 0 }
 }
 
-function Invoke-PesterFiles([string[]] $Files, [string] $RunDir, [string[]] $Prefix = @(), [string] $SuitePrefix = 'Pester ') {
-    # Each file in its own fresh pwsh, $PesterThrottle at a time. Sequential (the default): output streams live to
-    # this console; in parallel each file's output is printed whole when it finishes.
+function Invoke-PesterFiles([object[]] $Jobs) {
+    # Each job (New-PesterJob) in its own fresh pwsh, $PesterThrottle at a time. Sequential (the default): output
+    # streams live to this console; in parallel each file's output is printed whole when it finishes.
     if (-not (Test-Path -LiteralPath $PesterManifest)) { throw "Pester 5.7.1 was not restored: $PesterManifest is missing." }
-    $pending = [Collections.Generic.Queue[string]]::new([string[]]@($Files))
+    $pending = [Collections.Generic.Queue[object]]::new([object[]]@($Jobs))
     $running = [Collections.Generic.List[object]]::new()
     $parallel = $PesterThrottle -gt 1
     $savedCert = $env:SSL_CERT_FILE
+    $script:SavedTz = $env:TZ
     try {
         while ($pending.Count -or $running.Count) {
             while ($pending.Count -and $running.Count -lt $PesterThrottle) {
-                $running.Add((Start-PesterFile -File $pending.Dequeue() -RunDir $RunDir -Prefix $Prefix -Parallel $parallel))
+                $running.Add((Start-PesterFile -Job $pending.Dequeue() -Parallel $parallel))
             }
             # Wait for an exit (the event), whichever file it is; never poll on a timer for the result.
             $finished = @($running | Where-Object { $_.Process.HasExited })
@@ -260,12 +284,13 @@ function Invoke-PesterFiles([string[]] $Files, [string] $RunDir, [string[]] $Pre
             }
             foreach ($job in $finished) {
                 $null = $running.Remove($job)
-                Complete-PesterFile -Job $job -Parallel $parallel -SuitePrefix $SuitePrefix
+                Complete-PesterFile -Job $job -Parallel $parallel
             }
         }
     }
     finally {
         $env:SSL_CERT_FILE = $savedCert
+        $env:TZ = $script:SavedTz
         foreach ($job in $running) { if (-not $job.Process.HasExited) { $job.Process.Kill($true) } }
     }
 }
@@ -295,19 +320,23 @@ function Invoke-Test {
     Invoke-Native dotnet restore (Join-Path $Root 'tools/Tools.proj') -nologo -v minimal
 
     $results = [Collections.Generic.List[object]]::new()
-    if (-not $SkipXunit) {
-        foreach ($project in 'tests/BillingPowerShell.Engine.Tests', 'tests/BillingPowerShell.Emulator.Tests') {
-            Write-Step "xunit: $(Split-Path -Leaf $project)"
-            $results.Add((Invoke-Xunit -Project $project -RunDir $runDir))
-        }
-    }
-
     # The package test installs out/package/*.nupkg, so make it first (a few seconds).
     Invoke-Package
 
     $files = if ($PesterPath) { $PesterPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_).Path } }
              else { (Get-ChildItem -LiteralPath (Join-Path $Root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name).FullName }
-    Invoke-PesterFiles -Files $files -RunDir $runDir | ForEach-Object { $results.Add($_) }
+    # The xunit projects run beside the Pester files (one file at a time): most Pester files wait on their emulator,
+    # so the second core is free. Azurite is installed first, so that the emulator's xunit fixture and the Pester
+    # files never both run npm ci into tools/azurite.
+    $xunit = @()
+    if (-not $SkipXunit) {
+        Write-Step 'Install Azurite (tools/azurite: npm ci from its lock file, when missing)'
+        if (Get-Command npm -CommandType Application -ErrorAction Ignore) { $null = Install-Azurite }
+        Write-Step 'xunit: BillingPowerShell.Engine.Tests and BillingPowerShell.Emulator.Tests, beside Pester (output when they end)'
+        $xunit = foreach ($project in 'tests/BillingPowerShell.Engine.Tests', 'tests/BillingPowerShell.Emulator.Tests') { Start-Xunit -Project $project -RunDir $runDir }
+    }
+    try { Invoke-PesterFiles -Jobs @($files | ForEach-Object { New-PesterJob -File $_ -RunDir $runDir }) | ForEach-Object { $results.Add($_) } }
+    finally { foreach ($job in $xunit) { $results.Add((Complete-Xunit $job)) } }
 
     $conformance = Join-Path $OutDir 'conformance.md'
     if (Test-Path -LiteralPath $conformance) {
@@ -334,6 +363,7 @@ function Invoke-Sweep {
     }
     $files = @($sweep.PesterFiles | ForEach-Object { Join-Path $Root "tests/Pester/$_" })
     $results = [Collections.Generic.List[object]]::new()
+    $jobs = [Collections.Generic.List[object]]::new()
     $savedTz = $env:TZ
     try {
         foreach ($i in $instants) {
@@ -345,10 +375,15 @@ function Invoke-Sweep {
             $xunit = Invoke-Xunit -Project 'tests/BillingPowerShell.Emulator.Tests' -RunDir $runDir -Prefix $prefix -Filter $sweep.XunitFilter
             $xunit.Suite = "$($i.Name) $($xunit.Suite)"
             $results.Add($xunit)
-            Invoke-PesterFiles -Files $files -RunDir $runDir -Prefix $prefix -SuitePrefix "$($i.Name) " | ForEach-Object { $results.Add($_) }
+            foreach ($f in $files) { $jobs.Add((New-PesterJob -File $f -RunDir $runDir -Prefix $prefix -SuitePrefix "$($i.Name) " -TimeZone $i.TimeZone -ExcludeTag $sweep.ExcludeTag)) }
         }
     }
     finally { $env:TZ = $savedTz }
+    # Every instant's files in one queue, the files in ClockSweep.psd1's order (longest first), so no instant waits
+    # for the last file of the one before it.
+    Write-Step "Sweep: $($jobs.Count) Pester files, $PesterThrottle at a time, without the tests tagged $($sweep.ExcludeTag -join ', ')"
+    $ordered = foreach ($f in $files) { $jobs | Where-Object File -EQ $f }
+    Invoke-PesterFiles -Jobs @($ordered) | ForEach-Object { $results.Add($_) }
     Write-TestSummary $results 'Sweep'
 }
 
@@ -422,7 +457,7 @@ function Invoke-Render {
     if ($chromium -like 'SKIP:*') { throw "Render needs Chromium. $($chromium.Substring(6))" }
     Write-Host $chromium
     Invoke-Native dotnet restore (Join-Path $Root 'tools/Tools.proj') -nologo -v minimal
-    $results = Invoke-PesterFiles -Files (Join-Path $Root 'tests/Pester/Export-BillingReport.Render.Tests.ps1') -RunDir (New-RunDirectory 'render-run')
+    $results = Invoke-PesterFiles -Jobs (New-PesterJob -File (Join-Path $Root 'tests/Pester/Export-BillingReport.Render.Tests.ps1') -RunDir (New-RunDirectory 'render-run'))
     Write-TestSummary $results 'Render'
 }
 

@@ -12,6 +12,8 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ResultPath,
+    # Tests tagged so are left out (build.ps1 Sweep: tools/ClockSweep.psd1 ExcludeTag).
+    [string[]] $ExcludeTag = @(),
     [ValidateSet('Normal', 'Detailed', 'Diagnostic')] [string] $Verbosity = 'Detailed'
 )
 $ErrorActionPreference = 'Stop'
@@ -28,13 +30,17 @@ try {
     $config = New-PesterConfiguration
     $config.Run.Path = $Path
     $config.Run.PassThru = $true
+    # From build.ps1 the tags arrive as one comma-separated argument.
+    if ($ExcludeTag) { $config.Filter.ExcludeTag = @($ExcludeTag -split ',' | Where-Object { $_ }) }
     $config.Output.Verbosity = $Verbosity
     $config.Output.RenderMode = 'Plaintext'
     $run = Invoke-Pester -Configuration $config
 
     $failed = $run.FailedCount
     if ($failed -eq 0) { $failed = $run.FailedBlocksCount + $run.FailedContainersCount }
-    $result = [ordered]@{ Passed = $run.PassedCount; Failed = $failed; Skipped = $run.SkippedCount + $run.NotRunCount }
+    # Tests left out by -ExcludeTag are "not run"; they are not counted as skipped.
+    $notRun = if ($ExcludeTag) { 0 } else { $run.NotRunCount }
+    $result = [ordered]@{ Passed = $run.PassedCount; Failed = $failed; Skipped = $run.SkippedCount + $notRun }
 }
 catch {
     Write-Host "Could not run $Path : $($_.Exception.Message)"

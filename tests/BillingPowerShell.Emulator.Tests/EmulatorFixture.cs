@@ -101,6 +101,15 @@ public sealed class EmulatorFixture : IAsyncLifetime
         Assert.Equal(200, (int)res.StatusCode);
     }
 
+    /// <summary>POST to an admin endpoint that answers 204 (reset, exports/release).</summary>
+    public async Task PostAdmin(string path)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, Arm + path);
+        req.Headers.Add("x-emulator-admin", "true");
+        using var res = await Client.SendAsync(req);
+        Assert.Equal(204, (int)res.StatusCode);
+    }
+
     public async Task ResetFaults()
     {
         using var req = new HttpRequestMessage(HttpMethod.Post, Arm + "/_emulator/reset");

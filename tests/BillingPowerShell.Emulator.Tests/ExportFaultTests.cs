@@ -79,6 +79,7 @@ public sealed class ExportFaultTests
             var manifest = JsonDocument.Parse(await ExportTestKit.Download(c, manifestName)).RootElement;
             string last = manifest.GetProperty("blobs").EnumerateArray().Last().GetProperty("blobName").GetString()!;
             Assert.False((await c.GetBlobClient(last).ExistsAsync()).Value, "the last data file should follow its manifest (3 s at time scale 0.01)");
+            await _f.PostAdmin("/_emulator/exports/release");
             var run = await _k.WaitForRun(scope, "fault-manifest-first", 0, terminal: true);
             Assert.Equal("Completed", run.GetProperty("properties").GetProperty("status").GetString());
             Assert.True((await c.GetBlobClient(last).ExistsAsync()).Value);

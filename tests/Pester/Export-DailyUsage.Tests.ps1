@@ -316,7 +316,7 @@ Describe 'Export-DailyUsage' {
         }
     }
 
-    Context 'faults do not change a byte' {
+    Context 'faults do not change a byte' -Tag 'NoClock' {
         It 'connection resets in the middle of CSV blobs' {
             $null = Set-EmulatorFaults $emu @{ faultResetRate = 0.3; resetTargets = @('csv') }
             $hashes = Invoke-UntilFaulted -Emulator $emu -Kind 'reset-csv' -ScriptBlock {
@@ -350,7 +350,7 @@ Describe 'Export-DailyUsage' {
         }
     }
 
-    Context 'a stopped or failed export leaves nothing behind' {
+    Context 'a stopped or failed export leaves nothing behind' -Tag 'NoClock' {
         It 'an export stopped mid-way leaves no file at -Path and no temporary file' {
             $folder = Join-Path $dir 'stopped'
             $null = New-Item -ItemType Directory -Path $folder

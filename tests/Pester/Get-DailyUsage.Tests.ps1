@@ -359,7 +359,7 @@ Describe 'Get-DailyUsage' {
         }
     }
 
-    Context 'faults give exactly the rows of a clean run' {
+    Context 'faults give exactly the rows of a clean run' -Tag 'NoClock' {
         It '429 storm on the report request and its poll, header <_>' -ForEach $script:RetryHeaderKinds {
             # "CostDetails" is in both generateCostDetailsReport (the request) and costDetailsOperationResults (the poll).
             # Faults are a function of the request's sequence number: run until the storm has hit a few times; every
@@ -439,7 +439,7 @@ Describe 'Get-DailyUsage' {
         }
     }
 
-    Context 'a stopped pipeline' {
+    Context 'a stopped pipeline' -Tag 'NoClock' {
         It 'Select-Object -First 10 returns promptly and stops the downloads' {
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $first = Get-DailyUsage -BillingAccountName $eaName -StartDate $m3 -EndDate $m1End | Select-Object -First 10

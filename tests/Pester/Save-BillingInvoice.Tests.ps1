@@ -443,7 +443,7 @@ Describe 'Save-BillingInvoice' {
         }
     }
 
-    Context 'a stopped pipeline in the middle of a batch' {
+    Context 'a stopped pipeline in the middle of a batch' -Tag 'NoClock' {
         It 'leaves only complete files and no .partial temp files' {
             $folder = New-Folder 'stopped'
             $batch = @($payg.invoices | Select-Object -First 15 | ForEach-Object { Get-Listed $_.name })
@@ -512,7 +512,7 @@ Describe 'Save-BillingInvoice' {
         }
     }
 
-    Context 'faults during saves still end with byte-identical files' {
+    Context 'faults during saves still end with byte-identical files' -Tag 'NoClock' {
         AfterEach { Reset-Emulator $emu | Out-Null }
 
         It '429 on the download POST (<_>) is retried' -ForEach 'Retry-After', 'x-ms-ratelimit-microsoft.consumption-retry-after' {
@@ -605,7 +605,7 @@ Describe 'Save-BillingInvoice' {
         }
     }
 
-    Context 'names that try to escape the folder' {
+    Context 'names that try to escape the folder' -Tag 'NoClock' {
         # The emulator only generates plain invoice names, so the engine's naming (what the cmdlet plans with) is
         # checked directly through the module's loaded engine assembly.
         It 'plans "<_>" to a file directly inside the folder' -ForEach '../../etc/passwd', '..\..\windows\evil', '/etc/passwd', 'C:\evil', '..', '.', 'a/b/../../c', 'CON', "nul`u{0}x", '   ', '-rf' {

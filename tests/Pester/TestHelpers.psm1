@@ -101,6 +101,13 @@ function Reset-Emulator {
     Invoke-EmulatorAdmin -Emulator $Emulator -Path 'reset' -Method Post -Body @{}
 }
 
+function Resume-HeldExportFile {
+    <# Lands now the last data files held back by the manifestFirst export faults (POST /_emulator/exports/release). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'exports/release' -Method Post
+}
+
 function Get-EmulatorStats {
     <# Requests served and faults injected (GET /_emulator/stats). #>
     [CmdletBinding()]
@@ -292,6 +299,6 @@ function Skip-IfDayChanged {
     }
 }
 
-Export-ModuleMember -Function Get-WorldNextInvoiceDate, Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults,
+Export-ModuleMember -Function Get-WorldNextInvoiceDate, Skip-IfDayChanged, Wait-Until, Assert-BillingError, Get-ErrorFromCommand, Get-TestModulePath, Start-TestEmulator, Stop-TestEmulator, Set-EmulatorFaults, Resume-HeldExportFile,
     Reset-Emulator, Get-EmulatorStats, Get-EmulatorIdentity, Get-EmulatorStatsCount, Get-EmulatorFaultCount, Invoke-UntilFaulted, Get-EmulatorWorld, Invoke-ChildPwsh, Find-Secret,
     Get-RepoRoot, Get-ModuleVersion, Get-BuiltModulePath, Get-PwshCommand, New-EmulatorToken, Start-Azurite, Stop-Azurite

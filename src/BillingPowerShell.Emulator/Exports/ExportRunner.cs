@@ -22,6 +22,7 @@ internal sealed class ExportRunner
     private const string SubmittedBy = "user@emulator.local";
     private readonly EmulatorServices _e;
     private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ExportRunner(EmulatorServices e) => _e = e;
 
@@ -35,6 +36,12 @@ internal sealed class ExportRunner
     });
 
     public void StopScheduler() => _stop.Cancel();
+
+    /// <summary>POST /_emulator/exports/release: the last files held back by the manifestFirst faults land now, not
+    /// after their delay, so a test waits for the event it caused rather than for a time (runs submitted later are
+    /// held again).</summary>
+    public void ReleaseHeldFiles() =>
+        Interlocked.Exchange(ref _release, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private void RunDueSchedules(DateTime now)
     {
@@ -89,7 +96,7 @@ internal sealed class ExportRunner
         string mode = faults.ExportRunMonths.Length == 0 || Array.IndexOf(faults.ExportRunMonths, run.StartDate.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0
             ? faults.ExportRunMode : "normal";
         if (mode != "normal") _e.Stats.Fault("export-" + mode);
-        var job = new ExportJob(x, scope, run, x.ApiVersion, mode, _e.Options.Scale(ManifestFirstLag));
+        var job = new ExportJob(x, scope, run, x.ApiVersion, mode, _e.Options.Scale(ManifestFirstLag), Volatile.Read(ref _release).Task);
         _ = Task.Run(() => RunAsync(job));
         return run;
     }

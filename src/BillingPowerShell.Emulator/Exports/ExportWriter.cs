@@ -17,7 +17,7 @@ namespace BillingPowerShell.Emulator.Exports;
 internal sealed record ExportBlob(string BlobName, long ByteCount, long DataRowCount);
 
 /// <summary>What a run is asked to write: the export, its scope, the run and the fault mode in force.</summary>
-internal sealed record ExportJob(ExportRecord Export, ExportScope Scope, ExportRun Run, string ApiVersion, string Mode, TimeSpan FaultDelay);
+internal sealed record ExportJob(ExportRecord Export, ExportScope Scope, ExportRun Run, string ApiVersion, string Mode, TimeSpan FaultDelay, Task Released);
 
 /// <summary>
 /// Writes a run's files into the storage account in the layout of docs/contracts/azure-api/EXPORTS.md, "Folder
@@ -49,7 +49,8 @@ internal sealed class ExportWriter
     }
 
     /// <summary>Writes the partitions, then the manifest. Faults (mode): "manifestFirst" uploads the manifest before
-    /// the last partition (which follows after the fault delay), "manifestFirstCompleted" too but returns (the run
+    /// the last partition (which follows after the fault delay, or at once when POST /_emulator/exports/release
+    /// releases the held files), "manifestFirstCompleted" too but returns (the run
     /// completes) before that last partition lands, "shortFile" uploads the last partition shorter than
     /// the manifest says. Returns the manifest's and the first data file's paths, relative to the container.</summary>
     public async Task<(string Manifest, string FirstFile)> WriteAsync(BlobServiceClient service, ExportJob job, CancellationToken ct)
@@ -87,7 +88,7 @@ internal sealed class ExportWriter
         if (job.Mode == "manifestFirst")
         {
             await UploadAsync(container.GetBlobClient(manifestPath), manifest, ct);
-            await Task.Delay(job.FaultDelay, ct);
+            await Task.WhenAny(Task.Delay(job.FaultDelay, ct), job.Released);
             await UploadAsync(container.GetBlobClient(blobs[^1].BlobName), lastContent!, ct);
         }
         else if (job.Mode == "manifestFirstCompleted")
@@ -96,7 +97,7 @@ internal sealed class ExportWriter
             // what a reader that trusts the run's status alone meets.
             await UploadAsync(container.GetBlobClient(manifestPath), manifest, ct);
             var last = container.GetBlobClient(blobs[^1].BlobName);
-            _ = Task.Run(async () => { await Task.Delay(job.FaultDelay); await UploadAsync(last, lastContent!, CancellationToken.None); });
+            _ = Task.Run(async () => { await Task.WhenAny(Task.Delay(job.FaultDelay), job.Released); await UploadAsync(last, lastContent!, CancellationToken.None); });
         }
         else
         {

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace BillingPowerShell.Emulator.Infrastructure;
 
-/// <summary>/_emulator/world|stats|faults|reset. No bearer token, header x-emulator-admin: true; never faulted.</summary>
+/// <summary>/_emulator/world|stats|faults|reset|storage|exports/release. No bearer token, header x-emulator-admin: true; never faulted.</summary>
 internal static class AdminEndpoints
 {
     public static async Task HandleAsync(HttpContext ctx, EmulatorServices e)
@@ -40,6 +40,10 @@ internal static class AdminEndpoints
                 }
                 break;
             case ("/_emulator/storage", "POST"): await SetStorage(ctx, e); break;
+            case ("/_emulator/exports/release", "POST"):
+                e.ExportRunner.ReleaseHeldFiles();
+                ctx.Response.StatusCode = 204;
+                break;
             case ("/_emulator/reset", "POST"):
                 e.Faults.Replace(new FaultSettings());
                 e.Stats.Reset();
