@@ -13,15 +13,27 @@ namespace BillingPowerShell.Engine.Usage
     /// <summary>
     /// Writes any <see cref="IUsageTable"/> to a snappy Parquet file through a temporary file in the target folder
     /// (<see cref="AtomicFile"/>), renamed into place by <see cref="CompleteAsync"/>; disposing without it deletes the
-    /// temporary file. Rows are buffered per column and written as one row group every <see cref="RowGroupSize"/> rows,
-    /// so memory stays flat however long the export. Column kinds map to Parquet types: Decimal to
+    /// temporary file. Rows are buffered per column and written as one row group every <see cref="RowGroupSize"/> rows
+    /// (<see cref="RowGroupSizeFor"/>: fewer rows for wider tables), so memory stays flat however long the export. Column kinds map to Parquet types: Decimal to
     /// DECIMAL(precision, scale), Date to DATE, Timestamp to TIMESTAMP (UTC), Int64 to INT64, String and Json to
     /// UTF-8 strings (Json is the text as written).
     /// </summary>
     internal sealed class UsageParquetWriter : IAsyncDisposable, IDisposable
     {
-        /// <summary>Rows per row group: about what DuckDB and Spark write (122,880 and up), small enough to stay flat.</summary>
-        public const int DefaultRowGroupSize = 100_000;
+        /// <summary>Values (rows × columns) held before a row group is written. A buffered value is mostly a string
+        /// of its own, so this bounds the export's memory whatever the schema: 100,000 rows of FOCUS's hundred columns
+        /// held about 300 MB, over the 300 MB the whole export may use (README, Performance).</summary>
+        public const int RowGroupCells = 2_000_000;
+        /// <summary>The most rows in a row group: about what DuckDB and Spark write (122,880 and up).</summary>
+        public const int MaxRowGroupSize = 100_000;
+        /// <summary>The fewest, so that a reader's per-group cost stays small beside the data.</summary>
+        public const int MinRowGroupSize = 10_000;
+
+        /// <summary>Rows per row group for a table of this many columns: <see cref="RowGroupCells"/> values, within
+        /// <see cref="MinRowGroupSize"/> and <see cref="MaxRowGroupSize"/> (FOCUS 1.2: 20,000 rows; Normalized:
+        /// about 55,000).</summary>
+        public static int RowGroupSizeFor(int columns) =>
+            Math.Max(MinRowGroupSize, Math.Min(MaxRowGroupSize, RowGroupCells / Math.Max(1, columns)));
 
         private readonly string _path, _tempPath;
         private readonly bool _overwrite;
@@ -66,12 +78,12 @@ namespace BillingPowerShell.Engine.Usage
 
         /// <summary>Creates the temporary file and starts the Parquet file (its magic bytes).</summary>
         public static async Task<UsageParquetWriter> CreateAsync(string path, IUsageTable table, bool overwrite,
-            CancellationToken ct = default, int rowGroupSize = DefaultRowGroupSize)
+            CancellationToken ct = default, int? rowGroupSize = null)
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             if (table == null) throw new ArgumentNullException(nameof(table));
             if (rowGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(rowGroupSize));
-            var w = new UsageParquetWriter(path, table, overwrite, rowGroupSize);
+            var w = new UsageParquetWriter(path, table, overwrite, rowGroupSize ?? RowGroupSizeFor(table.Columns.Count));
             try
             {
                 w._file = new FileStream(w._tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
@@ -125,8 +137,17 @@ namespace BillingPowerShell.Engine.Usage
                 case decimal?[] d: d[_buffered] = value is decimal m ? Fit(m, column) : null; break;
                 case DateTime?[] t: t[_buffered] = value is DateTime dt ? DateTime.SpecifyKind(dt, DateTimeKind.Utc) : null; break;
                 case long?[] l: l[_buffered] = value is long n ? n : null; break;
-                case string?[] s: s[_buffered] = value as string ?? value?.ToString(); break;
+                case string?[] s: s[_buffered] = SameAsAbove(s, value as string ?? value?.ToString()); break;
             }
+        }
+
+        // Usage rows come grouped (by day, subscription, meter), so most text equals the row above's: that value is
+        // held once, as the string already buffered, and this row's copy is left to the next collection.
+        private string? SameAsAbove(string?[] column, string? text)
+        {
+            if (_buffered == 0 || text == null) return text;
+            var above = column[_buffered - 1];
+            return above != null && above.Length == text.Length && string.Equals(above, text, StringComparison.Ordinal) ? above : text;
         }
 
         // A value with more fractional digits than the column keeps is rounded to it (half to even, as banks round).
