@@ -38,21 +38,13 @@ namespace BillingPowerShell.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>Files this invocation has written: a second pipeline object must not overwrite the first one's report.</summary>
-        private readonly HashSet<string> _written = new HashSet<string>(StringComparer.Ordinal);
+        private readonly OutputFilePath _output = new OutputFilePath();
 
         protected override void ProcessRecord()
         {
             var (full, format) = CheckPath();
             var month = ParseMonth();
-            if (_written.Contains(full))
-            {
-                WriteError(new ErrorRecord(new ArgumentException(
-                    $"-Path '{full}' was already written by this command for an earlier input object; give each scope its own file, " +
-                    "for example: ... | ForEach-Object { Export-BillingReport -Path \"report-$($_.Name).html\" ... }."),
-                    "PathAlreadyWritten", ErrorCategory.ResourceExists, Path));
-                return;
-            }
+            if (_output.RefuseRewrite(this, full, Path, "Export-BillingReport -Path \"report-$($_.Name).html\"")) return;
             var request = BuildRequest(month);
             if (request is null) return; // this pipeline record was rejected
             if (!ShouldProcess(full, $"Write the {month:yyyy-MM} billing report of {request.Usage.Scope}")) return;
@@ -66,24 +58,17 @@ namespace BillingPowerShell.Commands
             }, full);
             if (summary is null) return;
             WriteObject(InvokeProvider.Item.Get(new[] { summary.Path }, false, true)[0]);
-            _written.Add(full);
+            _output.Add(full);
         }
 
         private (string Full, ReportFormat Format) CheckPath()
         {
-            if (WildcardPattern.ContainsWildcardCharacters(Path))
-                FailArgument("WildcardNotSupported", $"-Path '{Path}' contains wildcard characters; name one file.", Path);
-            var full = GetUnresolvedProviderPathFromPSPath(Path);
-            var folder = System.IO.Path.GetDirectoryName(full);
-            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
-                FailArgument("FolderNotFound", $"The folder of '{full}' does not exist.", Path, ErrorCategory.ObjectNotFound);
-            if (Directory.Exists(full))
-                FailArgument("PathIsAFolder", $"-Path '{full}' is a folder; name a file such as report.html.", Path);
+            var full = _output.Resolve(this, Path, "report.html");
             var format = ReportRequest.FormatOf(full);
             if (format is null)
                 FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .html (a web page) or .md (Markdown, for job summaries).", Path);
             // A file this command wrote for an earlier pipeline object is refused per object (PathAlreadyWritten), not here.
-            if (File.Exists(full) && !Force && !_written.Contains(full))
+            if (File.Exists(full) && !Force && !_output.Contains(full))
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
             return (full, format!.Value);
         }

@@ -38,34 +38,18 @@ namespace BillingPowerShell.Commands
         [Parameter]
         public SwitchParameter NoFormulaEscape { get; set; }
 
-        /// <summary>Files this invocation has written: a second pipeline object must not overwrite the first one's file.</summary>
-        private readonly System.Collections.Generic.HashSet<string> _written = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+        private readonly OutputFilePath _output = new OutputFilePath();
 
         protected override void ProcessRecord()
         {
-            if (WildcardPattern.ContainsWildcardCharacters(Path))
-                FailArgument("WildcardNotSupported", $"-Path '{Path}' contains wildcard characters; name one file.", Path);
-            var full = GetUnresolvedProviderPathFromPSPath(Path);
-            var folder = System.IO.Path.GetDirectoryName(full);
-            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
-                FailArgument("FolderNotFound", $"The folder of '{full}' does not exist.", Path, ErrorCategory.ObjectNotFound);
-            if (Directory.Exists(full))
-                FailArgument("PathIsAFolder", $"-Path '{full}' is a folder; name a file such as usage.csv.", Path);
+            var full = _output.Resolve(this, Path, "usage.csv");
             var parquet = UsageParquet.IsParquetPath(full);
             if (!parquet && !full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
                 FailArgument("UnsupportedExtension", $"-Path '{full}' must end with .csv, .csv.gz or .parquet.", Path);
             if (parquet && !UsageParquet.IsSupported) ThrowTerminatingError(UsageErrors.ParquetNeedsPowerShell7(full, Path));
             if (parquet && string.Equals(Schema, "Native", StringComparison.OrdinalIgnoreCase) && MyInvocation.BoundParameters.ContainsKey(nameof(Schema)))
                 FailArgument("NativeSchemaNotParquet", $"-Schema Native keeps Azure's CSV bytes, which a Parquet file cannot hold; for '{full}' use -Schema Normalized (the default for .parquet), or a .csv path for Native.", Schema);
-            if (_written.Contains(full))
-            {
-                // Several scopes piped to one -Path: refuse the later ones rather than replace (with -Force) the file just written.
-                WriteError(new ErrorRecord(new ArgumentException(
-                    $"-Path '{full}' was already written by this command for an earlier input object; give each scope its own file, " +
-                    "for example: ... | ForEach-Object { Export-DailyUsage -Path \"usage-$($_.Name).csv\" ... }."),
-                    "PathAlreadyWritten", ErrorCategory.ResourceExists, Path));
-                return;
-            }
+            if (_output.RefuseRewrite(this, full, Path, "Export-DailyUsage -Path \"usage-$($_.Name).csv\"")) return;
             if (File.Exists(full) && (NoClobber || !Force))
                 FailArgument("FileExists", $"The file '{full}' already exists. Use -Force to replace it.", Path, ErrorCategory.ResourceExists);
             if (MyInvocation.BoundParameters.ContainsKey(nameof(FocusVersion)) && Schema != "Focus")
@@ -99,7 +83,7 @@ namespace BillingPowerShell.Commands
                 file.Properties.Add(new PSNoteProperty("EffectiveCostByCurrency", summary.EffectiveCostByCurrency));
             file.Properties.Add(new PSNoteProperty("Scope", request.Scope.Display));
             WriteObject(file);
-            _written.Add(full);
+            _output.Add(full);
         }
     }
 }
