@@ -254,6 +254,22 @@ namespace BillingPowerShell.Engine.Tests.Usage
         }
 
         [Fact]
+        public void NullTextBetweenValuesStaysOnItsOwnRow()
+        {
+            // The reader takes text as Parquet.Net decodes it, only the defined values, packed: each must land on its row.
+            var path = Path.Combine(_dir, "nulls.parquet");
+            using (var db = DuckDb())
+                Query(db, $"COPY (SELECT * FROM (VALUES ('2024-01-01', 'a', '1', 'USD', 's1'), ('2024-01-02', NULL, '2', 'USD', NULL), ('2024-01-03', 'c', '3', NULL, 's3'), " +
+                    $"('2024-01-04', NULL, '4', 'USD', NULL), ('2024-01-05', 'e', '5', 'USD', 's5')) v(Date, MeterName, CostInBillingCurrency, BillingCurrencyCode, SubscriptionId)) " +
+                    $"TO '{Sql(path)}' (FORMAT parquet, ROW_GROUP_SIZE 3)");
+            var back = ReadFile(path);
+            Assert.Equal(new[] { "a", "", "c", "", "e" }, back.Select(r => r.MeterName ?? ""));
+            Assert.Equal(new[] { "s1", "", "s3", "", "s5" }, back.Select(r => r.SubscriptionId ?? ""));
+            Assert.Equal(new[] { "USD", "USD", "", "USD", "USD" }, back.Select(r => r.Currency ?? ""));
+            Assert.Equal(new decimal?[] { 1, 2, 3, 4, 5 }, back.Select(r => r.Cost));
+        }
+
+        [Fact]
         public void NotAParquetFileIsAFormatError()
         {
             var path = Path.Combine(_dir, "text.parquet");
