@@ -25,6 +25,10 @@ namespace BillingPowerShell.Commands
         /// <summary>Writes one object. Blocks the calling (worker) thread while the queue is full.</summary>
         void WriteObject(object value);
 
+        /// <summary>Writes the file at <paramref name="path"/> as Get-Item gives it (through the provider, on the pipeline
+        /// thread, so every column of the file view is filled), after <paramref name="note"/> adds properties to it.</summary>
+        void WriteFileItem(string path, Action<PSObject> note);
+
         /// <summary>Writes a non-terminating error.</summary>
         void WriteError(ErrorRecord record);
 
@@ -224,6 +228,13 @@ namespace BillingPowerShell.Commands
             }
 
             public void WriteObject(object value) => Post(() => _cmdlet.WriteObject(value));
+
+            public void WriteFileItem(string path, Action<PSObject> note) => Post(() =>
+            {
+                var item = _cmdlet.InvokeProvider.Item.Get(new[] { path }, false, true)[0];
+                note(item);
+                _cmdlet.WriteObject(item);
+            });
 
             public void WriteError(ErrorRecord record)
             {

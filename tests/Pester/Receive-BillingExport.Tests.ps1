@@ -71,6 +71,11 @@ Describe 'Receive-BillingExport' {
         $files.Month | Select-Object -Unique | Should -Be $lastMonth.ToString('yyyy-MM')
         $files.Dataset | Select-Object -Unique | Should -Be 'ActualCost'
         $files.RunId | Select-Object -Unique | Should -Be $gzipRun.RunId
+        # Each file is the item Get-Item gives (through the provider), so the file view fills every column.
+        $item = Get-Item -LiteralPath $files[0].FullName
+        $files[0].PSProvider.Name | Should -Be 'FileSystem'
+        if (-not $IsWindows) { $files[0].UnixMode | Should -Be $item.UnixMode; $files[0].User | Should -Be $item.User }
+        ($files[0] | Format-Table | Out-String) | Should -Be ($item | Format-Table | Out-String)
         Get-ChildItem -LiteralPath $dest -Recurse -Filter '*.partial' -Force | Should -BeNullOrEmpty
         $measured = Measure-Usage @($files | Import-DailyUsage)
         $measured.Rows | Should -Be $expected.Rows

@@ -92,7 +92,7 @@ namespace BillingPowerShell.Commands
                 try
                 {
                     await foreach (var file in Client.Exports.ReceiveAsync(_runs, _exports, options, call, token).WithCancellation(token).ConfigureAwait(false))
-                        sink.WriteObject(ToFileInfo(file));
+                        sink.WriteFileItem(file.Path, item => Note(item, file));
                 }
                 finally
                 {
@@ -101,15 +101,9 @@ namespace BillingPowerShell.Commands
             }, _folder);
         }
 
-        /// <summary>A FileInfo as Get-Item gives it (PSPath, so it pipes to Import-DailyUsage), with the run's facts noted.</summary>
-        private static PSObject ToFileInfo(ReceivedExportFile file)
+        /// <summary>The run's facts, noted on the file as Get-Item gives it (which pipes to Import-DailyUsage).</summary>
+        private static void Note(PSObject o, ReceivedExportFile file)
         {
-            var info = new FileInfo(file.Path);
-            var o = PSObject.AsPSObject(info);
-            const string provider = @"Microsoft.PowerShell.Core\FileSystem::";
-            o.Properties.Add(new PSNoteProperty("PSPath", provider + info.FullName));
-            o.Properties.Add(new PSNoteProperty("PSParentPath", provider + info.DirectoryName));
-            o.Properties.Add(new PSNoteProperty("PSChildName", info.Name));
             o.Properties.Add(new PSNoteProperty("ExportName", file.ExportName));
             o.Properties.Add(new PSNoteProperty("RunId", file.RunId));
             o.Properties.Add(new PSNoteProperty("Month", file.Month));
@@ -117,7 +111,6 @@ namespace BillingPowerShell.Commands
             o.Properties.Add(new PSNoteProperty("BlobName", file.BlobName));
             o.Properties.Add(new PSNoteProperty("RowCount", file.RowCount));
             o.Properties.Add(new PSNoteProperty("Downloaded", file.Downloaded));
-            return o;
         }
     }
 }
