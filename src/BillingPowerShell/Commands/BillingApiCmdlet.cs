@@ -89,6 +89,8 @@ namespace BillingPowerShell.Commands
                     return Record(r, "ExportRunNotReceivable", ErrorCategory.InvalidOperation, target, r.Message);
                 case ExportStorageException s when s.Status == 401 || s.Status == 403:
                     return Record(s, "StorageAccessDenied", ErrorCategory.PermissionDenied, target, prefix + s.Message);
+                case ExportStorageException s when s.Status == 0:
+                    return Record(s, "StorageUnreachable", ErrorCategory.ConnectionError, target, prefix + s.Message);
                 case ExportStorageException s when s.Status == 404:
                     return Record(s, "StorageObjectNotFound", ErrorCategory.ObjectNotFound, target, prefix + s.Message);
                 case ExportStorageException s:
