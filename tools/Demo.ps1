@@ -36,16 +36,16 @@ Show 'Get-BillingSubscription' { Get-BillingSubscription | Format-Table }
 
 # ---- Invoices: a year of invoice PDFs for every subscription, in one pipeline ------------------------------------
 $invoiceDir = Join-Path $OutputDirectory 'invoices'
-Show 'Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Format-Table' {
+Show 'Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Select-Object -First 8 | Format-Table' {
     Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Select-Object -First 8 | Format-Table
 }
-Show "Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Save-BillingInvoice -Destination $invoiceDir -Force -PassThru" {
+Show "`$files = Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Save-BillingInvoice -Destination $invoiceDir -Force -PassThru; `$files | Select-Object -First 5 | Format-Table Name, Length, LastWriteTime" {
     $files = Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) |
         Save-BillingInvoice -Destination $invoiceDir -Force -PassThru
     $files | Select-Object -First 5 | Format-Table Name, Length, LastWriteTime
     "{0} invoice PDFs saved to {1}" -f @($files).Count, $invoiceDir
 }
-Show 'Get-BillingSubscription | Get-BillingInvoice | Save-BillingInvoice -Destination ... -Verbose   # a rerun downloads nothing' {
+Show "Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) | Save-BillingInvoice -Destination $invoiceDir -PassThru   # a rerun downloads nothing" {
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $again = Get-BillingSubscription | Get-BillingInvoice -PeriodStartDate (Get-Date).AddMonths(-12) |
         Save-BillingInvoice -Destination $invoiceDir -PassThru
@@ -58,21 +58,21 @@ $payg = Get-BillingSubscription | Where-Object AgreementType -eq 'MicrosoftOnlin
 $lastMonth = (Get-Date).AddMonths(-1)
 $start = Get-Date -Year $lastMonth.Year -Month $lastMonth.Month -Day 1
 $end = $start.AddMonths(1).AddDays(-1)
-Show "Get-DailyUsage -SubscriptionId $($payg.SubscriptionId) -StartDate $($start.ToString('yyyy-MM-dd')) -EndDate $($end.ToString('yyyy-MM-dd')) | Group-Object MeterCategory" {
+Show "Get-DailyUsage -SubscriptionId $($payg.SubscriptionId) -StartDate $($start.ToString('yyyy-MM-dd')) -EndDate $($end.ToString('yyyy-MM-dd')) | Group-Object MeterCategory | Sort-Object Count -Descending | Select-Object Count, Name" {
     Get-DailyUsage -SubscriptionId $payg.SubscriptionId -StartDate $start -EndDate $end |
         Group-Object MeterCategory | Sort-Object Count -Descending | Select-Object Count, Name | Format-Table
 }
 $usageFile = Join-Path $OutputDirectory 'ea-usage.csv'
-Show "Get-BillingAccount $($ea.Name) | Export-DailyUsage -Path $usageFile -StartDate $($start.ToString('yyyy-MM-dd')) -EndDate $($end.ToString('yyyy-MM-dd')) -Force" {
+Show "Get-BillingAccount $($ea.Name) | Export-DailyUsage -Path $usageFile -StartDate $($start.ToString('yyyy-MM-dd')) -EndDate $($end.ToString('yyyy-MM-dd')) -Force | Format-List Name, Length, RowCount, StartDate, EndDate, CostByCurrency" {
     $ea | Export-DailyUsage -Path $usageFile -StartDate $start -EndDate $end -Force | Format-List Name, Length, RowCount, StartDate, EndDate, CostByCurrency
 }
-Show "Import-DailyUsage $usageFile | Measure-Object Cost -Sum" {
+Show "Import-DailyUsage $usageFile | Measure-Object Cost -Sum | Format-Table Count, Sum" {
     Import-DailyUsage $usageFile | Measure-Object Cost -Sum | Format-Table Count, Sum
 }
 Show "Get-BillingCost -BillingAccountName $($ea.Name) -Timeframe TheLastMonth -Granularity None -GroupBy ResourceGroup" {
     Get-BillingCost -BillingAccountName $ea.Name -Timeframe TheLastMonth -Granularity None -GroupBy ResourceGroup | Format-Table
 }
-Show "Get-BillingCostEstimate -SubscriptionId $($payg.SubscriptionId)" {
+Show "Get-BillingCostEstimate -SubscriptionId $($payg.SubscriptionId) | Format-List Scope, PeriodStart, PeriodEnd, CostToDate, Currency, ProjectedTotal" {
     Get-BillingCostEstimate -SubscriptionId $payg.SubscriptionId | Format-List Scope, PeriodStart, PeriodEnd, CostToDate, Currency, ProjectedTotal
 }
 
