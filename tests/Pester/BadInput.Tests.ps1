@@ -110,7 +110,7 @@ Describe 'Bad input' {
         @{ Cmdlet = 'Get-BillingAccount'; Case = 'unknown name'; Script = 'Get-BillingAccount -Name "no-such-account"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Get-BillingAccount'; Case = 'empty name'; Script = 'Get-BillingAccount -Name ""'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingProfile'; Case = 'unknown billing account'; Script = 'Get-BillingProfile -BillingAccountName "no-such-account"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
-        @{ Cmdlet = 'Get-BillingProfile'; Case = 'wildcard in -BillingAccountName'; Script = 'Get-BillingProfile -BillingAccountName "14*"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
+        @{ Cmdlet = 'Get-BillingProfile'; Case = 'wildcard in -BillingAccountName'; Script = 'Get-BillingProfile -BillingAccountName "14*"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData'; Says = 'pipe them' }
         @{ Cmdlet = 'Get-BillingProfile'; Case = 'unknown profile name'; Script = 'Get-BillingProfile -BillingAccountName $Mca -Name "NOPE-NOPE"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Get-BillingSubscription'; Case = 'subscription id not a GUID'; Script = 'Get-BillingSubscription -BillingAccountName $Payg -SubscriptionId "not-a-guid"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
         @{ Cmdlet = 'Get-BillingSubscription'; Case = 'unknown subscription'; Script = 'Get-BillingSubscription -BillingAccountName $Payg -SubscriptionId ([guid]::Empty)'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
@@ -124,7 +124,7 @@ Describe 'Bad input' {
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'date that is not a date'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -PeriodStartDate "last tuesday"'; Id = 'CannotConvertArgumentNoMessage'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'unknown invoice name'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Name E000000000'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Get-BillingInvoice'; Case = 'unknown status'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Status Bogus'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData' }
-        @{ Cmdlet = 'Get-BillingInvoice'; Case = 'wildcard in -BillingAccountName'; Script = 'Get-BillingInvoice -BillingAccountName "80*"'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
+        @{ Cmdlet = 'Get-BillingInvoice'; Case = 'wildcard in -BillingAccountName'; Script = 'Get-BillingInvoice -BillingAccountName "80*"'; Id = 'ParameterArgumentValidationError'; Cat = 'InvalidData'; Says = 'pipe them' }
         @{ Cmdlet = 'Save-BillingInvoice'; Case = 'unknown invoice name'; Script = 'Save-BillingInvoice -Name E000000000 -BillingAccountName $Payg -Destination $D'; Id = 'BillingObjectNotFound'; Cat = 'ObjectNotFound' }
         @{ Cmdlet = 'Save-BillingInvoice'; Case = 'destination that is a file'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Latest | Select-Object -First 1 | Save-BillingInvoice -Destination "$D/existing.csv"'; Files = @('existing.csv'); Id = 'DestinationIsAFile'; Cat = 'InvalidArgument' }
         @{ Cmdlet = 'Save-BillingInvoice'; Case = 'read-only destination'; Script = 'Get-BillingInvoice -BillingAccountName $Payg -Latest | Select-Object -First 1 | Save-BillingInvoice -Destination "$D/ro"'; ReadOnly = 'ro'; Id = 'FileAccessDenied'; Cat = 'PermissionDenied' }
@@ -200,6 +200,7 @@ Describe 'Bad input' {
         $err | Should -BeOfType ([System.Management.Automation.ErrorRecord]) -Because "the case must end in an error ($(if ($err) { "$err" } else { 'no error' }))"
         $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
         "$($err.CategoryInfo.Category)" | Should -Be $Cat
+        if ($_.ContainsKey('Says')) { $err.ToString() | Should -Match ([regex]::Escape($Says)) }
         $err.ToString() | Should -Not -Match '\s{2,}at [\w.`<>]+\(' -Because 'no .NET stack trace in the message'
         $err.Exception.Message | Should -Not -Match '\s{2,}at [\w.`<>]+\('
         if ($err.ErrorDetails) { $err.ErrorDetails.Message | Should -Not -Match '\s{2,}at [\w.`<>]+\(' }

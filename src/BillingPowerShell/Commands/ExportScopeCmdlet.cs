@@ -25,6 +25,7 @@ namespace BillingPowerShell.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
+        [ValidateBillingAccountName]
         public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = Value(value); }
         private string? _billingAccountName;
 

@@ -26,6 +26,7 @@ namespace BillingPowerShell.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
+        [ValidateBillingAccountName]
         public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
         private string? _billingAccountName;
 

@@ -15,6 +15,7 @@ namespace BillingPowerShell.Commands
     {
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
+        [ValidateBillingAccountName]
         public string? BillingAccountName { get => _billingAccountName; set => _billingAccountName = string.IsNullOrEmpty(value) ? null : value; }
         private string? _billingAccountName;
 

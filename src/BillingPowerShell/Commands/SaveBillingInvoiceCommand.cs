@@ -31,6 +31,7 @@ namespace BillingPowerShell.Commands
         [Parameter(ParameterSetName = NameSet)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BillingNameCompleter))]
+        [ValidateBillingAccountName]
         public string? BillingAccountName { get; set; }
 
         [Parameter(ParameterSetName = NameSet)]

@@ -51,6 +51,14 @@ namespace BillingPowerShell.Commands
         public ValidateGuidAttribute() : base(Patterns.Guid, "a subscription id: a GUID such as 00000000-0000-0000-0000-000000000000 is expected (wildcards are not supported)") { AllowEmpty = true; }
     }
 
+    /// <summary>A billing account name: one account, never a pattern (the service would answer 404 for "80*"). Empty
+    /// passes: objects piped by property name may have none.</summary>
+    public sealed class ValidateBillingAccountNameAttribute : ValidateFormatAttribute
+    {
+        public ValidateBillingAccountNameAttribute() : base(@"^[^*?\[\]]*$",
+            "one billing account's name (wildcards are not supported here): for every account that matches a pattern, pipe them, as in Get-BillingAccount '80*' | Get-BillingInvoice") { AllowEmpty = true; }
+    }
+
     /// <summary>A pay-as-you-go billing period name.</summary>
     public sealed class ValidateBillingPeriodNameAttribute : ValidateFormatAttribute
     {
