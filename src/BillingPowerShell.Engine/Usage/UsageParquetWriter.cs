@@ -14,7 +14,8 @@ namespace BillingPowerShell.Engine.Usage
     /// Writes any <see cref="IUsageTable"/> to a snappy Parquet file through a temporary file in the target folder
     /// (<see cref="AtomicFile"/>), renamed into place by <see cref="CompleteAsync"/>; disposing without it deletes the
     /// temporary file. Rows are buffered per column and written as one row group every <see cref="RowGroupSize"/> rows
-    /// (<see cref="RowGroupSizeFor"/>: fewer rows for wider tables), so memory stays flat however long the export. Column kinds map to Parquet types: Decimal to
+    /// (<see cref="RowGroupSizeFor"/>: fewer rows for wider tables), so memory stays flat however long the export.
+    /// Column kinds map to Parquet types: Decimal to
     /// DECIMAL(precision, scale), Date to DATE, Timestamp to TIMESTAMP (UTC), Int64 to INT64, String and Json to
     /// UTF-8 strings (Json is the text as written).
     /// </summary>
@@ -145,9 +146,9 @@ namespace BillingPowerShell.Engine.Usage
         // held once, as the string already buffered, and this row's copy is left to the next collection.
         private string? SameAsAbove(string?[] column, string? text)
         {
-            if (_buffered == 0 || text == null) return text;
+            if (_buffered == 0) return text;
             var above = column[_buffered - 1];
-            return above != null && above.Length == text.Length && string.Equals(above, text, StringComparison.Ordinal) ? above : text;
+            return string.Equals(above, text, StringComparison.Ordinal) ? above : text;
         }
 
         // A value with more fractional digits than the column keeps is rounded to it (half to even, as banks round).
