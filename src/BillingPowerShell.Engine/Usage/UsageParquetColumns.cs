@@ -16,8 +16,51 @@ namespace BillingPowerShell.Engine.Usage
     /// </summary>
     internal abstract class ParquetColumnValues
     {
+        private Text? _text;
+
         /// <summary>Appends row <paramref name="row"/>'s text to <paramref name="buffer"/> at <paramref name="at"/>; returns the new end.</summary>
         public abstract int Append(int row, ref byte[] buffer, int at);
+
+        /// <summary>Rows in the column.</summary>
+        public abstract int Count { get; }
+
+        /// <summary>
+        /// Where row <paramref name="row"/>'s text is. Values that are not UTF-8 already are written out as text for
+        /// the whole column the first time any row's is asked for (most columns of most rows never are); records on
+        /// other threads may ask at the same time, and then both write it and one is kept.
+        /// </summary>
+        public virtual void Locate(int row, out byte[] array, out int start, out int length)
+        {
+            var text = Volatile.Read(ref _text);
+            if (text == null)
+            {
+                var made = WriteAll();
+                text = Interlocked.CompareExchange(ref _text, made, null) ?? made;
+            }
+            array = text.Bytes;
+            start = text.Starts[row];
+            length = text.Starts[row + 1] - start;
+        }
+
+        private sealed class Text
+        {
+            public byte[] Bytes = Array.Empty<byte>();
+            public int[] Starts = Array.Empty<int>();
+        }
+
+        private Text WriteAll()
+        {
+            var n = Count;
+            var text = new Text { Bytes = new byte[Math.Max(64, n * 8)], Starts = new int[n + 1] };
+            var at = 0;
+            for (var r = 0; r < n; r++)
+            {
+                text.Starts[r] = at;
+                at = Append(r, ref text.Bytes, at);
+            }
+            text.Starts[n] = at;
+            return text;
+        }
 
         /// <summary>The typed decimal of a row when the column is DECIMAL (the Cost check then parses nothing).</summary>
         public virtual bool TryGetDecimal(int row, out decimal? value)
@@ -25,6 +68,15 @@ namespace BillingPowerShell.Engine.Usage
             value = null;
             return false;
         }
+
+        /// <summary>Text that is already UTF-8: slices of the column's pages (<see cref="ParquetChunkDecoder"/>).</summary>
+        public static ParquetColumnValues Utf8(ParquetSlices slices) => new Utf8Values(slices);
+
+        /// <summary>Typed decimals, written without trailing zeros as a CSV holds them.</summary>
+        public static ParquetColumnValues Decimals(decimal?[] values) => new DecimalValues(values);
+
+        /// <summary>DECIMAL values left in the column's pages (<see cref="ParquetChunkDecoder"/>) until read.</summary>
+        public static ParquetColumnValues Decimals(ParquetSlices slices, int scale) => new SliceDecimals(slices, scale);
 
         protected static Span<byte> Room(ref byte[] buffer, int at, int needed)
         {
@@ -104,6 +156,7 @@ namespace BillingPowerShell.Engine.Usage
             private readonly ReadOnlyMemory<char>[] _values;
             private readonly int[]? _at;
             public CharValues(ReadOnlyMemory<char>[] values, int[]? at) { _values = values; _at = at; }
+            public override int Count => _at?.Length ?? _values.Length;
 
             public override int Append(int row, ref byte[] buffer, int at)
             {
@@ -116,10 +169,34 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
+        private sealed class Utf8Values : ParquetColumnValues
+        {
+            private readonly byte[] _arena;
+            private readonly int[] _start, _length;
+            public Utf8Values(ParquetSlices s) { _arena = s.Arena; _start = s.Start; _length = s.Length; }
+            public override int Count => _start.Length;
+
+            public override void Locate(int row, out byte[] array, out int start, out int length)
+            {
+                array = _arena;
+                start = _start[row];
+                length = Math.Max(0, _length[row]);
+            }
+
+            public override int Append(int row, ref byte[] buffer, int at)
+            {
+                var n = _length[row];
+                if (n <= 0) return at;
+                _arena.AsSpan(_start[row], n).CopyTo(Room(ref buffer, at, n));
+                return at + n;
+            }
+        }
+
         private sealed class TextValues : ParquetColumnValues
         {
             private readonly string?[] _values;
             public TextValues(string?[] values) => _values = values;
+            public override int Count => _values.Length;
 
             public override int Append(int row, ref byte[] buffer, int at)
             {
@@ -135,6 +212,7 @@ namespace BillingPowerShell.Engine.Usage
             protected readonly T?[] Values;
             private readonly string? _format;
             public Formatted(T?[] values, string? format) { Values = values; _format = format; }
+            public override int Count => Values.Length;
 
             public override int Append(int row, ref byte[] buffer, int at)
             {
@@ -146,23 +224,56 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
-        private sealed class DecimalValues : Formatted<decimal>
+        // A DECIMAL(38,18) value reads back with 18 fractional digits: trailing zeros go, as a CSV would hold them. Done
+        // as a value is read (only the Cost of most rows ever is), and only for values that end in a zero digit.
+        private abstract class DecimalColumn : ParquetColumnValues
         {
-            // A DECIMAL(38,18) value reads back with 18 fractional digits: trailing zeros go, as a CSV would hold it.
-            public DecimalValues(decimal?[] values) : base(Trimmed(values), null) { }
-
-            private static decimal?[] Trimmed(decimal?[] values)
-            {
-                for (var i = 0; i < values.Length; i++)
-                    if (values[i] is decimal d && d.Scale > 0) values[i] = d / 1.000000000000000000000000000000000m;
-                return values;
-            }
+            protected abstract decimal? Raw(int row);
 
             public override bool TryGetDecimal(int row, out decimal? value)
             {
-                value = Values[row];
+                value = Raw(row) is decimal d ? WithoutTrailingZeros(d) : null;
                 return true;
             }
+
+            public override int Append(int row, ref byte[] buffer, int at)
+            {
+                if (Raw(row) is not decimal d) return at;
+                d = WithoutTrailingZeros(d);
+                int written;
+                while (!d.TryFormat(Room(ref buffer, at, 64), out written, default, CultureInfo.InvariantCulture))
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                return at + written;
+            }
+
+            private static decimal WithoutTrailingZeros(decimal d)
+            {
+                Span<int> bits = stackalloc int[4];
+                decimal.GetBits(d, bits);
+                if (((bits[3] >> 16) & 0xFF) == 0) return d;
+                // The last digit of the 96-bit integer: 2^64 ends in 6, so hi * 2^64 + lo ends as (hi % 10) * 6 + lo % 10.
+                var lo = (uint)bits[0] | (ulong)(uint)bits[1] << 32;
+                var last = (lo % 10 + (uint)bits[2] % 10 * 6) % 10;
+                return last != 0 ? d : d / 1.000000000000000000000000000000000m;
+            }
+        }
+
+        private sealed class DecimalValues : DecimalColumn
+        {
+            private readonly decimal?[] _values;
+            public DecimalValues(decimal?[] values) => _values = values;
+            public override int Count => _values.Length;
+            protected override decimal? Raw(int row) => _values[row];
+        }
+
+        /// <summary>DECIMAL values as our page decoder leaves them: unscaled integers in the pages, made decimals when read.</summary>
+        private sealed class SliceDecimals : DecimalColumn
+        {
+            private readonly ParquetSlices _slices;
+            private readonly int _scale;
+            public SliceDecimals(ParquetSlices slices, int scale) { _slices = slices; _scale = scale; }
+            public override int Count => _slices.Capacity;
+            protected override decimal? Raw(int row) => _slices.ToDecimal(row, _scale);
         }
     }
 }

@@ -17,8 +17,9 @@ namespace BillingPowerShell.Engine.Usage
     /// row group): Microsoft's cost exports in Parquet (docs/contracts/azure-api/EXPORTS.md, "Data files") and our own
     /// Normalized Parquet. The column names are the header: the format and the fields come from the same detector and
     /// the same column map as a CSV's (<see cref="UsageFormatDetector"/>, <see cref="UsageColumnMap"/>), so a
-    /// format the CSV reader learns is read from Parquet too. Each row becomes the UTF-8 row a CSV of it would give, with
-    /// the same Date and Cost checks; a DECIMAL Cost is taken as it is typed. Bad rows are reported by row number.
+    /// format the CSV reader learns is read from Parquet too. A record points into its row group's columns and reads
+    /// each field as the text a CSV of it would hold, with the same Date and Cost checks; a DECIMAL Cost is taken as it
+    /// is typed. Bad rows are reported by row number.
     /// </summary>
     internal sealed class UsageParquetReader : IUsageFileReader
     {
@@ -100,53 +101,68 @@ namespace BillingPowerShell.Engine.Usage
             ReadHeader();
             var layout = _layout!;
             var costColumn = layout.Col(UsageField.Cost);
-            var buffer = new byte[4096];
-            for (var g = 0; g < _reader.RowGroupCount; g++)
+            // The next row group is read while this one's rows are checked and handed on: reading a group is most of
+            // the work, and the consumer would otherwise wait for each (the prefetch queue holds a few thousand rows).
+            var next = _reader.RowGroupCount > 0 ? ReadGroup(0, cancellationToken) : null;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var group = _reader.OpenRowGroupReader(g);
-                var rows = checked((int)group.RowCount);
-                var columns = Task.Run(() => ReadGroupAsync(group, rows, cancellationToken)).GetAwaiter().GetResult();
-                for (var r = 0; r < rows; r++)
+                for (var g = 0; g < _reader.RowGroupCount; g++)
                 {
-                    _rowNumber++;
-                    var record = Build(columns, r, layout, ref buffer);
-                    decimal? typedCost = null;
-                    var typed = costColumn >= 0 && columns[costColumn].TryGetDecimal(r, out typedCost);
-                    if (!Validate(record, typed, typedCost)) continue;
-                    RowCount++;
-                    yield return record;
+                    var columns = next!.GetAwaiter().GetResult();
+                    next = g + 1 < _reader.RowGroupCount ? ReadGroup(g + 1, cancellationToken) : null;
+                    var store = new RowGroup(columns);
+                    var rows = columns.Length == 0 ? 0 : columns[0].Count;
+                    for (var r = 0; r < rows; r++)
+                    {
+                        _rowNumber++;
+                        var record = new UsageRecord(layout, store, r);
+                        decimal? typedCost = null;
+                        var typed = costColumn >= 0 && columns[costColumn].TryGetDecimal(r, out typedCost);
+                        if (!Validate(record, typed, typedCost)) continue;
+                        RowCount++;
+                        yield return record;
+                    }
                 }
+            }
+            finally
+            {
+                // Left early: the group being read still uses the file, which the caller is about to close.
+                try { next?.Wait(CancellationToken.None); } catch (AggregateException) { }
             }
         }
 
-        private async Task<ParquetColumnValues[]> ReadGroupAsync(ParquetRowGroupReader group, int rows, CancellationToken ct)
+        private Task<ParquetColumnValues[]> ReadGroup(int g, CancellationToken ct) => Task.Run(async () =>
+        {
+            ct.ThrowIfCancellationRequested();
+            using var group = _reader.OpenRowGroupReader(g);
+            return await ReadGroupAsync(g, group, checked((int)group.RowCount), ct).ConfigureAwait(false);
+        }, ct);
+
+        // Text and DECIMAL columns of the common layout are read from their pages by our decoder, the rest by Parquet.Net.
+        private async Task<ParquetColumnValues[]> ReadGroupAsync(int g, ParquetRowGroupReader group, int rows, CancellationToken ct)
         {
             var columns = new ParquetColumnValues[_fields.Length];
+            var chunks = _reader.Metadata?.RowGroups[g].Columns;
+            var schema = _reader.Metadata?.Schema;
+            var flat = chunks != null && schema != null && chunks.Count == _fields.Length && schema.Count == _fields.Length + 1;
             for (var i = 0; i < _fields.Length; i++)
-                columns[i] = await ParquetColumnValues.ReadAsync(group, _fields[i], rows, ct).ConfigureAwait(false);
+            {
+                ct.ThrowIfCancellationRequested();
+                columns[i] = (flat ? ParquetChunkDecoder.TryRead(_stream.SafeFileHandle, chunks![i], schema![i + 1], _fields[i], rows) : null)
+                    ?? await ParquetColumnValues.ReadAsync(group, _fields[i], rows, ct).ConfigureAwait(false);
+            }
             return columns;
         }
 
-        // The row as a CSV row would give it: each field's UTF-8 text, one separator byte after each (UsageRecord's layout).
-        private static UsageRecord Build(ParquetColumnValues[] columns, int row, UsageColumnLayout layout, ref byte[] buffer)
+        /// <summary>A row group's columns, which its records read their fields from (no row is copied out of them).</summary>
+        private sealed class RowGroup : UsageColumnStore
         {
-            var starts = new int[columns.Length + 1];
-            var at = 0;
-            for (var c = 0; c < columns.Length; c++)
-            {
-                starts[c] = at;
-                at = columns[c].Append(row, ref buffer, at);
-                if (at == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                buffer[at++] = (byte)',';
-            }
-            starts[columns.Length] = at;
-            var line = new byte[at];
-            Buffer.BlockCopy(buffer, 0, line, 0, at);
-            if (at > ushort.MaxValue) return new UsageRecord(layout, line, starts);
-            var narrow = new ushort[starts.Length];
-            for (var i = 0; i < starts.Length; i++) narrow[i] = (ushort)starts[i];
-            return new UsageRecord(layout, line, narrow);
+            private readonly ParquetColumnValues[] _columns;
+            public RowGroup(ParquetColumnValues[] columns) => _columns = columns;
+            public override int ColumnCount => _columns.Length;
+
+            public override void Locate(int column, int row, out byte[] array, out int start, out int length) =>
+                _columns[column].Locate(row, out array, out start, out length);
         }
 
         // The CSV reader's row checks (UsageCsvReader, Validate): a Date is required, a Cost must be a number.

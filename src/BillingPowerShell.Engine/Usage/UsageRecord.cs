@@ -7,7 +7,8 @@ namespace BillingPowerShell
 {
     /// <summary>
     /// One day of usage of one meter on one resource, the same shape for every source. Cheap to create: it keeps the
-    /// raw row (its UTF-8 bytes plus field offsets, or the source values) and parses a field the first time it is read.
+    /// raw row (its UTF-8 bytes plus field offsets, or its place in a block of rows held column by column, as a Parquet
+    /// row group is) and parses a field the first time it is read.
     /// Text fields are never null (empty when the source has no value or no such column); money, prices and quantities
     /// are null when the source has none or holds text that is not a number (the raw text stays in SourceColumns).
     /// </summary>
@@ -17,6 +18,8 @@ namespace BillingPowerShell
         private byte[] _line;               // the row's decoded fields (UTF-8), one byte apart: from CSV or JSON
         private ushort[]? _short;           // start of field i; field i ends at offset i+1, less one (rows under 64 KiB)
         private int[]? _wide;               // the same for longer rows and JSON items
+        private UsageColumnStore? _store;   // or the columns of a block of rows (then _line is empty), and this row's index
+        private int _row;
         private ulong _loaded;               // bit per UsageField: cached
         private DateTime _date;
         private decimal? _cost;             // parsed by the reader's check; other numbers and text are read from the row each time
@@ -37,6 +40,15 @@ namespace BillingPowerShell
             _short = offsets;
         }
 
+        /// <summary>Row <paramref name="row"/> of a block of rows held by column (a Parquet row group).</summary>
+        internal UsageRecord(UsageColumnLayout layout, UsageColumnStore store, int row)
+        {
+            _layout = layout;
+            _line = Array.Empty<byte>();
+            _store = store;
+            _row = row;
+        }
+
         private int OffsetCount => _short?.Length ?? _wide!.Length;
         private int Offset(int i) => _short != null ? _short[i] : _wide![i];
 
@@ -50,6 +62,7 @@ namespace BillingPowerShell
             _line = line;
             _short = shortOffsets;
             _wide = wideOffsets;
+            _store = null;
             _loaded = 0;
             _date = default;
             _cost = null;
@@ -183,7 +196,27 @@ namespace BillingPowerShell
 
         /// <summary>The decoded bytes of a column (empty when the row or the layout has no such column).</summary>
         private ReadOnlySpan<byte> Span(int c) =>
-            c < 0 || c + 1 >= OffsetCount ? default : new ReadOnlySpan<byte>(_line, Offset(c), Offset(c + 1) - 1 - Offset(c));
+            Locate(c, out var array, out var start, out var length) ? new ReadOnlySpan<byte>(array, start, length) : default;
+
+        /// <summary>Where column <paramref name="c"/>'s UTF-8 text is; false when the row has no such column.</summary>
+        private bool Locate(int c, out byte[] array, out int start, out int length)
+        {
+            if (_store != null && c >= 0 && c < _store.ColumnCount)
+            {
+                _store.Locate(c, _row, out array, out start, out length);
+                return true;
+            }
+            if (_store != null || c < 0 || c + 1 >= OffsetCount)
+            {
+                array = _line;
+                start = length = 0;
+                return false;
+            }
+            array = _line;
+            start = Offset(c);
+            length = Offset(c + 1) - 1 - start;
+            return true;
+        }
 
         private static bool IsBlank(ReadOnlySpan<byte> span)
         {
@@ -253,13 +286,11 @@ namespace BillingPowerShell
             line = Array.Empty<byte>();
             start = length = 0;
             if (f == UsageField.SubscriptionId) return false;
-            int c = _layout.Col(f);
-            if (c < 0) return false;
-            int s = Offset(c), e = Offset(c + 1) - 1;
-            if (s < e && _layout.UnescapeFormulas && _line[s] == (byte)'\'') return false;
-            line = _line;
+            if (!Locate(_layout.Col(f), out var array, out var s, out var n)) return false;
+            if (n > 0 && _layout.UnescapeFormulas && array[s] == (byte)'\'') return false;
+            line = array;
             start = s;
-            length = e - s;
+            length = n;
             return true;
         }
 
@@ -272,9 +303,8 @@ namespace BillingPowerShell
         /// <summary>The text of a column (null if the row has no such column).</summary>
         internal string? RawColumn(int c)
         {
-            if (c + 1 >= OffsetCount) return null;
-            int s = Offset(c), e = Offset(c + 1) - 1;
-            return s >= e ? string.Empty : Encoding.UTF8.GetString(_line, s, e - s);
+            if (!Locate(c, out var array, out var start, out var length)) return null;
+            return length <= 0 ? string.Empty : Encoding.UTF8.GetString(array, start, length);
         }
     }
 }

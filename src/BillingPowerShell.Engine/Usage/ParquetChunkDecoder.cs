@@ -1,0 +1,170 @@
+#if NET8_0_OR_GREATER
+using System;
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+using Parquet.Meta;
+using Parquet.Schema;
+
+namespace BillingPowerShell.Engine.Usage
+{
+    /// <summary>
+    /// Reads one column chunk of text or DECIMAL values straight from its pages, for the columns that are most of a
+    /// cost file: text stays the UTF-8 bytes the file holds (Parquet.Net makes characters of them, which the record
+    /// then turns back into UTF-8), and a DECIMAL becomes a <see cref="decimal"/> from its bytes (Parquet.Net goes
+    /// through BigInteger). On a FOCUS file that is most of the import's time (docs/contracts/azure-api/EXPORTS.md,
+    /// "Data files": Microsoft writes snappy Parquet). It reads the common layout only: a flat, required or optional
+    /// column; SNAPPY or no compression; data pages v1 or v2; PLAIN or dictionary values; RLE definition levels.
+    /// Anything else, or anything it does not expect, gives null (nothing is half read), and the column is read by
+    /// Parquet.Net as before.
+    /// </summary>
+    internal static class ParquetChunkDecoder
+    {
+        /// <summary>The column's values, or null when this chunk is not one it reads.</summary>
+        public static ParquetColumnValues? TryRead(SafeFileHandle file, ColumnChunk chunk, SchemaElement element, DataField field, int rows)
+        {
+            var meta = chunk.MetaData;
+            if (meta == null || element.Name != field.Name || !IsSupported(meta, field, element) || meta.NumValues != rows) return null;
+            try
+            {
+                var bytes = new ChunkBytes(file, meta);
+                var slices = new ParquetSlices(rows, meta.Type == Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY ? element.TypeLength ?? -1 : -1, meta.Type);
+                DecodePages(bytes, meta.Codec, field.MaxDefinitionLevel, slices);
+                if (field is not DecimalDataField d) return ParquetColumnValues.Utf8(slices);
+                slices.CheckDecimals(); // every value fits a decimal, or none is taken from here
+                return ParquetColumnValues.Decimals(slices, d.Scale);
+            }
+            catch (Exception ex) when (ex is NotSupportedException || ex is System.IO.InvalidDataException || ex is IndexOutOfRangeException || ex is ArgumentException || ex is OverflowException || ex is InvalidOperationException)
+            {
+                return null; // Parquet.Net reads it, and says what is wrong with it if anything is
+            }
+        }
+
+        private static bool IsSupported(ColumnMetaData meta, DataField field, SchemaElement element)
+        {
+            if (field.MaxRepetitionLevel != 0 || field.MaxDefinitionLevel > 1) return false;
+            if (meta.Codec != CompressionCodec.SNAPPY && meta.Codec != CompressionCodec.UNCOMPRESSED) return false;
+            if (field is DecimalDataField d)
+                return d.Scale is >= 0 and <= 28 && (meta.Type == Parquet.Meta.Type.INT32 || meta.Type == Parquet.Meta.Type.INT64 ||
+                    (meta.Type == Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY && element.TypeLength is > 0 and <= 16));
+            return meta.Type == Parquet.Meta.Type.BYTE_ARRAY && (field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>));
+        }
+
+        /// <summary>
+        /// The chunk's bytes from its first page, read as far as its metadata says and further when a page goes on:
+        /// some writers (Parquet.Net among them) count only the pages' data in total_compressed_size, not their headers.
+        /// </summary>
+        private sealed class ChunkBytes
+        {
+            private readonly SafeFileHandle _file;
+            private readonly long _start, _fileLength;
+            public byte[] Bytes = Array.Empty<byte>();
+            public int Length;
+
+            public ChunkBytes(SafeFileHandle file, ColumnMetaData meta)
+            {
+                _file = file;
+                _start = meta.DictionaryPageOffset is long dict && dict > 0 ? Math.Min(dict, meta.DataPageOffset) : meta.DataPageOffset;
+                _fileLength = System.IO.RandomAccess.GetLength(file);
+                if (_start < 4 || _start >= _fileLength) throw new NotSupportedException("column chunk offset outside the file");
+                Ensure(checked((int)Math.Min(meta.TotalCompressedSize, _fileLength - _start)));
+            }
+
+            /// <summary>Reads up to <paramref name="end"/> bytes of the chunk; false when the file ends first.</summary>
+            public bool Ensure(int end)
+            {
+                if (end <= Length) return true;
+                if (end > _fileLength - _start) return false;
+                if (Bytes.Length < end) Array.Resize(ref Bytes, Math.Max(end, Bytes.Length * 2));
+                while (Length < end)
+                {
+                    var n = System.IO.RandomAccess.Read(_file, Bytes.AsSpan(Length, end - Length), _start + Length);
+                    if (n == 0) return false;
+                    Length += n;
+                }
+                return true;
+            }
+
+            public ParquetPageHeader ReadHeader(ref int pos)
+            {
+                while (true)
+                {
+                    var at = pos;
+                    try { var h = ParquetPageHeader.Read(Bytes.AsSpan(0, Length), ref at); pos = at; return h; }
+                    catch (ParquetChunkEndException) when (Ensure((int)Math.Min(Length + 4096L, int.MaxValue))) { }
+                }
+            }
+        }
+
+        private static void DecodePages(ChunkBytes chunk, CompressionCodec codec, int maxDefinition, ParquetSlices slices)
+        {
+            var pos = 0;
+            while (slices.Rows < slices.Capacity)
+            {
+                var h = chunk.ReadHeader(ref pos);
+                if (!chunk.Ensure(checked(pos + h.CompressedSize))) throw new ParquetChunkEndException();
+                var payload = chunk.Bytes.AsSpan(pos, h.CompressedSize);
+                pos += h.CompressedSize;
+                switch (h.Type)
+                {
+                    case ParquetPageHeader.DictionaryPage:
+                        if (h.Encoding != 0 && h.Encoding != 2) throw new NotSupportedException("dictionary encoding");
+                        slices.SetDictionary(Inflate(payload, h.UncompressedSize, codec, slices), h.UncompressedSize, h.NumValues);
+                        break;
+                    case ParquetPageHeader.DataPage:
+                        DecodeDataPage(h, payload, codec, maxDefinition, slices);
+                        break;
+                    case ParquetPageHeader.DataPageV2:
+                        DecodeDataPageV2(h, payload, codec, maxDefinition, slices);
+                        break;
+                    case ParquetPageHeader.IndexPage: break;
+                    default: throw new NotSupportedException("page type " + h.Type);
+                }
+            }
+        }
+
+        // v1: the whole page is compressed; definition levels (RLE, with a 4-byte length) come before the values.
+        private static void DecodeDataPage(ParquetPageHeader h, ReadOnlySpan<byte> payload, CompressionCodec codec, int maxDefinition, ParquetSlices slices)
+        {
+            var at = Inflate(payload, h.UncompressedSize, codec, slices);
+            var page = slices.Arena.AsSpan(at, h.UncompressedSize);
+            var levels = 0;
+            if (maxDefinition > 0)
+            {
+                if (h.DefinitionLevelEncoding != 3) throw new NotSupportedException("definition levels not RLE");
+                levels = 4 + BinaryPrimitives.ReadInt32LittleEndian(page);
+                slices.ReadDefinitionLevels(page.Slice(4, levels - 4), h.NumValues);
+            }
+            else slices.AllDefined(h.NumValues);
+            slices.ReadValues(at + levels, h.UncompressedSize - levels, h.Encoding);
+        }
+
+        // v2: levels are never compressed and carry no length prefix; the values after them may be.
+        private static void DecodeDataPageV2(ParquetPageHeader h, ReadOnlySpan<byte> payload, CompressionCodec codec, int maxDefinition, ParquetSlices slices)
+        {
+            if (h.RepetitionLevelsLength != 0) throw new NotSupportedException("repetition levels");
+            var levels = h.DefinitionLevelsLength;
+            if (levels > payload.Length) throw new NotSupportedException("levels run past the page");
+            if (maxDefinition > 0) slices.ReadDefinitionLevels(payload.Slice(0, levels), h.NumValues);
+            else slices.AllDefined(h.NumValues);
+            var values = payload.Slice(levels);
+            var size = h.UncompressedSize - levels;
+            var at = Inflate(values, size, h.IsCompressed ? codec : CompressionCodec.UNCOMPRESSED, slices);
+            slices.ReadValues(at, size, h.Encoding);
+        }
+
+        /// <summary>Decompresses into the column's arena (the values point into it); returns where it starts.</summary>
+        private static int Inflate(ReadOnlySpan<byte> src, int size, CompressionCodec codec, ParquetSlices slices)
+        {
+            var at = slices.Reserve(size);
+            var dest = slices.Arena.AsSpan(at, size);
+            if (codec == CompressionCodec.UNCOMPRESSED)
+            {
+                if (src.Length != size) throw new NotSupportedException("uncompressed page size differs");
+                src.CopyTo(dest);
+            }
+            else if (Snappier.Snappy.Decompress(src, dest) != size) throw new NotSupportedException("snappy page size differs");
+            return at;
+        }
+    }
+}
+#endif
