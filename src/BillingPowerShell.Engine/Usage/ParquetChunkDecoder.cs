@@ -14,28 +14,46 @@ namespace BillingPowerShell.Engine.Usage
     /// through BigInteger). On a FOCUS file that is most of the import's time (docs/contracts/azure-api/EXPORTS.md,
     /// "Data files": Microsoft writes snappy Parquet). It reads the common layout only: a flat, required or optional
     /// column; SNAPPY or no compression; data pages v1 or v2; PLAIN or dictionary values; RLE definition levels.
-    /// Anything else, or anything it does not expect, gives null (nothing is half read), and the column is read by
-    /// Parquet.Net as before.
+    /// Anything else, or anything it does not expect in the page headers, gives null (nothing is half read), and the
+    /// column is read by Parquet.Net as before.
+    /// A text column is only read as far as its page headers until a record asks for its text: most columns of most
+    /// rows never are (an import summed by Measure-Object reads Date and Cost). A page that then turns out corrupt
+    /// is a <see cref="UsageFormatException"/> naming the column, from the field that asked.
     /// </summary>
     internal static class ParquetChunkDecoder
     {
         /// <summary>The column's values, or null when this chunk is not one it reads.</summary>
-        public static ParquetColumnValues? TryRead(SafeFileHandle file, ColumnChunk chunk, SchemaElement element, DataField field, int rows)
+        public static ParquetColumnValues? TryRead(SafeFileHandle file, ColumnChunk chunk, SchemaElement element, DataField field, int rows, string? source = null)
         {
             var meta = chunk.MetaData;
             if (meta == null || element.Name != field.Name || !IsSupported(meta, field, element) || meta.NumValues != rows) return null;
             try
             {
                 var bytes = new ChunkBytes(file, meta);
-                var slices = new ParquetSlices(rows, meta.Type == Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY ? element.TypeLength ?? -1 : -1, meta.Type);
-                DecodePages(bytes, meta.Codec, field.MaxDefinitionLevel, slices);
-                if (field is not DecimalDataField d) return ParquetColumnValues.Utf8(slices);
+                var pages = Walk(bytes, field.MaxDefinitionLevel, rows);
+                var fixedLength = meta.Type == Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY ? element.TypeLength ?? -1 : -1;
+                ParquetSlices Decode() => DecodePages(bytes.Bytes, pages, meta.Codec, field.MaxDefinitionLevel, new ParquetSlices(rows, fixedLength, meta.Type));
+                if (field is not DecimalDataField d) return ParquetColumnValues.Utf8(rows, () => DecodeOrSay(Decode, field.Name, source));
+                var slices = Decode();
                 slices.CheckDecimals(); // every value fits a decimal, or none is taken from here
                 return ParquetColumnValues.Decimals(slices, d.Scale);
             }
-            catch (Exception ex) when (ex is NotSupportedException || ex is System.IO.InvalidDataException || ex is IndexOutOfRangeException || ex is ArgumentException || ex is OverflowException || ex is InvalidOperationException)
+            catch (Exception ex) when (IsDecodeFailure(ex))
             {
                 return null; // Parquet.Net reads it, and says what is wrong with it if anything is
+            }
+        }
+
+        private static bool IsDecodeFailure(Exception ex) =>
+            ex is NotSupportedException || ex is System.IO.InvalidDataException || ex is IndexOutOfRangeException ||
+            ex is ArgumentException || ex is OverflowException || ex is InvalidOperationException;
+
+        private static ParquetSlices DecodeOrSay(Func<ParquetSlices> decode, string column, string? source)
+        {
+            try { return decode(); }
+            catch (Exception ex) when (IsDecodeFailure(ex))
+            {
+                throw new UsageFormatException($"column '{column}' cannot be read: its pages are corrupt ({ex.Message})", source, null, ex);
             }
         }
 
@@ -95,19 +113,55 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
-        private static void DecodePages(ChunkBytes chunk, CompressionCodec codec, int maxDefinition, ParquetSlices slices)
+        private readonly struct Page
         {
-            var pos = 0;
-            while (slices.Rows < slices.Capacity)
+            public readonly ParquetPageHeader Header;
+            public readonly int Start;
+            public Page(ParquetPageHeader header, int start) { Header = header; Start = start; }
+        }
+
+        /// <summary>Reads the page headers (not the pages), checking each is of a kind <see cref="DecodePages"/> reads.</summary>
+        private static Page[] Walk(ChunkBytes chunk, int maxDefinition, int rows)
+        {
+            var pages = new System.Collections.Generic.List<Page>();
+            int pos = 0, values = 0;
+            var dictionary = false;
+            while (values < rows)
             {
                 var h = chunk.ReadHeader(ref pos);
                 if (!chunk.Ensure(checked(pos + h.CompressedSize))) throw new ParquetChunkEndException();
-                var payload = chunk.Bytes.AsSpan(pos, h.CompressedSize);
+                pages.Add(new Page(h, pos));
                 pos += h.CompressedSize;
                 switch (h.Type)
                 {
                     case ParquetPageHeader.DictionaryPage:
                         if (h.Encoding != 0 && h.Encoding != 2) throw new NotSupportedException("dictionary encoding");
+                        dictionary = true;
+                        break;
+                    case ParquetPageHeader.DataPage:
+                    case ParquetPageHeader.DataPageV2:
+                        if (h.Encoding != 0 && !(dictionary && (h.Encoding == 2 || h.Encoding == 8))) throw new NotSupportedException("value encoding " + h.Encoding);
+                        if (h.Type == ParquetPageHeader.DataPage && maxDefinition > 0 && h.DefinitionLevelEncoding != 3) throw new NotSupportedException("definition levels not RLE");
+                        if (h.Type == ParquetPageHeader.DataPageV2 && h.RepetitionLevelsLength != 0) throw new NotSupportedException("repetition levels");
+                        values = checked(values + h.NumValues);
+                        break;
+                    case ParquetPageHeader.IndexPage: break;
+                    default: throw new NotSupportedException("page type " + h.Type);
+                }
+            }
+            if (values != rows) throw new NotSupportedException("more values than rows");
+            return pages.ToArray();
+        }
+
+        private static ParquetSlices DecodePages(byte[] chunk, Page[] pages, CompressionCodec codec, int maxDefinition, ParquetSlices slices)
+        {
+            foreach (var page in pages)
+            {
+                var h = page.Header;
+                var payload = chunk.AsSpan(page.Start, h.CompressedSize);
+                switch (h.Type)
+                {
+                    case ParquetPageHeader.DictionaryPage:
                         slices.SetDictionary(Inflate(payload, h.UncompressedSize, codec, slices), h.UncompressedSize, h.NumValues);
                         break;
                     case ParquetPageHeader.DataPage:
@@ -116,10 +170,10 @@ namespace BillingPowerShell.Engine.Usage
                     case ParquetPageHeader.DataPageV2:
                         DecodeDataPageV2(h, payload, codec, maxDefinition, slices);
                         break;
-                    case ParquetPageHeader.IndexPage: break;
-                    default: throw new NotSupportedException("page type " + h.Type);
                 }
             }
+            if (slices.Rows != slices.Capacity) throw new NotSupportedException("fewer values than rows");
+            return slices;
         }
 
         // v1: the whole page is compressed; definition levels (RLE, with a 4-byte length) come before the values.
@@ -130,8 +184,8 @@ namespace BillingPowerShell.Engine.Usage
             var levels = 0;
             if (maxDefinition > 0)
             {
-                if (h.DefinitionLevelEncoding != 3) throw new NotSupportedException("definition levels not RLE");
                 levels = 4 + BinaryPrimitives.ReadInt32LittleEndian(page);
+                if (levels < 4 || levels > page.Length) throw new NotSupportedException("definition levels run past the page");
                 slices.ReadDefinitionLevels(page.Slice(4, levels - 4), h.NumValues);
             }
             else slices.AllDefined(h.NumValues);
@@ -141,7 +195,6 @@ namespace BillingPowerShell.Engine.Usage
         // v2: levels are never compressed and carry no length prefix; the values after them may be.
         private static void DecodeDataPageV2(ParquetPageHeader h, ReadOnlySpan<byte> payload, CompressionCodec codec, int maxDefinition, ParquetSlices slices)
         {
-            if (h.RepetitionLevelsLength != 0) throw new NotSupportedException("repetition levels");
             var levels = h.DefinitionLevelsLength;
             if (levels > payload.Length) throw new NotSupportedException("levels run past the page");
             if (maxDefinition > 0) slices.ReadDefinitionLevels(payload.Slice(0, levels), h.NumValues);

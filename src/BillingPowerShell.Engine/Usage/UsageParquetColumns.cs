@@ -70,7 +70,7 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         /// <summary>Text that is already UTF-8: slices of the column's pages (<see cref="ParquetChunkDecoder"/>).</summary>
-        public static ParquetColumnValues Utf8(ParquetSlices slices) => new Utf8Values(slices);
+        public static ParquetColumnValues Utf8(int rows, Func<ParquetSlices> decode) => new Utf8Values(rows, decode);
 
         /// <summary>Typed decimals, written without trailing zeros as a CSV holds them.</summary>
         public static ParquetColumnValues Decimals(decimal?[] values) => new DecimalValues(values);
@@ -169,25 +169,27 @@ namespace BillingPowerShell.Engine.Usage
             }
         }
 
+        // Decoded when a row's text is first asked for (on whichever thread asks first; the others wait for it).
         private sealed class Utf8Values : ParquetColumnValues
         {
-            private readonly byte[] _arena;
-            private readonly int[] _start, _length;
-            public Utf8Values(ParquetSlices s) { _arena = s.Arena; _start = s.Start; _length = s.Length; }
-            public override int Count => _start.Length;
+            private readonly int _rows;
+            private readonly Lazy<ParquetSlices> _slices;
+            public Utf8Values(int rows, Func<ParquetSlices> decode) { _rows = rows; _slices = new Lazy<ParquetSlices>(decode, LazyThreadSafetyMode.ExecutionAndPublication); }
+            public override int Count => _rows;
 
             public override void Locate(int row, out byte[] array, out int start, out int length)
             {
-                array = _arena;
-                start = _start[row];
-                length = Math.Max(0, _length[row]);
+                var s = _slices.Value;
+                array = s.Arena;
+                start = s.Start[row];
+                length = Math.Max(0, s.Length[row]);
             }
 
             public override int Append(int row, ref byte[] buffer, int at)
             {
-                var n = _length[row];
-                if (n <= 0) return at;
-                _arena.AsSpan(_start[row], n).CopyTo(Room(ref buffer, at, n));
+                Locate(row, out var array, out var start, out var n);
+                if (n == 0) return at;
+                array.AsSpan(start, n).CopyTo(Room(ref buffer, at, n));
                 return at + n;
             }
         }

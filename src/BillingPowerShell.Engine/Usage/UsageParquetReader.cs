@@ -148,7 +148,7 @@ namespace BillingPowerShell.Engine.Usage
             for (var i = 0; i < _fields.Length; i++)
             {
                 ct.ThrowIfCancellationRequested();
-                columns[i] = (flat ? ParquetChunkDecoder.TryRead(_stream.SafeFileHandle, chunks![i], schema![i + 1], _fields[i], rows) : null)
+                columns[i] = (flat ? ParquetChunkDecoder.TryRead(_stream.SafeFileHandle, chunks![i], schema![i + 1], _fields[i], rows, _name) : null)
                     ?? await ParquetColumnValues.ReadAsync(group, _fields[i], rows, ct).ConfigureAwait(false);
             }
             return columns;

@@ -88,6 +88,50 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Equal(eligible, ours);
         }
 
+        [Fact]
+        public async Task ACorruptTextPageIsAFormatErrorNamingItsColumnWhenItsTextIsRead()
+        {
+            var path = Path.Combine(_dir, "corrupt.parquet");
+            using (var db = new DuckDBConnection("Data Source=:memory:"))
+            {
+                db.Open();
+                using var cmd = db.CreateCommand();
+                cmd.CommandText = "COPY (SELECT '2024-01-0' || (i % 9 + 1) AS Date, 'meter ' || i AS MeterName, CAST(i AS VARCHAR) AS CostInBillingCurrency, " +
+                    $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 201) t(i)) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION snappy)";
+                cmd.ExecuteNonQuery();
+            }
+            // Overwrite MeterName's first data page (after its header, which stays readable) with bytes no snappy stream holds.
+            long at;
+            int size;
+            await using (var fs = File.OpenRead(path))
+            await using (var reader = await ParquetReader.CreateAsync(fs))
+            {
+                var meta = reader.Metadata!.RowGroups[0].Columns[1].MetaData!;
+                Assert.Equal("MeterName", meta.PathInSchema[0]);
+                var offset = meta.DictionaryPageOffset is long d && d > 0 ? Math.Min(d, meta.DataPageOffset) : meta.DataPageOffset;
+                var head = new byte[256];
+                fs.Position = offset;
+                fs.ReadExactly(head);
+                var pos = 0;
+                size = ParquetPageHeader.Read(head, ref pos).CompressedSize;
+                at = offset + pos;
+            }
+            await using (var fs = File.OpenWrite(path))
+            {
+                fs.Position = at;
+                fs.Write(Enumerable.Repeat((byte)0xFF, size).ToArray());
+            }
+            using var r = UsageFileReader.Open(path);
+            r.ReadHeader();
+            var records = r.ReadAllPrefetched().ToList();
+            Assert.Equal(200, records.Count);                          // Date and Cost read, every row kept
+            Assert.Equal(200 * 201 / 2, records.Sum(x => x.Cost));
+            Assert.Equal("sub", records[5].SubscriptionId);             // other text columns read
+            var ex = Assert.Throws<UsageFormatException>(() => records[5].MeterName);
+            Assert.Contains("column 'MeterName'", ex.Message);
+            Assert.Contains(path, ex.ToString());
+        }
+
         /// <summary>Compares every column chunk both ways; returns how many our decoder read, of how many text and DECIMAL chunks.</summary>
         private static async Task<(int Ours, int Eligible, int Groups)> CompareAsync(string path)
         {
