@@ -32,7 +32,9 @@ namespace BillingPowerShell.Engine.Usage
                 var bytes = new ChunkBytes(file, meta);
                 var pages = Walk(bytes, field.MaxDefinitionLevel, rows);
                 var fixedLength = meta.Type == Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY ? element.TypeLength ?? -1 : -1;
-                ParquetSlices Decode() => DecodePages(bytes.Bytes, pages, meta.Codec, field.MaxDefinitionLevel, new ParquetSlices(rows, fixedLength, meta.Type));
+                var arena = 0L;
+                foreach (var p in pages) arena += p.Header.UncompressedSize; // the pages' sizes: the arena is allocated once
+                ParquetSlices Decode() => DecodePages(bytes.Bytes, pages, meta.Codec, field.MaxDefinitionLevel, new ParquetSlices(rows, fixedLength, meta.Type, checked((int)arena)));
                 if (field is not DecimalDataField d) return ParquetColumnValues.Utf8(rows, () => DecodeOrSay(Decode, field.Name, source));
                 var slices = Decode();
                 slices.CheckDecimals(); // every value fits a decimal, or none is taken from here

@@ -19,12 +19,12 @@ namespace BillingPowerShell.Engine.Usage
         private int _pageRows, _pageValues;
         private int[] _indices = Array.Empty<int>();
 
-        public ParquetSlices(int rows, int fixedLength, Parquet.Meta.Type type)
+        public ParquetSlices(int rows, int fixedLength, Parquet.Meta.Type type, int arenaSize)
         {
             Capacity = rows;
             Start = new int[rows];
             Length = new int[rows];
-            Arena = new byte[1 << 16];
+            Arena = new byte[Math.Max(16, arenaSize)];
             _fixedLength = fixedLength;
             _type = type;
         }

@@ -218,7 +218,7 @@ namespace BillingPowerShell.Engine.Usage
         /// consumer does (e.g. writing to the PowerShell pipeline). Bad-row callbacks and exceptions are delivered on
         /// the consuming thread, in file order. Disposing the enumerator (foreach does) stops the producer.
         /// </summary>
-        public IEnumerable<UsageRecord> ReadAllPrefetched(int batchSize = 256, int maxBatchesAhead = 16, CancellationToken cancellationToken = default)
+        public IEnumerable<UsageRecord> ReadAllPrefetched(int batchSize = UsagePrefetch.BatchSize, int maxBatchesAhead = UsagePrefetch.BatchesAhead, CancellationToken cancellationToken = default)
         {
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
             if (maxBatchesAhead < 1) throw new ArgumentOutOfRangeException(nameof(maxBatchesAhead));

@@ -62,6 +62,13 @@ namespace BillingPowerShell.Engine.Usage
             return text;
         }
 
+        /// <summary>The calendar day of a row when the column is DATE or TIMESTAMP (the Date check then parses nothing).</summary>
+        public virtual bool TryGetDay(int row, out DateTime? day)
+        {
+            day = null;
+            return false;
+        }
+
         /// <summary>The typed decimal of a row when the column is DECIMAL (the Cost check then parses nothing).</summary>
         public virtual bool TryGetDecimal(int row, out decimal? value)
         {
@@ -101,14 +108,14 @@ namespace BillingPowerShell.Engine.Usage
             if (t == typeof(long)) return new Formatted<long>(await StructsAsync<long>(group, field, rows, ct).ConfigureAwait(false), null);
             if (t == typeof(int)) return new Formatted<int>(await StructsAsync<int>(group, field, rows, ct).ConfigureAwait(false), null);
             if (t == typeof(short)) return new Formatted<short>(await StructsAsync<short>(group, field, rows, ct).ConfigureAwait(false), null);
-            if (t == typeof(DateOnly)) return new Formatted<DateOnly>(await StructsAsync<DateOnly>(group, field, rows, ct).ConfigureAwait(false), "yyyy-MM-dd");
+            if (t == typeof(DateOnly)) return new Formatted<DateOnly>(await StructsAsync<DateOnly>(group, field, rows, ct).ConfigureAwait(false), "yyyy-MM-dd", v => Day(v.Year, v.Month, v.Day));
             if (t == typeof(DateTime))
             {
                 var date = field is DateTimeDataField d && d.DateTimeFormat == DateTimeFormat.Date;
-                return new Formatted<DateTime>(await StructsAsync<DateTime>(group, field, rows, ct).ConfigureAwait(false), date ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'");
+                return new Formatted<DateTime>(await StructsAsync<DateTime>(group, field, rows, ct).ConfigureAwait(false), date ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", v => Day(v.Year, v.Month, v.Day));
             }
             if (t == typeof(DateTimeOffset))
-                return new Formatted<DateTimeOffset>(await StructsAsync<DateTimeOffset>(group, field, rows, ct).ConfigureAwait(false), "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz");
+                return new Formatted<DateTimeOffset>(await StructsAsync<DateTimeOffset>(group, field, rows, ct).ConfigureAwait(false), "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", v => Day(v.Year, v.Month, v.Day));
             if (t == typeof(bool))
             {
                 var b = await StructsAsync<bool>(group, field, rows, ct).ConfigureAwait(false);
@@ -118,6 +125,9 @@ namespace BillingPowerShell.Engine.Usage
             }
             return new TextValues(new string?[rows]);
         }
+
+        // The day as its text reads (UsageValueParser.TryParseDate: the calendar day as written, midnight UTC).
+        private static DateTime Day(int year, int month, int day) => new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Utc);
 
         private static async Task<T?[]> StructsAsync<T>(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct) where T : struct
         {
@@ -213,8 +223,15 @@ namespace BillingPowerShell.Engine.Usage
         {
             protected readonly T?[] Values;
             private readonly string? _format;
-            public Formatted(T?[] values, string? format) { Values = values; _format = format; }
+            private readonly Func<T, DateTime>? _day;
+            public Formatted(T?[] values, string? format, Func<T, DateTime>? day = null) { Values = values; _format = format; _day = day; }
             public override int Count => Values.Length;
+
+            public override bool TryGetDay(int row, out DateTime? day)
+            {
+                day = _day != null && Values[row] is T v ? _day(v) : null;
+                return _day != null;
+            }
 
             public override int Append(int row, ref byte[] buffer, int at)
             {

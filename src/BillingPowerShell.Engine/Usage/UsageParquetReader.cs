@@ -101,6 +101,7 @@ namespace BillingPowerShell.Engine.Usage
             ReadHeader();
             var layout = _layout!;
             var costColumn = layout.Col(UsageField.Cost);
+            var dateColumn = layout.Col(UsageField.Date);
             // The next row group is read while this one's rows are checked and handed on: reading a group is most of
             // the work, and the consumer would otherwise wait for each (the prefetch queue holds a few thousand rows).
             var next = _reader.RowGroupCount > 0 ? ReadGroup(0, cancellationToken) : null;
@@ -116,9 +117,11 @@ namespace BillingPowerShell.Engine.Usage
                     {
                         _rowNumber++;
                         var record = new UsageRecord(layout, store, r);
-                        decimal? typedCost = null;
-                        var typed = costColumn >= 0 && columns[costColumn].TryGetDecimal(r, out typedCost);
-                        if (!Validate(record, typed, typedCost)) continue;
+                        DateTime? day = null;
+                        decimal? cost = null;
+                        var typedDay = dateColumn >= 0 && columns[dateColumn].TryGetDay(r, out day);
+                        var typedCost = costColumn >= 0 && columns[costColumn].TryGetDecimal(r, out cost);
+                        if (!Validate(record, typedDay, day, typedCost, cost)) continue;
                         RowCount++;
                         yield return record;
                     }
@@ -165,10 +168,17 @@ namespace BillingPowerShell.Engine.Usage
                 _columns[column].Locate(row, out array, out start, out length);
         }
 
-        // The CSV reader's row checks (UsageCsvReader, Validate): a Date is required, a Cost must be a number.
-        private bool Validate(UsageRecord rec, bool typedCost, decimal? cost)
+        // The CSV reader's row checks (UsageCsvReader, Validate): a Date is required, a Cost must be a number. A DATE or
+        // TIMESTAMP date and a DECIMAL cost are taken as typed.
+        private bool Validate(UsageRecord rec, bool typedDay, DateTime? day, bool typedCost, decimal? cost)
         {
-            if (!rec.TryGetDate(out _, out var rawDate))
+            if (typedDay && day == null)
+            {
+                Report($"missing date in column '{ColName(UsageField.Date)}'");
+                return false;
+            }
+            if (typedDay) rec.CacheDate(day!.Value);
+            else if (!rec.TryGetDate(out _, out var rawDate))
             {
                 Report(string.IsNullOrWhiteSpace(rawDate) ? $"missing date in column '{ColName(UsageField.Date)}'"
                     : $"invalid date '{rawDate}' in column '{ColName(UsageField.Date)}' (expected a DATE, a TIMESTAMP or yyyy-MM-dd text)");
@@ -201,7 +211,7 @@ namespace BillingPowerShell.Engine.Usage
         /// Reads on a background thread, a few batches ahead of the consumer; bad rows and exceptions reach the consuming
         /// thread in file order (as <see cref="UsageCsvReader.ReadAllPrefetched"/>).
         /// </summary>
-        public IEnumerable<UsageRecord> ReadAllPrefetched(int batchSize = 256, int maxBatchesAhead = 16, CancellationToken cancellationToken = default)
+        public IEnumerable<UsageRecord> ReadAllPrefetched(int batchSize = UsagePrefetch.BatchSize, int maxBatchesAhead = UsagePrefetch.BatchesAhead, CancellationToken cancellationToken = default)
         {
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
             if (maxBatchesAhead < 1) throw new ArgumentOutOfRangeException(nameof(maxBatchesAhead));

@@ -224,6 +224,12 @@ namespace BillingPowerShell
             return true;
         }
 
+        internal void CacheDate(DateTime date)
+        {
+            _date = date;
+            Mark(UsageField.Date);
+        }
+
         internal void CacheCost(decimal? cost)
         {
             _cost = cost;
