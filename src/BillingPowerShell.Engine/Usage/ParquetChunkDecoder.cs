@@ -16,8 +16,8 @@ namespace BillingPowerShell.Engine.Usage
     /// column; SNAPPY or no compression; data pages v1 or v2; PLAIN or dictionary values; RLE definition levels.
     /// Anything else, or anything it does not expect in the page headers, gives null (nothing is half read), and the
     /// column is read by Parquet.Net as before.
-    /// A text column is only read as far as its page headers until a record asks for its text: most columns of most
-    /// rows never are (an import summed by Measure-Object reads Date and Cost). A page that then turns out corrupt
+    /// A column is only read as far as its page headers until a record asks for one of its values: most columns of
+    /// most rows never are (an import summed by Measure-Object reads Date and Cost). A page that then turns out corrupt
     /// is a <see cref="UsageFormatException"/> naming the column, from the field that asked.
     /// </summary>
     internal static class ParquetChunkDecoder
@@ -35,10 +35,8 @@ namespace BillingPowerShell.Engine.Usage
                 var arena = 0L;
                 foreach (var p in pages) arena += p.Header.UncompressedSize; // the pages' sizes: the arena is allocated once
                 ParquetSlices Decode() => DecodePages(bytes.Bytes, pages, meta.Codec, field.MaxDefinitionLevel, new ParquetSlices(rows, fixedLength, meta.Type, checked((int)arena)));
-                if (field is not DecimalDataField d) return ParquetColumnValues.Utf8(rows, () => DecodeOrSay(Decode, field.Name, source));
-                var slices = Decode();
-                slices.CheckDecimals(); // every value fits a decimal, or none is taken from here
-                return ParquetColumnValues.Decimals(slices, d.Scale);
+                ParquetSlices Decoded() => DecodeOrSay(Decode, field.Name, source);
+                return field is DecimalDataField d ? ParquetColumnValues.Decimals(rows, d.Scale, Decoded) : ParquetColumnValues.Utf8(rows, Decoded);
             }
             catch (Exception ex) when (IsDecodeFailure(ex))
             {

@@ -1,6 +1,7 @@
 #if NET8_0_OR_GREATER
 using System;
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace BillingPowerShell.Engine.Usage
 {
@@ -136,36 +137,58 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         /// <summary>Row <paramref name="row"/> as a decimal of <paramref name="scale"/> (INT32, INT64 or big-endian two's complement).</summary>
-        public decimal? ToDecimal(int row, int scale) => Length[row] < 0 ? null : ToDecimal(Arena.AsSpan(Start[row], Length[row]), scale);
-
-        /// <summary>Throws <see cref="OverflowException"/> if a value does not fit a decimal (then Parquet.Net reads the column).</summary>
-        public void CheckDecimals()
+        /// <summary>
+        /// Row <paramref name="row"/> as a decimal of <paramref name="scale"/> (INT32, INT64 or big-endian two's
+        /// complement; null when the row has none). An integer beyond 96 bits loses fractional digits, rounded half to
+        /// even, until it fits; false when it cannot (a value beyond ±7.9e28, which <see cref="ExactText"/> writes).
+        /// </summary>
+        public bool TryToDecimal(int row, int scale, out decimal? value)
         {
-            for (var r = 0; r < Rows; r++)
-                if (Length[r] >= 0) CheckDecimal(Arena.AsSpan(Start[r], Length[r]));
-        }
-
-        private void CheckDecimal(ReadOnlySpan<byte> bytes)
-        {
-            // INT32 and INT64 always fit; 16 bytes fit when the top 33 bits are all the sign (the magnitude is under 2^96).
-            if (_type != Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY || bytes.Length <= 12) return;
-            var v = BigEndian(bytes);
-            var magnitude = (UInt128)(v < 0 ? -v : v);
-            if (v == Int128.MinValue || magnitude >> 96 != 0) throw new OverflowException("DECIMAL beyond 96 bits");
-        }
-
-        private decimal ToDecimal(ReadOnlySpan<byte> bytes, int scale)
-        {
+            value = null;
+            if (Length[row] < 0) return true;
+            var bytes = Arena.AsSpan(Start[row], Length[row]);
             Int128 v = _type switch
             {
                 Parquet.Meta.Type.INT32 => BinaryPrimitives.ReadInt32LittleEndian(bytes),
                 Parquet.Meta.Type.INT64 => BinaryPrimitives.ReadInt64LittleEndian(bytes),
-                _ => BigEndian(bytes),
+                _ => bytes.Length <= 16 ? BigEndian(bytes) : Int128.MinValue,
             };
             var negative = v < 0;
             var magnitude = (UInt128)(negative ? -v : v);
+            if (v == Int128.MinValue || magnitude >> 96 != 0) return TryRounded(Unscaled(row), scale, out value);
             var lo = (ulong)magnitude;
-            return new decimal((int)(uint)lo, (int)(uint)(lo >> 32), (int)(uint)(ulong)(magnitude >> 64), negative, (byte)scale);
+            value = new decimal((int)(uint)lo, (int)(uint)(lo >> 32), (int)(uint)(ulong)(magnitude >> 64), negative, (byte)scale);
+            return true;
+        }
+
+        private static bool TryRounded(BigInteger unscaled, int scale, out decimal? value)
+        {
+            value = null;
+            var limit = BigInteger.One << 96;
+            while (BigInteger.Abs(unscaled) >= limit && scale > 0)
+            {
+                unscaled = BigInteger.DivRem(unscaled, 10, out var rest);
+                var twice = BigInteger.Abs(rest) * 2;
+                if (twice > 10 || (twice == 10 && !unscaled.IsEven)) unscaled += unscaled.Sign < 0 || (unscaled.IsZero && rest.Sign < 0) ? -1 : 1;
+                scale--;
+            }
+            if (BigInteger.Abs(unscaled) >= limit) return false;
+            var magnitude = BigInteger.Abs(unscaled);
+            var lo = (ulong)(magnitude & ulong.MaxValue);
+            value = new decimal((int)(uint)lo, (int)(uint)(lo >> 32), (int)(uint)(magnitude >> 64), unscaled.Sign < 0, (byte)scale);
+            return true;
+        }
+
+        private BigInteger Unscaled(int row) =>
+            new BigInteger(Arena.AsSpan(Start[row], Length[row]), isUnsigned: false, isBigEndian: true);
+
+        /// <summary>The exact number as text, for a value no decimal holds (it then reads as text that is not a number).</summary>
+        public string ExactText(int row, int scale)
+        {
+            if (Length[row] < 0) return string.Empty;
+            var digits = BigInteger.Abs(Unscaled(row)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(scale + 1, '0');
+            var text = scale == 0 ? digits : digits.Substring(0, digits.Length - scale) + "." + digits.Substring(digits.Length - scale);
+            return Unscaled(row).Sign < 0 ? "-" + text : text;
         }
 
         private static Int128 BigEndian(ReadOnlySpan<byte> bytes)

@@ -83,7 +83,7 @@ namespace BillingPowerShell.Engine.Usage
         public static ParquetColumnValues Decimals(decimal?[] values) => new DecimalValues(values);
 
         /// <summary>DECIMAL values left in the column's pages (<see cref="ParquetChunkDecoder"/>) until read.</summary>
-        public static ParquetColumnValues Decimals(ParquetSlices slices, int scale) => new SliceDecimals(slices, scale);
+        public static ParquetColumnValues Decimals(int rows, int scale, Func<ParquetSlices> decode) => new SliceDecimals(rows, scale, decode);
 
         protected static Span<byte> Room(ref byte[] buffer, int at, int needed)
         {
@@ -247,17 +247,27 @@ namespace BillingPowerShell.Engine.Usage
         // as a value is read (only the Cost of most rows ever is), and only for values that end in a zero digit.
         private abstract class DecimalColumn : ParquetColumnValues
         {
-            protected abstract decimal? Raw(int row);
+            /// <summary>The value as stored (null when none); false when no decimal holds it.</summary>
+            protected abstract bool TryRaw(int row, out decimal? value);
+
+            /// <summary>The text of a value no decimal holds.</summary>
+            protected virtual string TextBeyondDecimal(int row) => string.Empty;
 
             public override bool TryGetDecimal(int row, out decimal? value)
             {
-                value = Raw(row) is decimal d ? WithoutTrailingZeros(d) : null;
+                if (!TryRaw(row, out value)) return false; // the Cost check then reads its text: not a number, a bad row
+                if (value is decimal d) value = WithoutTrailingZeros(d);
                 return true;
             }
 
             public override int Append(int row, ref byte[] buffer, int at)
             {
-                if (Raw(row) is not decimal d) return at;
+                if (!TryRaw(row, out var raw))
+                {
+                    var text = TextBeyondDecimal(row);
+                    return at + Encoding.UTF8.GetBytes(text, Room(ref buffer, at, text.Length));
+                }
+                if (raw is not decimal d) return at;
                 d = WithoutTrailingZeros(d);
                 int written;
                 while (!d.TryFormat(Room(ref buffer, at, 64), out written, default, CultureInfo.InvariantCulture))
@@ -282,17 +292,18 @@ namespace BillingPowerShell.Engine.Usage
             private readonly decimal?[] _values;
             public DecimalValues(decimal?[] values) => _values = values;
             public override int Count => _values.Length;
-            protected override decimal? Raw(int row) => _values[row];
+            protected override bool TryRaw(int row, out decimal? value) { value = _values[row]; return true; }
         }
 
-        /// <summary>DECIMAL values as our page decoder leaves them: unscaled integers in the pages, made decimals when read.</summary>
+        /// <summary>DECIMAL values left in the column's pages (<see cref="ParquetChunkDecoder"/>), decoded when first read.</summary>
         private sealed class SliceDecimals : DecimalColumn
         {
-            private readonly ParquetSlices _slices;
-            private readonly int _scale;
-            public SliceDecimals(ParquetSlices slices, int scale) { _slices = slices; _scale = scale; }
-            public override int Count => _slices.Capacity;
-            protected override decimal? Raw(int row) => _slices.ToDecimal(row, _scale);
+            private readonly int _rows, _scale;
+            private readonly Lazy<ParquetSlices> _slices;
+            public SliceDecimals(int rows, int scale, Func<ParquetSlices> decode) { _rows = rows; _scale = scale; _slices = new Lazy<ParquetSlices>(decode, LazyThreadSafetyMode.ExecutionAndPublication); }
+            public override int Count => _rows;
+            protected override bool TryRaw(int row, out decimal? value) => _slices.Value.TryToDecimal(row, _scale, out value);
+            protected override string TextBeyondDecimal(int row) => _slices.Value.ExactText(row, _scale);
         }
     }
 }

@@ -27,7 +27,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
         public void Dispose() => Directory.Delete(_dir, true);
 
         // Text with nulls, empty strings, non-ASCII and long values; few distinct values (dictionary) and many (plain
-        // once DuckDB's dictionary gives up); decimals of three physical types, negative, with nulls.
+        // once DuckDB's dictionary gives up); decimals of three physical types, negative, with nulls, and beyond a decimal's 96 bits (rounded to fit, as Parquet.Net rounds).
         private const string Table =
             "SELECT CASE WHEN i % 7 = 0 THEN NULL WHEN i % 11 = 0 THEN '' ELSE 'Météo ☁ ' || (i % 13) END AS Few, " +
             "md5(i::VARCHAR) || CASE WHEN i % 1000 = 0 THEN repeat('x', 70000) ELSE '' END AS Many, " +
@@ -36,6 +36,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
             "CASE WHEN i % 3 = 0 THEN NULL ELSE CAST((i - 20000) * 1.2345 AS DECIMAL(18,4)) END AS D64, " +
             "CAST((i - 20000) * 12345.678901234567 AS DECIMAL(38,18)) AS D128, " +
             "CAST(12345678901.123456789012345678 AS DECIMAL(38,18)) * (CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END) AS DBig, " +
+            "CAST(123456789012.123456789012345678 AS DECIMAL(38,18)) * (CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END) + i AS DHuge, " +
             "CAST('2024-01-01' AS DATE) + CAST(i % 28 AS INTEGER) AS Day " +
             "FROM range(0, {0}) t(i)";
 
@@ -61,7 +62,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 cmd.ExecuteNonQuery();
             }
             var (ours, eligible, groups) = await CompareAsync(path);
-            Assert.Equal(7 * groups, eligible); // every column but Day
+            Assert.Equal(8 * groups, eligible); // every column but Day
             if (allOurs) Assert.Equal(eligible, ours);
             else if (options.Contains("zstd")) Assert.Equal(0, ours);
             else Assert.InRange(ours, 0, eligible);
@@ -130,6 +131,26 @@ namespace BillingPowerShell.Engine.Tests.Usage
             var ex = Assert.Throws<UsageFormatException>(() => records[5].MeterName);
             Assert.Contains("column 'MeterName'", ex.Message);
             Assert.Contains(path, ex.ToString());
+        }
+
+        [Fact]
+        public void ACostBeyondAnyDecimalIsABadRowWithItsExactText()
+        {
+            var path = Path.Combine(_dir, "huge.parquet");
+            using (var db = new DuckDBConnection("Data Source=:memory:"))
+            {
+                db.Open();
+                using var cmd = db.CreateCommand();
+                cmd.CommandText = "COPY (SELECT '2024-01-0' || i AS Date, 'm' AS MeterName, CAST(CASE WHEN i = 2 THEN '-1' || repeat('0', 30) ELSE CAST(i AS VARCHAR) END AS DECIMAL(38,2)) AS CostInBillingCurrency, " +
+                    $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 4) t(i)) TO '{path.Replace("'", "''")}' (FORMAT parquet)";
+                cmd.ExecuteNonQuery();
+            }
+            var errors = new List<UsageRowError>();
+            using var r = UsageFileReader.Open(path, new UsageCsvReaderOptions { OnError = errors.Add });
+            r.ReadHeader();
+            Assert.Equal(new decimal?[] { 1, 3 }, r.ReadAllPrefetched().Select(x => x.Cost));
+            Assert.Equal(2, Assert.Single(errors).LineNumber);
+            Assert.Equal("row 2: invalid number '-" + new string('0', 30).Insert(0, "1") + ".00' in column 'CostInBillingCurrency'", errors[0].Reason);
         }
 
         /// <summary>Compares every column chunk both ways; returns how many our decoder read, of how many text and DECIMAL chunks.</summary>
