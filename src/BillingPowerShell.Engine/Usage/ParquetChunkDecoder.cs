@@ -30,7 +30,7 @@ namespace BillingPowerShell.Engine.Usage
             try
             {
                 var bytes = new ChunkBytes(file, meta);
-                var pages = Walk(bytes, field.MaxDefinitionLevel, rows);
+                var pages = Walk(bytes, meta.Codec, field.MaxDefinitionLevel, rows);
                 var fixedLength = meta.Type == Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY ? element.TypeLength ?? -1 : -1;
                 var arena = 0L;
                 foreach (var p in pages) arena += p.Header.UncompressedSize; // the pages' sizes: the arena is allocated once
@@ -102,13 +102,20 @@ namespace BillingPowerShell.Engine.Usage
                 return true;
             }
 
+            // Up to 4 KB more, or what is left of the file; false when nothing is.
+            private bool Grow()
+            {
+                var end = (int)Math.Min(Math.Min(Length + 4096L, _fileLength - _start), int.MaxValue);
+                return end > Length && Ensure(end);
+            }
+
             public ParquetPageHeader ReadHeader(ref int pos)
             {
                 while (true)
                 {
                     var at = pos;
                     try { var h = ParquetPageHeader.Read(Bytes.AsSpan(0, Length), ref at); pos = at; return h; }
-                    catch (ParquetChunkEndException) when (Ensure((int)Math.Min(Length + 4096L, int.MaxValue))) { }
+                    catch (ParquetChunkEndException) when (Grow()) { }
                 }
             }
         }
@@ -121,7 +128,7 @@ namespace BillingPowerShell.Engine.Usage
         }
 
         /// <summary>Reads the page headers (not the pages), checking each is of a kind <see cref="DecodePages"/> reads.</summary>
-        private static Page[] Walk(ChunkBytes chunk, int maxDefinition, int rows)
+        private static Page[] Walk(ChunkBytes chunk, CompressionCodec codec, int maxDefinition, int rows)
         {
             var pages = new System.Collections.Generic.List<Page>();
             int pos = 0, values = 0;
@@ -130,6 +137,7 @@ namespace BillingPowerShell.Engine.Usage
             {
                 var h = chunk.ReadHeader(ref pos);
                 if (!chunk.Ensure(checked(pos + h.CompressedSize))) throw new ParquetChunkEndException();
+                CheckSizes(h, chunk.Bytes.AsSpan(pos, h.CompressedSize), codec);
                 pages.Add(new Page(h, pos));
                 pos += h.CompressedSize;
                 switch (h.Type)
@@ -151,6 +159,18 @@ namespace BillingPowerShell.Engine.Usage
             }
             if (values != rows) throw new NotSupportedException("more values than rows");
             return pages.ToArray();
+        }
+
+        // A page's uncompressed size is what its decoding allocates: it must be what its bytes hold, not any header's say.
+        private static void CheckSizes(ParquetPageHeader h, ReadOnlySpan<byte> payload, CompressionCodec codec)
+        {
+            if (h.Type == ParquetPageHeader.IndexPage) return;
+            var levels = h.Type == ParquetPageHeader.DataPageV2 ? h.DefinitionLevelsLength + h.RepetitionLevelsLength : 0;
+            if (levels < 0 || levels > payload.Length || levels > h.UncompressedSize) throw new NotSupportedException("levels run past the page");
+            var values = payload.Slice(levels);
+            var compressed = codec == CompressionCodec.SNAPPY && (h.Type != ParquetPageHeader.DataPageV2 || h.IsCompressed);
+            var size = compressed ? Snappier.Snappy.GetUncompressedLength(values) : values.Length;
+            if (size != h.UncompressedSize - levels) throw new NotSupportedException("page sizes differ from its bytes");
         }
 
         private static ParquetSlices DecodePages(byte[] chunk, Page[] pages, CompressionCodec codec, int maxDefinition, ParquetSlices slices)

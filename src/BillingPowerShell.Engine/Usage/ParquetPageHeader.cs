@@ -36,18 +36,20 @@ namespace BillingPowerShell.Engine.Usage
             var h = new ParquetPageHeader { IsCompressed = true };
             var reader = new Compact(src, pos);
             short id = 0;
+            var required = 0; // type, both sizes: a header without them is not one
             while (reader.NextField(ref id, out var type))
             {
                 switch (id)
                 {
-                    case 1: h.Type = reader.Int(type); break;
-                    case 2: h.UncompressedSize = reader.Int(type); break;
-                    case 3: h.CompressedSize = reader.Int(type); break;
+                    case 1: h.Type = reader.Int(type); required |= 1; break;
+                    case 2: h.UncompressedSize = reader.Int(type); required |= 2; break;
+                    case 3: h.CompressedSize = reader.Int(type); required |= 4; break;
                     case 5: case 7: case 8: ReadPageKind(ref reader, type, id, ref h); break;
                     default: reader.Skip(type); break;
                 }
             }
             pos = reader.Position;
+            if (required != 7) throw new NotSupportedException("page header without its type and sizes");
             if (h.CompressedSize < 0 || h.UncompressedSize < 0 || h.NumValues < 0) throw new NotSupportedException("negative page size");
             return h;
         }
@@ -79,6 +81,7 @@ namespace BillingPowerShell.Engine.Usage
                 List = 9, Set = 10, Map = 11, Struct = 12;
 
             private readonly ReadOnlySpan<byte> _src;
+            private int _depth; // structs and lists within each other: bounded, so a corrupt header cannot exhaust the stack
             public int Position;
 
             public Compact(ReadOnlySpan<byte> src, int pos) { _src = src; Position = pos; }
@@ -101,6 +104,13 @@ namespace BillingPowerShell.Engine.Usage
             }
 
             public void Skip(int type)
+            {
+                if (++_depth > 32) throw new NotSupportedException("page header nested too deep");
+                try { SkipValue(type); }
+                finally { _depth--; }
+            }
+
+            private void SkipValue(int type)
             {
                 switch (type)
                 {
@@ -128,7 +138,7 @@ namespace BillingPowerShell.Engine.Usage
                 var b = NextByte();
                 var size = b >> 4 == 15 ? checked((int)VarUInt()) : b >> 4;
                 var elem = b & 0x0F;
-                for (var i = 0; i < size; i++) Skip(elem == True || elem == False ? Byte : elem); // booleans in lists are a byte each
+                for (var i = 0; i < size; i++) Skip(OneByteBool(elem));
             }
 
             private void SkipMap()
@@ -136,8 +146,11 @@ namespace BillingPowerShell.Engine.Usage
                 var size = checked((int)VarUInt());
                 if (size == 0) return;
                 var kinds = NextByte();
-                for (var i = 0; i < size; i++) { Skip(kinds >> 4); Skip(kinds & 0x0F); }
+                for (var i = 0; i < size; i++) { Skip(OneByteBool(kinds >> 4)); Skip(OneByteBool(kinds & 0x0F)); }
             }
+
+            // Booleans inside lists and maps are a byte each (in a struct the field header holds them).
+            private static int OneByteBool(int type) => type == True || type == False ? Byte : type;
 
             private byte NextByte()
             {

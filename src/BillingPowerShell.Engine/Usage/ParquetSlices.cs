@@ -54,6 +54,8 @@ namespace BillingPowerShell.Engine.Usage
 
         public void SetDictionary(int at, int size, int count)
         {
+            var smallest = _type == Parquet.Meta.Type.BYTE_ARRAY ? 4 : Math.Max(1, _fixedLength > 0 ? _fixedLength : _type == Parquet.Meta.Type.INT64 ? 8 : 4);
+            if (count < 0 || count > size / smallest) throw new NotSupportedException("more dictionary values than its page holds");
             _dictStart = new int[count];
             _dictLength = new int[count];
             var cursor = at;
@@ -102,6 +104,7 @@ namespace BillingPowerShell.Engine.Usage
                 return;
             }
             if (encoding != 2 && encoding != 8) throw new NotSupportedException("value encoding " + encoding);
+            if (_pageValues == 0) { for (var i = 0; i < _pageRows; i++, Rows++) Length[Rows] = -1; return; } // all null
             if (size < 1) throw new NotSupportedException("empty dictionary indices");
             if (_indices.Length < _pageValues) _indices = new int[_pageValues];
             var indices = _indices.AsSpan(0, _pageValues);
@@ -161,22 +164,27 @@ namespace BillingPowerShell.Engine.Usage
             return true;
         }
 
-        private static bool TryRounded(BigInteger unscaled, int scale, out decimal? value)
+        /// <summary>
+        /// The fewest fractional digits dropped (one rounding, half to even, on the whole remainder: digit by digit
+        /// would round twice) for the integer to fit a decimal's 96 bits; false when dropping them all is not enough.
+        /// </summary>
+        internal static bool TryRounded(BigInteger unscaled, int scale, out decimal? value)
         {
             value = null;
             var limit = BigInteger.One << 96;
-            while (BigInteger.Abs(unscaled) >= limit && scale > 0)
+            var whole = BigInteger.Abs(unscaled);
+            for (var drop = 0; drop <= scale; drop++)
             {
-                unscaled = BigInteger.DivRem(unscaled, 10, out var rest);
-                var twice = BigInteger.Abs(rest) * 2;
-                if (twice > 10 || (twice == 10 && !unscaled.IsEven)) unscaled += unscaled.Sign < 0 || (unscaled.IsZero && rest.Sign < 0) ? -1 : 1;
-                scale--;
+                var divisor = BigInteger.Pow(10, drop);
+                var magnitude = BigInteger.DivRem(whole, divisor, out var rest);
+                var twice = rest * 2;
+                if (twice > divisor || (twice == divisor && !magnitude.IsEven)) magnitude += 1;
+                if (magnitude >= limit) continue;
+                var lo = (ulong)(magnitude & ulong.MaxValue);
+                value = new decimal((int)(uint)lo, (int)(uint)(lo >> 32), (int)(uint)(magnitude >> 64), unscaled.Sign < 0, (byte)(scale - drop));
+                return true;
             }
-            if (BigInteger.Abs(unscaled) >= limit) return false;
-            var magnitude = BigInteger.Abs(unscaled);
-            var lo = (ulong)(magnitude & ulong.MaxValue);
-            value = new decimal((int)(uint)lo, (int)(uint)(lo >> 32), (int)(uint)(magnitude >> 64), unscaled.Sign < 0, (byte)scale);
-            return true;
+            return false;
         }
 
         private BigInteger Unscaled(int row) =>

@@ -152,9 +152,20 @@ namespace BillingPowerShell.Engine.Usage
             {
                 ct.ThrowIfCancellationRequested();
                 columns[i] = (flat ? ParquetChunkDecoder.TryRead(_stream.SafeFileHandle, chunks![i], schema![i + 1], _fields[i], rows, _name) : null)
-                    ?? await ParquetColumnValues.ReadAsync(group, _fields[i], rows, ct).ConfigureAwait(false);
+                    ?? await ReadWithParquetNetAsync(g, group, _fields[i], rows, ct).ConfigureAwait(false);
             }
             return columns;
+        }
+
+        // Parquet.Net says what is wrong with a corrupt column in its own exception types; the import says it as a usage
+        // file error naming the column (UnrecognisedUsageFile), whatever the type.
+        private async Task<ParquetColumnValues> ReadWithParquetNetAsync(int g, ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+        {
+            try { return await ParquetColumnValues.ReadAsync(group, field, rows, ct).ConfigureAwait(false); }
+            catch (Exception ex) when (!(ex is OperationCanceledException) && !(ex is OutOfMemoryException))
+            {
+                throw new UsageFormatException($"column '{field.Name}' of row group {g + 1} cannot be read: {ex.Message}", _name, null, ex);
+            }
         }
 
         /// <summary>A row group's columns, which its records read their fields from (no row is copied out of them).</summary>

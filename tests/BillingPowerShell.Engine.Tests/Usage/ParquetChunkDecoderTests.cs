@@ -89,8 +89,8 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Equal(eligible, ours);
         }
 
-        [Fact]
-        public async Task ACorruptTextPageIsAFormatErrorNamingItsColumnWhenItsTextIsRead()
+        /// <summary>A DuckDB file whose MeterName data page is overwritten with 0xFF after its first <paramref name="keep"/> bytes.</summary>
+        private async Task<string> CorruptMeterNamePageAsync(Func<byte[], int> keep)
         {
             var path = Path.Combine(_dir, "corrupt.parquet");
             using (var db = new DuckDBConnection("Data Source=:memory:"))
@@ -101,9 +101,8 @@ namespace BillingPowerShell.Engine.Tests.Usage
                     $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 201) t(i)) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION snappy)";
                 cmd.ExecuteNonQuery();
             }
-            // Overwrite MeterName's first data page (after its header, which stays readable) with bytes no snappy stream holds.
             long at;
-            int size;
+            byte[] payload;
             await using (var fs = File.OpenRead(path))
             await using (var reader = await ParquetReader.CreateAsync(fs))
             {
@@ -114,14 +113,26 @@ namespace BillingPowerShell.Engine.Tests.Usage
                 fs.Position = offset;
                 fs.ReadExactly(head);
                 var pos = 0;
-                size = ParquetPageHeader.Read(head, ref pos).CompressedSize;
+                var size = ParquetPageHeader.Read(head, ref pos).CompressedSize;
                 at = offset + pos;
+                payload = new byte[size];
+                fs.Position = at;
+                fs.ReadExactly(payload);
             }
+            var kept = keep(payload);
             await using (var fs = File.OpenWrite(path))
             {
-                fs.Position = at;
-                fs.Write(Enumerable.Repeat((byte)0xFF, size).ToArray());
+                fs.Position = at + kept;
+                fs.Write(Enumerable.Repeat((byte)0xFF, payload.Length - kept).ToArray());
             }
+            return path;
+        }
+
+        [Fact]
+        public async Task ACorruptTextPageIsAFormatErrorNamingItsColumnWhenItsTextIsRead()
+        {
+            // The snappy stream's length (a varint) is kept, so the page headers and sizes still agree: found when read.
+            var path = await CorruptMeterNamePageAsync(p => p.TakeWhile(b => b >= 0x80).Count() + 1);
             using var r = UsageFileReader.Open(path);
             r.ReadHeader();
             var records = r.ReadAllPrefetched().ToList();
@@ -131,6 +142,16 @@ namespace BillingPowerShell.Engine.Tests.Usage
             var ex = Assert.Throws<UsageFormatException>(() => records[5].MeterName);
             Assert.Contains("column 'MeterName'", ex.Message);
             Assert.Contains(path, ex.ToString());
+        }
+
+        [Fact]
+        public async Task APageWhoseSizeItsBytesBelieIsLeftToParquetNetAndItsErrorNamesTheColumn()
+        {
+            var path = await CorruptMeterNamePageAsync(_ => 0);
+            using var r = UsageFileReader.Open(path);
+            r.ReadHeader();
+            var ex = Assert.Throws<UsageFormatException>(() => r.ReadAllPrefetched().ToList());
+            Assert.Contains("column 'MeterName' of row group 1 cannot be read", ex.Message);
         }
 
         [Fact]
@@ -151,6 +172,36 @@ namespace BillingPowerShell.Engine.Tests.Usage
             Assert.Equal(new decimal?[] { 1, 3 }, r.ReadAllPrefetched().Select(x => x.Cost));
             Assert.Equal(2, Assert.Single(errors).LineNumber);
             Assert.Equal("row 2: invalid number '-" + new string('0', 30).Insert(0, "1") + ".00' in column 'CostInBillingCurrency'", errors[0].Reason);
+        }
+
+        [Theory]
+        // Two digits dropped: one rounding of "46" (under half), not "6" then "5" (which would round the 3 up).
+        [InlineData("7922816251426433759354395033346", 18, "7922816251426.4337593543950333")]
+        [InlineData("-7922816251426433759354395033346", 18, "-7922816251426.4337593543950333")]
+        [InlineData("7922816251426433759354395033350", 18, "7922816251426.4337593543950334")] // half: to even
+        [InlineData("7922816251426433759354395033250", 18, "7922816251426.4337593543950332")]
+        [InlineData("79228162514264337593543950335", 0, "79228162514264337593543950335")]   // 2^96 - 1 fits whole
+        public void AnIntegerBeyond96BitsIsRoundedOnceHalfToEven(string unscaled, int scale, string expected)
+        {
+            Assert.True(ParquetSlices.TryRounded(System.Numerics.BigInteger.Parse(unscaled), scale, out var value));
+            Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), value);
+        }
+
+        [Fact]
+        public void AnIntegerNoDecimalHoldsIsNotRounded() =>
+            Assert.False(ParquetSlices.TryRounded(System.Numerics.BigInteger.Pow(10, 31), 2, out _));
+
+        [Fact]
+        public void ACorruptPageHeaderIsNotSupportedNeverAStackOverflow()
+        {
+            // A struct field, then struct after struct within it: 100,000 deep.
+            var deep = new byte[100_001];
+            deep[0] = 0x4C;
+            Array.Fill(deep, (byte)0x1C, 1, 100_000);
+            var pos = 0;
+            Assert.Throws<NotSupportedException>(() => ParquetPageHeader.Read(deep, ref pos));
+            pos = 0;
+            Assert.Throws<NotSupportedException>(() => ParquetPageHeader.Read(new byte[] { 0 }, ref pos)); // no type, no sizes
         }
 
         /// <summary>Compares every column chunk both ways; returns how many our decoder read, of how many text and DECIMAL chunks.</summary>
