@@ -79,9 +79,6 @@ namespace BillingPowerShell.Engine.Usage
         /// <summary>Text that is already UTF-8: slices of the column's pages (<see cref="ParquetChunkDecoder"/>).</summary>
         public static ParquetColumnValues Utf8(int rows, Func<ParquetSlices> decode) => new Utf8Values(rows, decode);
 
-        /// <summary>Typed decimals, written without trailing zeros as a CSV holds them.</summary>
-        public static ParquetColumnValues Decimals(decimal?[] values) => new DecimalValues(values);
-
         /// <summary>DECIMAL values left in the column's pages (<see cref="ParquetChunkDecoder"/>) until read.</summary>
         public static ParquetColumnValues Decimals(int rows, int scale, Func<ParquetSlices> decode) => new SliceDecimals(rows, scale, decode);
 

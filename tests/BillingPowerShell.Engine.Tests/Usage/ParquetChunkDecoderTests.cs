@@ -6,7 +6,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using BillingPowerShell.Engine.Usage;
-using DuckDB.NET.Data;
 using Parquet;
 using Parquet.Schema;
 
@@ -54,13 +53,8 @@ namespace BillingPowerShell.Engine.Tests.Usage
         public async Task EveryRowIsWhatParquetNetReads(string options, bool allOurs)
         {
             var path = Path.Combine(_dir, "t.parquet");
-            using (var db = new DuckDBConnection("Data Source=:memory:"))
-            {
-                db.Open();
-                using var cmd = db.CreateCommand();
-                cmd.CommandText = $"COPY ({string.Format(Table, 40000)}) TO '{path.Replace("'", "''")}' (FORMAT parquet, {options})";
-                cmd.ExecuteNonQuery();
-            }
+            using (var db = UsageParquetTests.DuckDb())
+                UsageParquetTests.Query(db, $"COPY ({string.Format(Table, 40000)}) TO '{UsageParquetTests.Sql(path)}' (FORMAT parquet, {options})");
             var (ours, eligible, groups) = await CompareAsync(path);
             Assert.Equal(8 * groups, eligible); // every column but Day
             if (allOurs) Assert.Equal(eligible, ours);
@@ -93,14 +87,9 @@ namespace BillingPowerShell.Engine.Tests.Usage
         private async Task<string> CorruptMeterNamePageAsync(Func<byte[], int> keep)
         {
             var path = Path.Combine(_dir, "corrupt.parquet");
-            using (var db = new DuckDBConnection("Data Source=:memory:"))
-            {
-                db.Open();
-                using var cmd = db.CreateCommand();
-                cmd.CommandText = "COPY (SELECT '2024-01-0' || (i % 9 + 1) AS Date, 'meter ' || i AS MeterName, CAST(i AS VARCHAR) AS CostInBillingCurrency, " +
-                    $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 201) t(i)) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION snappy)";
-                cmd.ExecuteNonQuery();
-            }
+            using (var db = UsageParquetTests.DuckDb())
+                UsageParquetTests.Query(db, "COPY (SELECT '2024-01-0' || (i % 9 + 1) AS Date, 'meter ' || i AS MeterName, CAST(i AS VARCHAR) AS CostInBillingCurrency, " +
+                    $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 201) t(i)) TO '{UsageParquetTests.Sql(path)}' (FORMAT parquet, COMPRESSION snappy)");
             long at;
             byte[] payload;
             await using (var fs = File.OpenRead(path))
@@ -158,14 +147,9 @@ namespace BillingPowerShell.Engine.Tests.Usage
         public void ACostBeyondAnyDecimalIsABadRowWithItsExactText()
         {
             var path = Path.Combine(_dir, "huge.parquet");
-            using (var db = new DuckDBConnection("Data Source=:memory:"))
-            {
-                db.Open();
-                using var cmd = db.CreateCommand();
-                cmd.CommandText = "COPY (SELECT '2024-01-0' || i AS Date, 'm' AS MeterName, CAST(CASE WHEN i = 2 THEN '-1' || repeat('0', 30) ELSE CAST(i AS VARCHAR) END AS DECIMAL(38,2)) AS CostInBillingCurrency, " +
-                    $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 4) t(i)) TO '{path.Replace("'", "''")}' (FORMAT parquet)";
-                cmd.ExecuteNonQuery();
-            }
+            using (var db = UsageParquetTests.DuckDb())
+                UsageParquetTests.Query(db, "COPY (SELECT '2024-01-0' || i AS Date, 'm' AS MeterName, CAST(CASE WHEN i = 2 THEN '-1' || repeat('0', 30) ELSE CAST(i AS VARCHAR) END AS DECIMAL(38,2)) AS CostInBillingCurrency, " +
+                    $"'USD' AS BillingCurrencyCode, 'sub' AS SubscriptionId FROM range(1, 4) t(i)) TO '{UsageParquetTests.Sql(path)}' (FORMAT parquet)");
             var errors = new List<UsageRowError>();
             using var r = UsageFileReader.Open(path, new UsageCsvReaderOptions { OnError = errors.Add });
             r.ReadHeader();

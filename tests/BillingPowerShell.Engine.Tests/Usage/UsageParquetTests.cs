@@ -51,14 +51,14 @@ namespace BillingPowerShell.Engine.Tests.Usage
             return await w.CompleteAsync();
         }
 
-        private static DuckDBConnection DuckDb()
+        internal static DuckDBConnection DuckDb()
         {
             var c = new DuckDBConnection("Data Source=:memory:");
             c.Open();
             return c;
         }
 
-        private static List<object?[]> Query(DuckDBConnection c, string sql)
+        internal static List<object?[]> Query(DuckDBConnection c, string sql)
         {
             using var cmd = c.CreateCommand();
             cmd.CommandText = sql;
@@ -73,7 +73,7 @@ namespace BillingPowerShell.Engine.Tests.Usage
             return rows;
         }
 
-        private static string Sql(string path) => path.Replace("'", "''");
+        internal static string Sql(string path) => path.Replace("'", "''");
 
         /// <summary>DuckDB's view of a file the engine wrote must agree with the writer's summary.</summary>
         private static void AssertDuckDbAgrees(string path, UsageExportSummary summary, int rowGroupSize)
